@@ -1,0 +1,153 @@
+"""Cadence specs → RFC 5545 rules → expected occurrences, in local wall-clock time.
+
+Rules are expanded on naive local datetimes and only then given the person's
+zone, so a 10:00 Europe/Berlin weekly stays at 10:00 local across DST changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from dateutil import rrule as du
+
+from syncd.model import Cadence, Pause, Person, Slot
+
+DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_EVERY = re.compile(r"every\s+(\d+)\s+weeks?")
+# Parts a raw rule may not carry: the slot gives the time, syncd owns the end.
+_FORBIDDEN_PARTS = ("DTSTART", "UNTIL", "COUNT", "BYHOUR", "BYMINUTE", "BYSECOND")
+_ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+# Enough occurrences to tell one schedule from another, bounded for hostile rules.
+_MAX_EXPANSION = 5000
+
+
+def parse_cadence(text: str) -> Cadence:
+    """Read a roster cadence; raises ValueError with a one-line reason."""
+    spec = " ".join(text.strip().split())
+    low = spec.lower()
+    if low == "weekly":
+        return Cadence("weekly", spec, weeks=1)
+    if low == "biweekly":
+        return Cadence("every-n-weeks", spec, weeks=2)
+    match = _EVERY.fullmatch(low)
+    if match:
+        weeks = int(match.group(1))
+        if not 1 <= weeks <= 52:
+            raise ValueError("every N weeks needs N between 1 and 52")
+        return Cadence("weekly" if weeks == 1 else "every-n-weeks", spec, weeks=weeks)
+    if low == "monthly":
+        return Cadence("monthly", spec, months=1)
+    if low == "quarterly":
+        return Cadence("quarterly", spec, months=3)
+    if low.startswith("rrule:"):
+        body = spec[len("rrule:"):].strip().upper()
+        _check_rrule(body)
+        return Cadence("rrule", spec, rrule=body)
+    raise ValueError(
+        f"unknown cadence {text!r} (weekly, biweekly, every N weeks, monthly, quarterly, rrule:)"
+    )
+
+
+def _check_rrule(body: str) -> None:
+    parts = dict(p.partition("=")[::2] for p in body.split(";") if p)
+    if parts.get("FREQ") not in _ALLOWED_FREQ:
+        raise ValueError("rrule needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY")
+    for name in _FORBIDDEN_PARTS:
+        if name in parts:
+            raise ValueError(f"rrule may not set {name} (the slot and syncd decide it)")
+    try:
+        rule = du.rrulestr(body, dtstart=dt.datetime(2026, 1, 1, 12, 0))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"rrule does not parse: {exc}") from exc
+    if rule.after(dt.datetime(2026, 1, 1)) is None:
+        raise ValueError("rrule never occurs")
+
+
+def rrule_text(cadence: Cadence, slot: Slot) -> str:
+    """The RRULE value for a cadence at a slot (without DTSTART)."""
+    day = DAYS[slot.day]
+    if cadence.kind == "rrule":
+        return cadence.rrule
+    if cadence.weeks:
+        interval = f";INTERVAL={cadence.weeks}" if cadence.weeks > 1 else ""
+        return f"FREQ=WEEKLY{interval};BYDAY={day}"
+    nth = slot.week if slot.week is not None else 1
+    interval = f";INTERVAL={cadence.months}" if cadence.months > 1 else ""
+    return f"FREQ=MONTHLY{interval};BYDAY={nth}{day}"
+
+
+def interval_days(cadence: Cadence) -> float:
+    """Typical days between two occurrences (for grace windows and overdue checks)."""
+    if cadence.weeks:
+        return 7.0 * cadence.weeks
+    if cadence.months:
+        return 30.44 * cadence.months
+    starts = _naive_rule(cadence.rrule, dt.datetime(2026, 1, 1, 12, 0)).between(
+        dt.datetime(2026, 1, 1), dt.datetime(2028, 1, 1), inc=True
+    )[:_MAX_EXPANSION]
+    if len(starts) < 2:
+        return 365.0
+    return (starts[-1] - starts[0]).total_seconds() / 86400 / (len(starts) - 1)
+
+
+def _naive_rule(body: str, dtstart: dt.datetime) -> du.rrule:
+    rule = du.rrulestr(body, dtstart=dtstart, ignoretz=True)
+    assert isinstance(rule, du.rrule)
+    return rule
+
+
+def first_start(person: Person, anchor: dt.date, timezone: str) -> dt.datetime:
+    """The first occurrence of the person's cadence on or after `anchor`, aware."""
+    seed = dt.datetime.combine(anchor, person.slot.time)
+    if person.cadence.kind != "rrule":
+        # Week-based phases start from the first slot day on or after the anchor.
+        seed = seed + dt.timedelta(days=(person.slot.day - anchor.weekday()) % 7)
+    rule = _naive_rule(rrule_text(person.cadence, person.slot), seed)
+    first = rule.after(seed, inc=True)
+    if first is None:
+        raise ValueError(f"{person.email}: cadence never occurs after {anchor}")
+    return first.replace(tzinfo=ZoneInfo(timezone))
+
+
+def expand(
+    rrule: str, dtstart: dt.datetime, start: dt.datetime, end: dt.datetime,
+    exdates: Iterable[dt.datetime] = (),
+) -> list[dt.datetime]:
+    """Occurrences of `rrule` from aware `dtstart` in [start, end), keeping local wall time."""
+    zone = dtstart.tzinfo
+    local = dtstart.replace(tzinfo=None)
+    if not rrule:
+        return [dtstart] if start <= dtstart < end else []
+    rule = _naive_rule(rrule, local)
+    # Pad by a day either side: the bounds are instants, the rule runs on wall time.
+    lo = start.astimezone(zone).replace(tzinfo=None) - dt.timedelta(days=1)
+    hi = end.astimezone(zone).replace(tzinfo=None) + dt.timedelta(days=1)
+    skipped = {x.astimezone(dt.UTC) for x in exdates}
+    out: list[dt.datetime] = []
+    for naive in rule.xafter(max(lo, local), count=_MAX_EXPANSION, inc=True):
+        if naive > hi:
+            break
+        when = naive.replace(tzinfo=zone)
+        if start <= when < end and when.astimezone(dt.UTC) not in skipped:
+            out.append(when)
+    return out
+
+
+def in_pause(when: dt.datetime, pauses: Iterable[Pause]) -> Pause | None:
+    """The pause covering the local date of `when`, if any."""
+    day = when.date()
+    return next((p for p in pauses if p.start <= day <= p.end), None)
+
+
+def expected(
+    person: Person, timezone: str, start: dt.datetime, end: dt.datetime, anchor: dt.date
+) -> list[dt.datetime]:
+    """The person's expected 1:1 starts in [start, end): cadence from the anchor, pauses removed."""
+    if person.start is not None:
+        anchor = person.start
+    first = first_start(person, anchor, timezone)
+    rule = rrule_text(person.cadence, person.slot)
+    return [w for w in expand(rule, first, start, end) if in_pause(w, person.pauses) is None]

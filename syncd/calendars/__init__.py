@@ -1,0 +1,1 @@
+"""Calendar backends: each reads Series and, when writable, applies specs and patches."""

@@ -1,0 +1,49 @@
+"""The small interface every calendar backend implements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol, runtime_checkable
+
+from syncd.model import Series, SeriesPatch, SeriesSpec
+
+
+class CalendarError(Exception):
+    """A calendar could not be read or written; the message names the source, never a secret."""
+
+
+class ConflictError(CalendarError):
+    """The event changed since it was read (etag mismatch): not written, retried next run."""
+
+
+@runtime_checkable
+class CalendarSource(Protocol):
+    """Something syncd can read events from."""
+
+    name: str  # for messages; never contains a secret
+
+    def read(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
+        """Every event with its instances between start and end.
+
+        Raises CalendarError when the read is incomplete in any way: a partial
+        read must never look like an empty calendar.
+        """
+        ...
+
+
+@runtime_checkable
+class WritableCalendar(CalendarSource, Protocol):
+    """A calendar syncd may write to (only ever events it owns)."""
+
+    def create(self, spec: SeriesSpec) -> str:
+        """Write a new series; returns its etag. Creating an existing uid is a no-op
+        that returns the current etag (idempotent after a crash)."""
+        ...
+
+    def patch(self, uid: str, patch: SeriesPatch, etag: str) -> str:
+        """Change the master of series `uid` if it still has `etag`; returns the new etag.
+
+        Raises ConflictError when the event changed meanwhile and CalendarError when
+        it is gone. Overrides (moved or cancelled instances) are kept as they are.
+        """
+        ...

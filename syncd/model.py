@@ -1,0 +1,253 @@
+"""Plain data shared by the core and the edges: roster, observed events, plan.
+
+Everything here is a frozen dataclass with no behaviour beyond small derived
+properties, so the planner can stay a pure function over these values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["report", "manager", "peer"]
+CadenceKind = Literal["weekly", "every-n-weeks", "monthly", "quarterly", "rrule"]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """When in the week (and optionally which week of the month) a 1:1 happens."""
+
+    day: int  # 0 = Monday … 6 = Sunday
+    time: dt.time
+    week: int | None = None  # 1..4 = nth weekday of the month, -1 = last; None = not given
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often a 1:1 recurs.
+
+    `weeks` is the interval for week-based cadences (1 weekly, 2 biweekly, N for
+    "every N weeks"); `months` for month-based ones (1 monthly, 3 quarterly);
+    `rrule` holds a raw RFC 5545 rule body (without DTSTART) for anything else.
+    """
+
+    kind: CadenceKind
+    text: str  # what the roster said, for messages
+    weeks: int = 0
+    months: int = 0
+    rrule: str = ""
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A stretch of days (inclusive) with no 1:1s: leave, PTO."""
+
+    start: dt.date
+    end: dt.date
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    """One roster entry."""
+
+    name: str
+    email: str  # lower-cased
+    cadence: Cadence
+    slot: Slot
+    duration: dt.timedelta
+    role: Role = "report"
+    start: dt.date | None = None
+    pauses: tuple[Pause, ...] = ()
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The lead whose calendar syncd manages."""
+
+    name: str
+    email: str  # lower-cased
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The validated roster: who, how often, in which zone."""
+
+    owner: Owner
+    timezone: str
+    people: tuple[Person, ...]
+    work_start: dt.time = dt.time(8, 0)
+    work_end: dt.time = dt.time(18, 0)
+    max_changes: int = 20
+
+
+# --- what a calendar holds -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """A guest of an event; `partstat` is the RFC 5545 participation status."""
+
+    email: str  # lower-cased, without "mailto:"
+    name: str = ""
+    partstat: str = "NEEDS-ACTION"
+    cutype: str = "INDIVIDUAL"  # ROOM and RESOURCE are not people
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One occurrence of a series as the calendar shows it inside the read window.
+
+    `recurrence_id` is the slot the rule gave it; `start` differs when a person
+    moved it. Instances removed by EXDATE are simply absent.
+    """
+
+    recurrence_id: dt.datetime
+    start: dt.datetime
+    end: dt.datetime
+    status: str = "CONFIRMED"  # CONFIRMED, TENTATIVE or CANCELLED
+    attendees: tuple[Attendee, ...] = ()
+    overridden: bool = False  # a RECURRENCE-ID component exists for it
+
+    @property
+    def moved(self) -> bool:
+        """True when the instance no longer starts where the rule put it."""
+        return self.start != self.recurrence_id
+
+
+@dataclass(frozen=True)
+class Series:
+    """A calendar event (recurring or single) with its instances in the read window."""
+
+    uid: str
+    summary: str
+    start: dt.datetime  # DTSTART of the master, timezone-aware
+    end: dt.datetime
+    timezone: str  # IANA key the master is written in
+    rrule: str = ""  # RRULE value, "" for a single event
+    exdates: tuple[dt.datetime, ...] = ()
+    attendees: tuple[Attendee, ...] = ()
+    organizer: str = ""
+    status: str = "CONFIRMED"
+    description: str = ""
+    marker: str = ""  # X-SYNCD-ID: set on events syncd owns
+    notes_url: str = ""  # the notes link syncd attached, if any
+    instances: tuple[Instance, ...] = ()
+    etag: str = ""  # changes whenever the stored event changes
+
+    @property
+    def duration(self) -> dt.timedelta:
+        """Length of the master event."""
+        return self.end - self.start
+
+
+# --- the plan ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """Everything needed to write a new recurring 1:1 series."""
+
+    uid: str
+    marker: str
+    summary: str
+    start: dt.datetime  # first occurrence, aware, in `timezone`
+    duration: dt.timedelta
+    timezone: str
+    rrule: str
+    organizer: Attendee
+    attendee: Attendee
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SeriesPatch:
+    """Changes to an owned series' master; a None field is left as it is."""
+
+    marker: str | None = None
+    summary: str | None = None
+    duration: dt.timedelta | None = None
+    until: dt.datetime | None = None  # ends the series: RRULE UNTIL
+    notes_url: str | None = None
+
+
+ActionKind = Literal[
+    "create-notes",
+    "create-series",
+    "adopt-series",
+    "update-series",
+    "end-series",
+    "attach-notes",
+    "prepare-notes",
+]
+
+
+@dataclass(frozen=True)
+class Action:
+    """One step of a plan. Which optional fields are set depends on `kind`."""
+
+    kind: ActionKind
+    person: str  # email
+    summary: str  # one human line: what and when
+    series_uid: str = ""
+    etag: str = ""  # the series as the planner saw it; a changed event is not written
+    spec: SeriesSpec | None = None
+    patch: SeriesPatch | None = None
+    replaces: str = ""  # create-series: the owned uid this one takes over from
+    section_date: dt.date | None = None  # prepare-notes: the meeting's date
+    generation: int = 0  # create/adopt: ownership generation for this person
+
+    @property
+    def writes_event(self) -> bool:
+        """True for actions that write to the calendar (counted by the safety limit)."""
+        return self.kind in ("create-series", "adopt-series", "update-series",
+                             "end-series", "attach-notes")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a reconcile would do, and what it wants a person to know."""
+
+    actions: tuple[Action, ...] = ()
+    warnings: tuple[str, ...] = ()
+    read_only: bool = False
+    owned_series: int = 0  # active owned series before the plan, for the safety limit
+    info: tuple[str, ...] = ()  # lines worth showing that are not problems
+
+
+# --- what syncd remembers ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotesDoc:
+    """A person's private notes document and the agenda dates it already holds."""
+
+    person: str  # email
+    doc_id: str
+    url: str
+    sections: frozenset[dt.date] = frozenset()
+
+
+OwnedStatus = Literal["active", "ended", "deleted"]
+
+
+@dataclass(frozen=True)
+class OwnedSeries:
+    """A series syncd created or adopted, as recorded in state."""
+
+    uid: str
+    person: str  # email
+    generation: int
+    origin: Literal["created", "adopted"]
+    status: OwnedStatus = "active"
+
+
+@dataclass(frozen=True)
+class Memory:
+    """The part of state the planner reads: ownership, notes, prepared agendas."""
+
+    series: tuple[OwnedSeries, ...] = ()
+    notes: tuple[NotesDoc, ...] = ()  # notes docs syncd created or found, sections unknown
+    prepared: frozenset[tuple[str, dt.date]] = frozenset()  # (person, date) agendas written

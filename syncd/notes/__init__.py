@@ -1,0 +1,1 @@
+"""Notes backends: a private running document per person."""

@@ -1,0 +1,28 @@
+"""The small interface every notes backend implements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from syncd.model import NotesDoc
+
+
+class NotesError(Exception):
+    """Notes could not be read or written."""
+
+
+class NotesStore(Protocol):
+    """Private per-person notes documents, appended to and never rewritten."""
+
+    def find(self, person: str, doc_id: str | None) -> NotesDoc | None:
+        """The person's notes document (by id when known), with its agenda dates, or None."""
+        ...
+
+    def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
+        """Create the document from the template; if it already exists, return it untouched."""
+        ...
+
+    def append_section(self, doc: NotesDoc, date: dt.date, title: str) -> None:
+        """Append a dated agenda section; the text already there is never changed."""
+        ...
