@@ -100,16 +100,32 @@ def _naive_rule(body: str, dtstart: dt.datetime) -> du.rrule:
 
 
 def first_start(person: Person, anchor: dt.date, timezone: str) -> dt.datetime:
-    """The first occurrence of the person's cadence on or after `anchor`, aware."""
-    seed = dt.datetime.combine(anchor, person.slot.time)
+    """The first occurrence of the person's cadence on or after `anchor`, aware.
+
+    The phase follows from it: a biweekly series counts weeks from that day, a
+    quarterly one months from that month.
+    """
+    body = rrule_text(person.cadence, person.slot)
+    earliest = dt.datetime.combine(anchor, person.slot.time)
+    if person.cadence.months:
+        # Try the anchor's month, then the next ones: the first month holding a slot
+        # on or after the anchor sets the phase.
+        for offset in range(12):
+            month = (anchor.month - 1 + offset) % 12 + 1
+            year = anchor.year + (anchor.month - 1 + offset) // 12
+            seed = dt.datetime.combine(dt.date(year, month, 1), person.slot.time)
+            first = _naive_rule(body, seed).after(seed, inc=True)
+            if first is not None and first >= earliest:
+                return first.replace(tzinfo=ZoneInfo(timezone))
+        raise ValueError(f"{person.email}: cadence never occurs after {anchor}")
+    seed = earliest
     if person.cadence.kind != "rrule":
         # Week-based phases start from the first slot day on or after the anchor.
-        seed = seed + dt.timedelta(days=(person.slot.day - anchor.weekday()) % 7)
-    rule = _naive_rule(rrule_text(person.cadence, person.slot), seed)
-    first = rule.after(seed, inc=True)
-    if first is None:
+        seed += dt.timedelta(days=(person.slot.day - anchor.weekday()) % 7)
+    found = _naive_rule(body, seed).after(seed, inc=True)
+    if found is None:
         raise ValueError(f"{person.email}: cadence never occurs after {anchor}")
-    return first.replace(tzinfo=ZoneInfo(timezone))
+    return found.replace(tzinfo=ZoneInfo(timezone))
 
 
 def expand(

@@ -34,3 +34,9 @@ def parse_marker(value: str) -> tuple[str, int] | None:
 def series_uid(email: str, generation: int) -> str:
     """Deterministic UID for a series syncd creates."""
     return f"{marker(email, generation)}@{UID_DOMAIN}"
+
+
+def created_by_syncd(uid: str, marker_value: str) -> bool:
+    """True when `uid` is the one syncd gives the series it creates with this marker
+    (an adopted series keeps the UID its maker gave it)."""
+    return uid == f"{marker_value}@{UID_DOMAIN}"

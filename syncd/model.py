@@ -215,6 +215,9 @@ class Plan:
     read_only: bool = False
     owned_series: int = 0  # active owned series before the plan, for the safety limit
     info: tuple[str, ...] = ()  # lines worth showing that are not problems
+    # Series the calendar marks as syncd's that state does not know (a crash between a
+    # write and its commit, or a lost state file): recorded before any action runs.
+    recovered: tuple[OwnedSeries, ...] = ()
 
 
 # --- what syncd remembers ---------------------------------------------------

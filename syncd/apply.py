@@ -1,0 +1,164 @@
+"""Carry out a Plan one journaled step at a time.
+
+Each action is a single write followed by one state commit. A crash between
+the two is safe: the next run recognises the written series by its marker and
+the notes file by its name, so nothing is created twice and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from syncd.calendars.base import CalendarError, WritableCalendar
+from syncd.model import Action, NotesDoc, OwnedSeries, Plan, Roster, SeriesPatch
+from syncd.notes.base import NotesError, NotesStore
+from syncd.planner import agenda_title
+from syncd.state import State
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """What happened to each action of an applied plan."""
+
+    done: list[Action] = field(default_factory=list)
+    failed: list[tuple[Action, str]] = field(default_factory=list)
+
+
+class _Skipped(Exception):
+    """An action that cannot run because an earlier one for the same person failed."""
+
+
+class _Runner:
+    def __init__(
+        self, roster: Roster, calendar: WritableCalendar | None, notes: NotesStore | None,
+        state: State, now: dt.datetime, docs: Mapping[str, NotesDoc],
+    ) -> None:
+        self.roster = roster
+        self.calendar = calendar
+        self.notes_store = notes
+        self.state = state
+        self.now = now
+        self.recorded = {d.person for d in state.memory().notes}
+        self.docs = dict(docs)  # found by reconcile; a crash may have kept them out of state
+        self.etags: dict[str, str] = {}  # series written in this run → their new etag
+        self.people = {p.email: p for p in roster.people}
+
+    def cal(self) -> WritableCalendar:
+        if self.calendar is None:
+            raise _Skipped("the calendar is read-only")
+        return self.calendar
+
+    def notes(self) -> NotesStore:
+        if self.notes_store is None:
+            raise _Skipped("notes are not available")
+        return self.notes_store
+
+    def patch(self, action: Action, patch: SeriesPatch) -> None:
+        etag = self.etags.get(action.series_uid, action.etag)
+        self.etags[action.series_uid] = self.cal().patch(action.series_uid, patch, etag)
+
+    def run(self, action: Action) -> None:
+        """Do one action: one write, then one state commit with its audit line."""
+        match action.kind:
+            case "create-notes":
+                person = self.people[action.person]
+                created = self.notes().create(person.email, person.name, self.roster.owner.name)
+                self.docs[person.email] = created
+                with self.state.transaction():
+                    self.state.record_notes(created)
+                    self.recorded.add(person.email)
+                    self.audit(action, created.doc_id)
+            case "create-series":
+                assert action.spec is not None
+                self.etags[action.series_uid] = self.cal().create(action.spec)
+                with self.state.transaction():
+                    self.state.record_series(OwnedSeries(
+                        action.series_uid, action.person, action.generation, "created"))
+                    if action.replaces:
+                        self.state.set_series_status(action.replaces, "deleted")
+                    self.audit(action, action.series_uid)
+            case "adopt-series":
+                assert action.patch is not None
+                self.patch(action, action.patch)
+                with self.state.transaction():
+                    self.state.record_series(OwnedSeries(
+                        action.series_uid, action.person, action.generation, "adopted"))
+                    self.audit(action, action.series_uid)
+            case "update-series":
+                assert action.patch is not None
+                self.patch(action, action.patch)
+                with self.state.transaction():
+                    self.audit(action, action.series_uid)
+            case "end-series":
+                assert action.patch is not None
+                self.patch(action, action.patch)
+                with self.state.transaction():
+                    self.state.set_series_status(action.series_uid, "ended")
+                    self.audit(action, action.series_uid)
+            case "attach-notes":
+                doc = self.docs.get(action.person)
+                if doc is None:
+                    raise _Skipped("no notes document to attach")
+                self.patch(action, SeriesPatch(notes_url=doc.url))
+                with self.state.transaction():
+                    if action.person not in self.recorded:
+                        self.state.record_notes(doc)
+                        self.recorded.add(action.person)
+                    self.audit(action, action.series_uid)
+            case "prepare-notes":
+                assert action.section_date is not None
+                person = self.people[action.person]
+                doc = self.docs.get(person.email)
+                if doc is None:
+                    raise _Skipped("no notes document to prepare")
+                self.notes().append_section(
+                    doc, action.section_date, agenda_title(self.roster, person))
+                with self.state.transaction():
+                    self.state.record_prepared(person.email, action.section_date)
+                    self.audit(action, doc.doc_id)
+
+    def audit(self, action: Action, target: str) -> None:
+        self.state.audit(self.now, action.kind, action.person, target, action.summary)
+
+
+def apply(
+    plan: Plan,
+    roster: Roster,
+    calendar: WritableCalendar | None,
+    notes: NotesStore | None,
+    state: State,
+    now: dt.datetime,
+    docs: Mapping[str, NotesDoc],
+) -> Outcome:
+    """Apply every action in order. `docs` are the notes documents found while planning.
+
+    A failed action is reported and the person's later actions are skipped (they
+    build on it); other people go on."""
+    runner = _Runner(roster, calendar, notes, state, now, docs)
+    outcome = Outcome()
+    if plan.recovered:
+        with state.transaction():
+            for owned in plan.recovered:
+                state.record_series(owned)
+                state.audit(now, "recover-series", owned.person, owned.uid,
+                            "ownership recovered from the calendar's marker")
+    failed_people: set[str] = set()
+    for action in plan.actions:
+        if action.person in failed_people:
+            outcome.failed.append((action, "skipped: an earlier step for this person failed"))
+            continue
+        try:
+            runner.run(action)
+        except (CalendarError, NotesError, _Skipped, OSError) as exc:
+            log.warning("%s %s failed: %s", action.kind, action.person, exc)
+            outcome.failed.append((action, str(exc)))
+            failed_people.add(action.person)
+            continue
+        log.info("%s %s: %s", action.kind, action.person, action.summary)
+        outcome.done.append(action)
+    return outcome

@@ -1,0 +1,164 @@
+"""Notes as local Markdown files: one private running document per person.
+
+The files belong to the user. syncd only ever creates a file that does not
+exist yet and appends dated agenda sections to it; it never truncates,
+rewrites or recreates one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from syncd.model import NotesDoc
+from syncd.notes.base import NotesError
+
+# The line that starts every appended section; find() reads the dates back from it.
+_MARKER = re.compile(r"<!--\s*syncd:agenda\s+(\d{4}-\d{2}-\d{2})\s*-->")
+
+
+class MarkdownNotes:
+    """A folder of `<email>.md` files, implementing NotesStore."""
+
+    def __init__(self, path: Path) -> None:
+        """Keep notes in the folder `path` (created on the first `create`)."""
+        self.path = path
+
+    def find(self, person: str, doc_id: str | None) -> NotesDoc | None:
+        """The person's notes file (`doc_id`, else `<email>.md`) with its agenda dates, or None."""
+        file_name = _checked_name(doc_id if doc_id is not None else _default_name(person))
+        file = self.path / file_name
+        try:
+            data = file.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise NotesError(f"cannot read notes file {file}: {exc}") from exc
+        return NotesDoc(person.lower(), file_name, _url(file), _sections(data))
+
+    def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
+        """Create `<email>.md` (0600) from the template; an existing file is returned untouched."""
+        file_name = _checked_name(_default_name(person))
+        file = self.path / file_name
+        try:
+            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise NotesError(f"cannot create notes folder {self.path}: {exc}") from exc
+        try:
+            fd = os.open(file, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+        except FileExistsError:
+            # Left by an earlier run that crashed before recording it, or made by the user.
+            doc = self.find(person, file_name)
+            if doc is None:
+                raise NotesError(f"notes file {file} vanished while being created") from None
+            return doc
+        except OSError as exc:
+            raise NotesError(f"cannot create notes file {file}: {exc}") from exc
+        text = Template(_resource("template.md")).safe_substitute(
+            name=_one_line(name), owner_name=_one_line(owner_name)
+        )
+        try:
+            try:
+                os.fchmod(fd, 0o600)  # the umask may not be what we expect
+                _write_all(fd, text.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            # The file is ours (O_EXCL) and incomplete: remove it so the next run starts clean.
+            file.unlink(missing_ok=True)
+            raise NotesError(f"cannot write notes file {file}: {exc}") from exc
+        _fsync_directory(self.path)
+        return NotesDoc(person.lower(), file_name, _url(file))
+
+    def append_section(self, doc: NotesDoc, date: dt.date, title: str) -> None:
+        """Append the agenda for `date` unless it is already there; never changes existing text."""
+        file = self.path / _checked_name(doc.doc_id)
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise NotesError(f"cannot read notes file {file}: {exc}") from exc
+        if date in _sections(data):
+            return
+        day = date.isoformat()
+        section = (
+            f"<!-- syncd:agenda {day} -->\n## {day} — {_one_line(title)}\n\n"
+            + _resource("agenda.md")
+        )
+        # End the user's last line if needed, then leave one blank line before the section.
+        if not data or data.endswith(b"\n\n"):
+            separator = b""
+        elif data.endswith(b"\n"):
+            separator = b"\n"
+        else:
+            separator = b"\n\n"
+        try:
+            # No O_CREAT: a file the user deleted is reported, not silently recreated.
+            fd = os.open(file, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        except OSError as exc:
+            raise NotesError(f"cannot open notes file {file} for appending: {exc}") from exc
+        try:
+            _write_all(fd, separator + section.encode("utf-8"))
+            os.fsync(fd)
+        except OSError as exc:
+            raise NotesError(f"cannot append to notes file {file}: {exc}") from exc
+        finally:
+            os.close(fd)
+
+
+def _default_name(person: str) -> str:
+    return f"{person.lower()}.md"
+
+
+def _checked_name(file_name: str) -> str:
+    """`file_name` if it names a file directly inside the folder; NotesError otherwise."""
+    if file_name in ("", ".", "..") or "/" in file_name or "\\" in file_name or "\0" in file_name:
+        raise NotesError(f"not a notes file name: {file_name!r}")
+    return file_name
+
+
+def _sections(data: bytes) -> frozenset[dt.date]:
+    # The user may write anything, including invalid UTF-8 and marker look-alikes.
+    dates: set[dt.date] = set()
+    for match in _MARKER.finditer(data.decode("utf-8", errors="replace")):
+        try:
+            dates.add(dt.date.fromisoformat(match.group(1)))
+        except ValueError:
+            continue
+    return frozenset(dates)
+
+
+def _url(file: Path) -> str:
+    return file.resolve().as_uri()
+
+
+def _one_line(text: str) -> str:
+    """Collapse whitespace so a value cannot break a heading across lines."""
+    return " ".join(text.split())
+
+
+def _resource(name: str) -> str:
+    return resources.files("syncd.notes").joinpath(name).read_text(encoding="utf-8")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the new file's directory entry durable, not only its content."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise NotesError(f"cannot sync notes folder {directory}: {exc}") from exc

@@ -1,0 +1,411 @@
+"""Roster + what the calendar holds + what syncd remembers + now → a Plan.
+
+Pure: no I/O, no clock, no backend imports. The rules that keep users' trust
+live here: syncd only acts on series it owns (created, or adopted from a
+hand-made 1:1 that already follows the roster), never duplicates a 1:1 a person
+made, and leaves instance edits (moved, cancelled) exactly as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from syncd import cadence, identity
+from syncd.model import (
+    Action,
+    Attendee,
+    Memory,
+    NotesDoc,
+    OwnedSeries,
+    Person,
+    Plan,
+    Roster,
+    Series,
+    SeriesPatch,
+    SeriesSpec,
+)
+
+# How far ahead two schedules are compared: covers both DST changes and a
+# couple of quarterly occurrences.
+HORIZON = dt.timedelta(days=400)
+# What a reconcile reads: some history for context, the horizon ahead.
+LOOKBACK = dt.timedelta(days=90)
+NON_PEOPLE = ("ROOM", "RESOURCE")
+
+
+def read_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The window of events the planner needs around `now`."""
+    return now - LOOKBACK, now + HORIZON
+
+
+def title(roster: Roster, person: Person) -> str:
+    """The title syncd gives a 1:1 series it creates (neutral: guests see it)."""
+    return f"1:1 {person.name} / {roster.owner.name}"
+
+
+def agenda_title(roster: Roster, person: Person) -> str:
+    """The heading of a dated agenda section in a person's notes."""
+    return f"1:1 with {person.name}"
+
+
+def participants(series: Series) -> frozenset[str]:
+    """Emails of the people in a series (organizer included, rooms and resources left out)."""
+    people = {a.email for a in series.attendees if a.cutype not in NON_PEOPLE}
+    if series.organizer:
+        people.add(series.organizer)
+    return frozenset(people)
+
+
+def is_live(series: Series, now: dt.datetime) -> bool:
+    """True when the series still has occurrences after `now` (an UNTIL in the past ends it)."""
+    if series.status == "CANCELLED":
+        return False
+    return bool(cadence.expand(series.rrule, series.start, now, now + HORIZON)) if series.rrule \
+        else series.start >= now
+
+
+def anchor_for(person: Person, series: Series | None, today: dt.date) -> dt.date:
+    """The date a cadence phase counts from: roster `start`, else the series, else today."""
+    if person.start is not None:
+        return person.start
+    if series is not None:
+        return series.start.date()
+    return today
+
+
+def desired_starts(
+    person: Person, tz: str, anchor: dt.date, now: dt.datetime
+) -> list[dt.datetime]:
+    """The roster's occurrences for a person over the horizon (pauses included: they are the
+    same series, only classified differently)."""
+    first = cadence.first_start(person, anchor, tz)
+    rule = cadence.rrule_text(person.cadence, person.slot)
+    return cadence.expand(rule, first, now, now + HORIZON)
+
+
+def follows_roster(series: Series, person: Person, tz: str, now: dt.datetime) -> bool:
+    """True when the series' rule gives exactly the roster's starts over the horizon."""
+    if not series.rrule:
+        return False
+    wanted = desired_starts(person, tz, anchor_for(person, series, now.date()), now)
+    actual = cadence.expand(series.rrule, series.start, now, now + HORIZON)
+    return [w.astimezone(dt.UTC) for w in wanted] == [a.astimezone(dt.UTC) for a in actual]
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Observed series looked up the ways the planner needs (no linear scans per person)."""
+
+    by_uid: Mapping[str, Series]
+    by_key: Mapping[str, list[tuple[int, Series]]]  # person key → (generation, series) via marker
+    by_pair: Mapping[str, list[Series]]  # other person's email → unowned recurring 1:1s with owner
+
+
+def _index(observed: Iterable[Series], owner: str, owned_uids: set[str]) -> _Index:
+    by_uid: dict[str, Series] = {}
+    by_key: dict[str, list[tuple[int, Series]]] = defaultdict(list)
+    by_pair: dict[str, list[Series]] = defaultdict(list)
+    for series in observed:
+        by_uid[series.uid] = series
+        parsed = identity.parse_marker(series.marker) if series.marker else None
+        if parsed is not None:
+            by_key[parsed[0]].append((parsed[1], series))
+            continue
+        if series.uid in owned_uids or not series.rrule:
+            continue
+        people = participants(series)
+        if len(people) == 2 and owner in people:
+            (other,) = people - {owner}
+            by_pair[other].append(series)
+    return _Index(by_uid, by_key, by_pair)
+
+
+class _Planner:
+    """Builds one plan; an object only to share inputs between the per-person steps."""
+
+    def __init__(
+        self, roster: Roster, observed: tuple[Series, ...] | None,
+        notes: Mapping[str, NotesDoc] | None, memory: Memory, now: dt.datetime,
+    ) -> None:
+        self.roster = roster
+        self.observed = observed
+        self.notes = notes
+        self.memory = memory
+        self.now = now
+        self.tz = roster.timezone
+        self.zone = ZoneInfo(roster.timezone)
+        self.today = now.astimezone(self.zone).date()
+        self.owner = roster.owner.email
+        self.rows: dict[str, list[OwnedSeries]] = defaultdict(list)
+        for row in memory.series:
+            self.rows[row.person].append(row)
+        owned_uids = {row.uid for row in memory.series}
+        self.index = _index(observed or (), self.owner, owned_uids)
+        self.actions: list[Action] = []
+        self.warnings: list[str] = []
+        self.info: list[str] = []
+
+    # --- ownership ---------------------------------------------------------
+
+    def owned(self, person: Person) -> list[tuple[int, Series]]:
+        """(generation, series) of every observed series syncd owns for the person."""
+        found = {s.uid: (gen, s) for gen, s in self.index.by_key.get(
+            identity.person_key(person.email), [])}
+        for row in self.rows.get(person.email, []):
+            series = self.index.by_uid.get(row.uid)
+            if series is not None and row.status != "deleted":
+                found.setdefault(row.uid, (row.generation, series))
+        return sorted(found.values(), key=lambda pair: pair[0])
+
+    def next_generation(self, person: Person) -> int:
+        gens = [row.generation for row in self.rows.get(person.email, [])]
+        gens += [gen for gen, _ in self.index.by_key.get(identity.person_key(person.email), [])]
+        return max(gens, default=0) + 1
+
+    def origin(self, series: Series) -> Literal["created", "adopted"]:
+        """How syncd came to own a series: state says, else its UID does."""
+        known = next((r.origin for r in self.memory.series if r.uid == series.uid), None)
+        if known is not None:
+            return known
+        return "created" if identity.created_by_syncd(series.uid, series.marker) else "adopted"
+
+    def recovered(self) -> tuple[OwnedSeries, ...]:
+        """Owned series (by marker) of roster people that state has no row for."""
+        known = {row.uid for row in self.memory.series}
+        found = []
+        for person in self.roster.people:
+            for gen, series in self.index.by_key.get(identity.person_key(person.email), []):
+                if series.uid not in known:
+                    found.append(OwnedSeries(
+                        series.uid, person.email, gen, self.origin(series),
+                        "active" if is_live(series, self.now) else "ended"))
+        return tuple(found)
+
+    # --- plan steps ----------------------------------------------------------
+
+    def run(self) -> Plan:
+        live_owned = 0
+        for person in self.roster.people:
+            live = self.live_owned(person)
+            live_owned += int(bool(live))
+            if not person.active:
+                for _, series in live:
+                    self.end(person, series, "retired (active: false)")
+                continue
+            current = self.keep_or_replace(person, live) if self.observed is not None else None
+            self.plan_notes(person, current)
+        if self.observed is not None:
+            self.warn_strangers({p.email for p in self.roster.people})
+        return Plan(
+            actions=tuple(self.actions), warnings=tuple(self.warnings),
+            owned_series=live_owned, info=tuple(self.info), recovered=self.recovered(),
+        )
+
+    def live_owned(self, person: Person) -> list[tuple[int, Series]]:
+        """The person's owned series that still have occurrences ahead, oldest generation first."""
+        return [(g, s) for g, s in self.owned(person) if is_live(s, self.now)]
+
+    def keep_or_replace(
+        self, person: Person, live: list[tuple[int, Series]]
+    ) -> tuple[str, Series | None] | None:
+        """Decide the person's series; returns (uid, observed series or None if new) or None."""
+        if len(live) > 1:
+            self.warnings.append(
+                f"{person.email}: {len(live)} live series carry syncd's marker; keeping "
+                f"{live[-1][1].uid}, leaving the others alone"
+            )
+        if live:
+            series = live[-1][1]
+            if follows_roster(series, person, self.tz, self.now):
+                self.update(person, series)
+                self.report_edits(person, series)
+                return series.uid, series
+            self.end(person, series, "cadence or slot changed")
+            return self.create(person, replaces="", reason="new cadence or slot"), None
+        handmade = [s for s in self.index.by_pair.get(person.email, []) if is_live(s, self.now)]
+        if handmade:
+            return self.adopt(person, handmade)
+        gone = [r for r in self.rows.get(person.email, [])
+                if r.status == "active" and r.uid not in self.index.by_uid]
+        if gone:
+            self.warnings.append(
+                f"{person.email}: the 1:1 series {gone[-1].uid} was deleted from the calendar; "
+                "recreating it (set active: false in the roster to stop a 1:1)"
+            )
+            uid = self.create(person, replaces=gone[-1].uid, reason="recreated after deletion")
+            return uid, None
+        return self.create(person, replaces="", reason="new"), None
+
+    def adopt(self, person: Person, handmade: list[Series]) -> tuple[str, Series | None] | None:
+        matching = [s for s in handmade if follows_roster(s, person, self.tz, self.now)]
+        if len(matching) == 1:
+            series = matching[0]
+            gen = self.next_generation(person)
+            self.actions.append(Action(
+                "adopt-series", person.email,
+                f"adopt hand-made '{series.summary}' ({person.cadence.text})",
+                series_uid=series.uid, etag=series.etag, generation=gen,
+                patch=SeriesPatch(marker=identity.marker(person.email, gen)),
+            ))
+            self.report_edits(person, series)
+            return series.uid, series
+        names = ", ".join(f"'{s.summary}' ({s.uid})" for s in handmade)
+        why = ("several of them follow the roster" if matching
+               else f"it does not follow the roster's {person.cadence.text} slot")
+        self.warnings.append(
+            f"{person.email}: hand-made 1:1 series {names} left alone and no new series created: "
+            f"{why}; align the roster or the event"
+        )
+        return None
+
+    def create(self, person: Person, *, replaces: str, reason: str) -> str:
+        gen = self.next_generation(person)
+        anchor = person.start or self.today
+        starts = desired_starts(person, self.tz, anchor, self.now)
+        first = starts[0] if starts else cadence.first_start(person, anchor, self.tz)
+        uid = identity.series_uid(person.email, gen)
+        spec = SeriesSpec(
+            uid=uid, marker=identity.marker(person.email, gen), summary=title(self.roster, person),
+            start=first, duration=person.duration, timezone=self.tz,
+            rrule=cadence.rrule_text(person.cadence, person.slot),
+            organizer=Attendee(self.owner, self.roster.owner.name, "ACCEPTED"),
+            attendee=Attendee(person.email, person.name, "NEEDS-ACTION"),
+            description=(f"Recurring 1:1 ({person.cadence.text}), kept by syncd. Moving or "
+                         "cancelling a single meeting is fine: syncd keeps your change."),
+        )
+        self.actions.append(Action(
+            "create-series", person.email,
+            f"create {person.cadence.text} series from {_when(first)} ({reason})",
+            series_uid=uid, spec=spec, replaces=replaces, generation=gen,
+        ))
+        return uid
+
+    def update(self, person: Person, series: Series) -> None:
+        summary = title(self.roster, person)
+        patch = SeriesPatch(
+            summary=summary if self.origin(series) == "created" and series.summary != summary
+            else None,
+            duration=person.duration if series.duration != person.duration else None,
+        )
+        if patch == SeriesPatch():
+            return
+        what = " and ".join(
+            part for part, changed in (("title", patch.summary), ("duration", patch.duration))
+            if changed is not None)
+        self.actions.append(Action(
+            "update-series", person.email, f"update {what} of '{series.summary}'",
+            series_uid=series.uid, etag=series.etag, patch=patch,
+        ))
+
+    def end(self, person: Person, series: Series, reason: str) -> None:
+        self.actions.append(Action(
+            "end-series", person.email,
+            f"end '{series.summary}' after {_when(self.now)} ({reason})",
+            series_uid=series.uid, etag=series.etag, patch=SeriesPatch(until=self.now),
+        ))
+
+    def report_edits(self, person: Person, series: Series) -> None:
+        """Upcoming instance edits a person made: shown, never reverted."""
+        for inst in series.instances:
+            if inst.recurrence_id < self.now:
+                continue
+            if inst.status == "CANCELLED":
+                self.info.append(f"{person.email}: {_when(inst.recurrence_id)} is cancelled "
+                                 "(left as made)")
+            elif inst.moved:
+                self.info.append(f"{person.email}: {_when(inst.recurrence_id)} moved to "
+                                 f"{_when(inst.start)} (left as made)")
+
+    def plan_notes(self, person: Person, current: tuple[str, Series | None] | None) -> None:
+        if self.notes is None:
+            return
+        doc = self.notes.get(person.email)
+        if doc is None:
+            self.actions.append(Action("create-notes", person.email, "create private notes"))
+        if current is not None:
+            uid, series = current
+            url = doc.url if doc is not None else ""
+            if series is None or not url or series.notes_url != url:
+                self.actions.append(Action(
+                    "attach-notes", person.email, f"attach notes link to {uid}",
+                    series_uid=uid, etag=series.etag if series is not None else "",
+                ))
+        when = self.next_meeting(person, current[1] if current else None)
+        if when is None:
+            return
+        day = when.astimezone(self.zone).date()
+        if (person.email, day) in self.memory.prepared or (doc is not None and day in doc.sections):
+            return
+        self.actions.append(Action(
+            "prepare-notes", person.email, f"add agenda for {_when(when)}", section_date=day,
+        ))
+
+    def next_meeting(self, person: Person, series: Series | None) -> dt.datetime | None:
+        """The next 1:1 to prepare: the roster's next expected one, where the calendar holds it."""
+        anchor = anchor_for(person, series, self.today)
+        instances = {i.recurrence_id.astimezone(dt.UTC): i for i in series.instances} \
+            if series is not None else {}
+        for start in cadence.expected(person, self.tz, self.now, self.now + HORIZON, anchor):
+            inst = instances.get(start.astimezone(dt.UTC))
+            if inst is None:
+                return start
+            if inst.status != "CANCELLED":
+                return inst.start
+        return None
+
+    def warn_strangers(self, roster_emails: set[str]) -> None:
+        for other, found in sorted(self.index.by_pair.items()):
+            if other in roster_emails:
+                continue
+            for series in found:
+                if is_live(series, self.now):
+                    self.warnings.append(
+                        f"{other}: recurring 1:1 '{series.summary}' is with someone not on the "
+                        "roster (left alone)"
+                    )
+        for email, rows in sorted(self.rows.items()):
+            live = [r for r in rows if r.status == "active" and r.uid in self.index.by_uid]
+            if email not in roster_emails and live:
+                self.warnings.append(
+                    f"{email}: no longer on the roster; series {live[-1].uid} left as it is "
+                    "(keep them with active: false to end it)"
+                )
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.strftime("%a %Y-%m-%d %H:%M %Z").strip()
+
+
+def plan(
+    roster: Roster,
+    observed: tuple[Series, ...] | None,
+    notes: Mapping[str, NotesDoc] | None,
+    memory: Memory,
+    now: dt.datetime,
+) -> Plan:
+    """Compute the plan. `observed` None means the calendar could not be read completely:
+    then no calendar action is planned at all. `notes` None likewise for notes."""
+    return _Planner(roster, observed, notes, memory, now).run()
+
+
+def events_written(plan: Plan) -> int:
+    """How many distinct events the plan writes (create + attach on one series counts once)."""
+    return len({a.series_uid for a in plan.actions if a.writes_event})
+
+
+def refusal(plan: Plan, max_changes: int) -> str | None:
+    """Why the safety limit refuses this plan, or None when it may be applied."""
+    written = events_written(plan)
+    if written > max_changes:
+        return (f"the plan writes {written} events, more than max_changes ({max_changes}); "
+                "check it with --dry-run and run again with --force")
+    ended = sum(1 for a in plan.actions if a.kind == "end-series")
+    if plan.owned_series and ended * 2 > plan.owned_series:
+        return (f"the plan ends {ended} of {plan.owned_series} series, more than half; "
+                "check it with --dry-run and run again with --force")
+    return None

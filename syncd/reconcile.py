@@ -1,0 +1,114 @@
+"""One reconcile: read the sources, plan, and (unless dry-run or refused) apply.
+
+The imperative shell around the pure planner: it opens the backends named in
+the config, turns a failed read into "nothing planned for that source", and
+decides the exit code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from syncd import planner
+from syncd.apply import Outcome, apply
+from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
+from syncd.calendars.local import LocalCalendar
+from syncd.config import BackendConfig, Config
+from syncd.model import Memory, NotesDoc, Plan, Series
+from syncd.notes.base import NotesError, NotesStore
+from syncd.notes.markdown import MarkdownNotes
+from syncd.state import State
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class Result:
+    """A reconcile's plan, what applying it did, and the exit code it deserves."""
+
+    plan: Plan
+    dry_run: bool
+    refused: str | None = None
+    outcome: Outcome | None = None
+    source_failed: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything worked, 1 when a source or a write failed or the plan was refused."""
+        failed = self.outcome is not None and bool(self.outcome.failed)
+        return EXIT_FAILED if (self.source_failed or failed or
+                               (self.refused and not self.dry_run)) else EXIT_OK
+
+
+def open_calendar(config: BackendConfig, timezone: str) -> CalendarSource:
+    """The calendar backend the config names."""
+    assert config.path is not None
+    return LocalCalendar(config.path, timezone)
+
+
+def open_notes(config: BackendConfig) -> NotesStore:
+    """The notes backend the config names."""
+    assert config.path is not None
+    return MarkdownNotes(config.path)
+
+
+def read_calendar(
+    calendar: CalendarSource, now: dt.datetime, warnings: list[str]
+) -> tuple[Series, ...] | None:
+    """Everything in the planner's window, or None (with a warning) when the read failed."""
+    start, end = planner.read_window(now)
+    try:
+        return calendar.read(start, end)
+    except CalendarError as exc:
+        warnings.append(f"{calendar.name}: not read, nothing planned for it: {exc}")
+        return None
+
+
+def read_notes(
+    notes: NotesStore, config: Config, memory: Memory, warnings: list[str]
+) -> dict[str, NotesDoc] | None:
+    """Each active person's notes document, or None (with a warning) when notes failed."""
+    known = {d.person: d.doc_id for d in memory.notes}
+    found: dict[str, NotesDoc] = {}
+    try:
+        for person in config.roster.people:
+            if person.active:
+                doc = notes.find(person.email, known.get(person.email))
+                if doc is not None:
+                    found[person.email] = doc
+    except NotesError as exc:
+        warnings.append(f"notes: not read, nothing planned for them: {exc}")
+        return None
+    return found
+
+
+def reconcile(
+    config: Config, state: State, now: dt.datetime, *, dry_run: bool, force: bool,
+    calendar: CalendarSource | None = None, notes: NotesStore | None = None,
+) -> Result:
+    """Read, plan and apply (unless `dry_run`, or the safety limit refuses and not `force`).
+
+    `calendar` and `notes` default to the backends the config names.
+    """
+    warnings: list[str] = []
+    calendar = calendar or open_calendar(config.calendar, config.roster.timezone)
+    notes = notes or open_notes(config.notes)
+    memory = state.memory()
+    observed = read_calendar(calendar, now, warnings)
+    docs = read_notes(notes, config, memory, warnings)
+    plan = planner.plan(config.roster, observed, docs, memory, now)
+    result = Result(plan, dry_run, source_failed=observed is None or docs is None,
+                    warnings=warnings + list(plan.warnings))
+    refused = planner.refusal(plan, config.roster.max_changes)
+    if refused and not force:
+        result.refused = refused
+        return result
+    if not dry_run:
+        writable = calendar if isinstance(calendar, WritableCalendar) else None
+        result.outcome = apply(plan, config.roster, writable, notes, state, now, docs or {})
+    return result

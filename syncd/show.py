@@ -1,0 +1,82 @@
+"""Plain text and JSON views of a reconcile result (pure: data in, text out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from syncd.model import Action
+from syncd.reconcile import Result
+
+
+def _when(action: Action) -> str | None:
+    if action.spec is not None:
+        return action.spec.start.isoformat()
+    if action.patch is not None and action.patch.until is not None:
+        return action.patch.until.isoformat()
+    if action.section_date is not None:
+        return action.section_date.isoformat()
+    return None
+
+
+def action_dict(action: Action) -> dict[str, Any]:
+    """One action as the JSON contract shows it."""
+    out: dict[str, Any] = {
+        "action": action.kind,
+        "person": action.person,
+        "summary": action.summary,
+        "series": action.series_uid or None,
+        "when": _when(action),
+    }
+    if action.spec is not None:
+        out["rrule"] = action.spec.rrule
+        out["duration_minutes"] = int(action.spec.duration / dt.timedelta(minutes=1))
+    if action.replaces:
+        out["replaces"] = action.replaces
+    return out
+
+
+def result_json(result: Result) -> dict[str, Any]:
+    """`{"dry_run", "read_only", "actions", "warnings", ...}`: the reconcile JSON contract."""
+    failed = {id(a): why for a, why in result.outcome.failed} if result.outcome else {}
+    actions = []
+    for action in result.plan.actions:
+        item = action_dict(action)
+        if result.outcome is not None:
+            item["status"] = "failed" if id(action) in failed else "done"
+            if id(action) in failed:
+                item["error"] = failed[id(action)]
+        actions.append(item)
+    return {
+        "dry_run": result.dry_run,
+        "read_only": result.plan.read_only,
+        "refused": result.refused,
+        "actions": actions,
+        "warnings": result.warnings,
+        "info": list(result.plan.info),
+        "recovered": [owned.uid for owned in result.plan.recovered],
+    }
+
+
+def result_lines(result: Result) -> list[str]:
+    """Readable lines: one per action (what, who, when), then warnings."""
+    failed = {id(a): why for a, why in result.outcome.failed} if result.outcome else {}
+    verb = "would" if result.dry_run or result.refused else "did"
+    if not result.plan.actions:
+        lines = ["Nothing to do: the calendar and notes follow the roster."]
+    else:
+        lines = [f"{len(result.plan.actions)} action(s) syncd {verb} take:"]
+    width = max((len(a.kind) for a in result.plan.actions), default=0)
+    pwidth = max((len(a.person) for a in result.plan.actions), default=0)
+    for action in result.plan.actions:
+        line = f"  {action.kind:<{width}}  {action.person:<{pwidth}}  {action.summary}"
+        if id(action) in failed:
+            line += f"  [FAILED: {failed[id(action)]}]"
+        lines.append(line)
+    if result.refused:
+        lines.append(f"refused: {result.refused}")
+    lines += [f"warning: {w}" for w in result.warnings]
+    lines += [f"note: {i}" for i in result.plan.info]
+    lines += [f"note: {o.person}: series {o.uid} carries syncd's marker; ownership recorded"
+              for o in result.plan.recovered]
+    return lines

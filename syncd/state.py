@@ -1,0 +1,410 @@
+"""What syncd remembers between runs, in one SQLite file.
+
+The file lives in a private directory (0700) as `syncd.sqlite3` (0600) in WAL
+mode with full fsync. Every write happens inside `State.transaction()`, so a
+run's step is either recorded whole or not at all. The schema is upgraded in
+place by `MIGRATIONS`; a file written by a newer syncd is refused untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, cast, get_args
+
+from syncd.model import Memory, NotesDoc, OwnedSeries, OwnedStatus
+
+DB_NAME = "syncd.sqlite3"
+
+# MIGRATIONS[i] upgrades a database from user_version i to i + 1. Append only:
+# a released entry is never edited, since databases in the field already ran it.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE series (
+        uid TEXT PRIMARY KEY,
+        person TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        origin TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX series_person ON series (person, generation);
+    CREATE TABLE notes (
+        person TEXT PRIMARY KEY,
+        doc_id TEXT NOT NULL,
+        url TEXT NOT NULL
+    );
+    CREATE TABLE prepared (
+        person TEXT NOT NULL,
+        day TEXT NOT NULL,
+        PRIMARY KEY (person, day)
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        person TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE TABLE kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]
+
+# How long to wait for another syncd process holding the write lock.
+_BUSY_TIMEOUT_S = 10.0
+_ORIGINS: tuple[str, ...] = ("created", "adopted")
+_STATUSES: tuple[str, ...] = get_args(OwnedStatus)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: what syncd did, to whom, when."""
+
+    at: dt.datetime
+    action: str
+    person: str
+    target: str
+    detail: str
+
+
+class StateError(Exception):
+    """The state database cannot be opened, read or written."""
+
+
+class State:
+    """syncd's memory between runs. Create with `State.open` or `State.open_readonly`."""
+
+    def __init__(self, conn: sqlite3.Connection, *, read_only: bool) -> None:
+        """Wrap an open, migrated connection; use `open` or `open_readonly` instead."""
+        self._conn = conn
+        self._read_only = read_only
+        self._in_transaction = False
+
+    # --- opening -------------------------------------------------------------
+
+    @classmethod
+    def open(cls, directory: Path) -> State:
+        """Open (creating if needed) the state in `directory` and migrate it to this version.
+
+        Raises StateError when the directory or file cannot be used, or when the
+        database was written by a newer syncd (the file is then left untouched).
+        """
+        path = directory / DB_NAME
+        try:
+            _private_directory(directory)
+            created = _create_private_file(path)
+        except OSError as exc:
+            raise StateError(f"cannot prepare {directory}: {exc}") from exc
+        conn = _connect(str(path), uri=False)
+        try:
+            _refuse_newer(conn, path)
+            if not created:
+                _tighten(path, 0o600)
+            mode = _execute(conn, "PRAGMA journal_mode = WAL").fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                raise StateError(f"{path}: cannot switch to WAL journal mode")
+            _execute(conn, "PRAGMA synchronous = FULL")
+            _execute(conn, "PRAGMA foreign_keys = ON")
+            _migrate(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, read_only=False)
+
+    @classmethod
+    def open_readonly(cls, directory: Path) -> State:
+        """A read-only snapshot of the state in `directory`, for dry runs and reports.
+
+        Never creates or changes a file: a missing database gives an empty state,
+        an older schema is migrated in memory only. Writes raise StateError.
+        """
+        path = directory / DB_NAME
+        memory = _connect(":memory:", uri=False)
+        try:
+            if _exists(path):
+                _snapshot(path, memory)
+            _migrate(memory, path)
+            _execute(memory, "PRAGMA foreign_keys = ON")
+        except BaseException:
+            memory.close()
+            raise
+        return cls(memory, read_only=True)
+
+    def close(self) -> None:
+        """Close the database; the State must not be used afterwards."""
+        self._conn.close()
+
+    # --- reading -------------------------------------------------------------
+
+    def memory(self) -> Memory:
+        """Everything the planner needs: owned series, notes documents, prepared agendas."""
+        series = tuple(
+            OwnedSeries(
+                uid=uid, person=person, generation=generation,
+                origin=cast(Literal["created", "adopted"], _checked(origin, _ORIGINS, uid)),
+                status=cast(OwnedStatus, _checked(status, _STATUSES, uid)),
+            )
+            for uid, person, generation, origin, status in self._query(
+                "SELECT uid, person, generation, origin, status FROM series"
+                " ORDER BY person, generation, uid"
+            )
+        )
+        notes = tuple(
+            NotesDoc(person=person, doc_id=doc_id, url=url)
+            for person, doc_id, url in self._query(
+                "SELECT person, doc_id, url FROM notes ORDER BY person"
+            )
+        )
+        prepared = frozenset(
+            (person, _parse_date(day))
+            for person, day in self._query("SELECT person, day FROM prepared")
+        )
+        return Memory(series=series, notes=notes, prepared=prepared)
+
+    def audit_log(self, limit: int | None = None) -> list[AuditEntry]:
+        """The audit log, oldest first; with `limit`, only the newest `limit` entries."""
+        if limit is not None and limit < 0:
+            raise ValueError("limit must not be negative")
+        rows = self._query(
+            "SELECT at, action, person, target, detail FROM"
+            " (SELECT * FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (-1 if limit is None else limit,),
+        )
+        return [
+            AuditEntry(_parse_datetime(at), action, person, target, detail)
+            for at, action, person, target, detail in rows
+        ]
+
+    def get_value(self, key: str) -> str | None:
+        """The value stored under `key`, or None."""
+        rows = self._query("SELECT value FROM kv WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    # --- writing -------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one atomic commit; any exception rolls all of them back.
+
+        Transactions do not nest. Every write method must be called inside one.
+        """
+        if self._read_only:
+            raise StateError("state was opened read-only")
+        if self._in_transaction:
+            raise StateError("a transaction is already open")
+        _execute(self._conn, "BEGIN IMMEDIATE")
+        self._in_transaction = True
+        try:
+            yield
+            _execute(self._conn, "COMMIT")
+        except BaseException:
+            # Also on KeyboardInterrupt and the like: a half-done step must not survive.
+            # A failing ROLLBACK must not hide the exception that caused it.
+            with suppress(sqlite3.Error):
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._in_transaction = False
+
+    def record_series(self, owned: OwnedSeries) -> None:
+        """Insert or replace what is known about the owned series `owned.uid`."""
+        now = _now()
+        self._write(
+            "INSERT INTO series (uid, person, generation, origin, status, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (uid) DO UPDATE SET person = excluded.person,"
+            " generation = excluded.generation, origin = excluded.origin,"
+            " status = excluded.status, updated_at = excluded.updated_at",
+            (owned.uid, owned.person, owned.generation, owned.origin, owned.status, now, now),
+        )
+
+    def set_series_status(self, uid: str, status: OwnedStatus) -> None:
+        """Change the status of an owned series; StateError if `uid` is not owned."""
+        cursor = self._write(
+            "UPDATE series SET status = ?, updated_at = ? WHERE uid = ?", (status, _now(), uid)
+        )
+        if cursor.rowcount == 0:
+            raise StateError(f"no owned series with uid {uid!r}")
+
+    def record_notes(self, doc: NotesDoc) -> None:
+        """Insert or replace the notes document of `doc.person` (id and url only)."""
+        self._write(
+            "INSERT INTO notes (person, doc_id, url) VALUES (?, ?, ?)"
+            " ON CONFLICT (person) DO UPDATE SET doc_id = excluded.doc_id, url = excluded.url",
+            (doc.person, doc.doc_id, doc.url),
+        )
+
+    def record_prepared(self, person: str, date: dt.date) -> None:
+        """Remember that the agenda for `person` on `date` was written; idempotent."""
+        self._write(
+            "INSERT OR IGNORE INTO prepared (person, day) VALUES (?, ?)",
+            (person, date.isoformat()),
+        )
+
+    def audit(self, at: dt.datetime, action: str, person: str, target: str, detail: str) -> None:
+        """Append a line to the audit log; `at` must be timezone-aware."""
+        if at.utcoffset() is None:
+            raise ValueError("audit time must be timezone-aware")
+        self._write(
+            "INSERT INTO audit (at, action, person, target, detail) VALUES (?, ?, ?, ?, ?)",
+            (at.isoformat(), action, person, target, detail),
+        )
+
+    def set_value(self, key: str, value: str) -> None:
+        """Store `value` under `key`, replacing any previous value."""
+        self._write(
+            "INSERT INTO kv (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # --- helpers -------------------------------------------------------------
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return _execute(self._conn, sql, params).fetchall()
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+        if not self._in_transaction:
+            raise StateError("state writes must happen inside State.transaction()")
+        return _execute(self._conn, sql, params)
+
+
+def _execute(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+    try:
+        return conn.execute(sql, params)
+    except sqlite3.Error as exc:
+        raise StateError(f"state database: {exc}") from exc
+
+
+def _connect(database: str, *, uri: bool) -> sqlite3.Connection:
+    try:
+        # isolation_level=None: transactions are begun and ended explicitly, never implicitly.
+        return sqlite3.connect(
+            database, uri=uri, timeout=_BUSY_TIMEOUT_S, isolation_level=None
+        )
+    except sqlite3.Error as exc:
+        raise StateError(f"cannot open {database}: {exc}") from exc
+
+
+def _private_directory(directory: Path) -> None:
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(directory, 0o700)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """Set `path` to `mode` if it allows more (the state holds private data)."""
+    try:
+        if stat.S_IMODE(path.stat().st_mode) & ~mode:
+            os.chmod(path, mode)
+    except OSError as exc:
+        raise StateError(f"cannot restrict permissions of {path}: {exc}") from exc
+
+
+def _create_private_file(path: Path) -> bool:
+    """Create an empty 0600 file unless one exists; True when this call created it."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError as exc:
+        raise StateError(f"cannot look at {path}: {exc}") from exc
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    row = _execute(conn, "PRAGMA user_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _refuse_newer(conn: sqlite3.Connection, path: Path) -> int:
+    version = _user_version(conn)
+    if version > len(MIGRATIONS):
+        raise StateError(
+            f"{path} has schema version {version}, but this syncd only knows up to"
+            f" {len(MIGRATIONS)}: it was written by a newer syncd; upgrade syncd"
+            " (the file was not changed)"
+        )
+    return version
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema up to date in one transaction; no-op when it already is."""
+    version = _refuse_newer(conn, path)
+    target = len(MIGRATIONS)
+    if version == target:
+        return
+    # executescript commits any open transaction first, so the whole upgrade
+    # (and its version bump) goes in one script with its own BEGIN/COMMIT.
+    script = "\n".join(
+        ["BEGIN IMMEDIATE;", *MIGRATIONS[version:], f"PRAGMA user_version = {target};", "COMMIT;"]
+    )
+    try:
+        conn.executescript(script)
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            _execute(conn, "ROLLBACK")
+        # Another syncd process may have run the same upgrade first.
+        if _user_version(conn) != target:
+            raise StateError(
+                f"{path}: upgrading the schema from version {version} to {target} failed: {exc}"
+            ) from exc
+
+
+def _snapshot(path: Path, memory: sqlite3.Connection) -> None:
+    """Copy the database at `path` into `memory` without writing anything on disk."""
+    wal = path.with_name(path.name + "-wal")
+    # With no -wal file nobody has the database open and all of it is in the
+    # main file; immutable=1 then reads it without creating -wal/-shm files
+    # (which also works in a directory we cannot write). Otherwise read it
+    # normally so the WAL content is included.
+    query = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    source = _connect(f"{path.absolute().as_uri()}?{query}", uri=True)
+    try:
+        _refuse_newer(source, path)
+        source.backup(memory)
+    except sqlite3.Error as exc:
+        raise StateError(f"cannot read {path}: {exc}") from exc
+    finally:
+        source.close()
+
+
+def _checked(value: str, allowed: tuple[str, ...], uid: str) -> str:
+    if value not in allowed:
+        raise StateError(f"series {uid!r} has an unknown value {value!r} in state")
+    return value
+
+
+def _parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise StateError(f"bad date {text!r} in state") from exc
+
+
+def _parse_datetime(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise StateError(f"bad time {text!r} in state") from exc
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()

@@ -1,0 +1,106 @@
+"""A copy of the demo (local calendar + Markdown notes) in a temp folder, and a CLI runner."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from syncd.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "examples" / "demo"
+NOW = "2026-11-25T09:00:00+01:00"
+
+PEOPLE_YAML = """\
+people:
+  - {name: Alice Example, email: alice@example.com, cadence: weekly, start: 2026-09-01, slot: {day: tue, time: "10:00"}}
+  - {name: Bob Example, email: bob@example.com, cadence: monthly, slot: {day: thu, time: "14:00", week: 1}}
+  - {name: Erin Manager, email: erin@example.com, role: manager, cadence: biweekly, duration: 30m, start: 2026-09-03, slot: {day: thu, time: "16:00"}}
+  - name: Carol Example
+    email: carol@example.com
+    cadence: quarterly
+    slot: {day: wed, time: "11:00", week: 2}
+    pauses: [{from: 2026-12-21, to: 2027-01-08, reason: parental leave}]
+"""  # noqa: E501
+
+HEAD_YAML = """\
+owner: {name: Dana Lead, email: dana@example.com}
+timezone: Europe/Berlin
+calendar: {kind: local, path: calendar}
+notes: {kind: markdown, path: notes}
+state_dir: state
+defaults: {cadence: monthly, duration: 45m}
+"""
+
+
+@dataclass
+class Run:
+    """What one CLI invocation printed and returned."""
+
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@dataclass
+class Demo:
+    """A throw-away copy of the demo with its own config file."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.yaml"
+
+    @property
+    def calendar(self) -> Path:
+        return self.root / "calendar"
+
+    @property
+    def notes(self) -> Path:
+        return self.root / "notes"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state"
+
+    def write_config(self, people_yaml: str = PEOPLE_YAML, extra: str = "") -> None:
+        self.config.write_text(HEAD_YAML + extra + people_yaml)
+
+    def syncd(self, *args: str, now: str = NOW) -> Run:
+        """Run a command on this demo; reconcile runs get a fixed clock."""
+        clock = ("--now", now) if args[0] == "reconcile" else ()
+        return syncd(*args, "--config", str(self.config), *clock)
+
+
+def syncd(*args: str) -> Run:
+    """Run the real CLI in-process and capture its exit code and both streams."""
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Name → sha256 of every file under a folder (to prove nothing was written)."""
+    if not folder.exists():
+        return {}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Demo:
+    """The demo calendar copied into a temp folder, with the contract roster."""
+    shutil.copytree(DEMO / "calendar", tmp_path / "calendar")
+    d = Demo(tmp_path)
+    d.write_config()
+    return d

@@ -1,0 +1,99 @@
+"""Cadence engine: expected occurrences in local wall time, pauses and start respected."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from syncd import cadence
+from syncd.model import Pause, Person, Slot
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def person(spec: str, day: int = 1, hour: int = 10, week: int | None = None,
+           start: dt.date | None = None, pauses: tuple[Pause, ...] = ()) -> Person:
+    return Person("P", "p@example.com", cadence.parse_cadence(spec),
+                  Slot(day, dt.time(hour, 0), week), dt.timedelta(minutes=45),
+                  start=start, pauses=pauses)
+
+
+def window(a: str, b: str) -> tuple[dt.datetime, dt.datetime]:
+    return (dt.datetime.fromisoformat(a).replace(tzinfo=BERLIN),
+            dt.datetime.fromisoformat(b).replace(tzinfo=BERLIN))
+
+
+def test_weekly_stays_at_ten_local_across_both_dst_changes() -> None:
+    p = person("weekly", start=dt.date(2026, 3, 1))
+    got = cadence.expected(p, "Europe/Berlin", *window("2026-03-01", "2026-11-30"),
+                           anchor=dt.date(2026, 3, 1))
+    assert len(got) == 39
+    assert {g.hour for g in got} == {10}
+    offsets = {g.utcoffset() for g in got}
+    assert offsets == {dt.timedelta(hours=1), dt.timedelta(hours=2)}
+    # The instants move by an hour in UTC, the wall clock does not.
+    assert {g.astimezone(dt.UTC).hour for g in got} == {8, 9}
+
+
+def test_pauses_are_removed_inclusive() -> None:
+    pause = Pause(dt.date(2026, 12, 21), dt.date(2027, 1, 8), "leave")
+    p = person("weekly", day=1, start=dt.date(2026, 12, 1), pauses=(pause,))
+    got = cadence.expected(p, "Europe/Berlin", *window("2026-12-01", "2027-01-31"),
+                           anchor=dt.date(2026, 12, 1))
+    days = [g.date() for g in got]
+    assert dt.date(2026, 12, 15) in days
+    assert dt.date(2026, 12, 22) not in days and dt.date(2027, 1, 5) not in days
+    assert dt.date(2027, 1, 12) in days
+
+
+def test_start_date_is_respected_and_anchors_biweekly_phase() -> None:
+    p = person("biweekly", day=3, hour=16, start=dt.date(2026, 9, 3))
+    got = cadence.expected(p, "Europe/Berlin", *window("2026-08-01", "2026-10-31"),
+                           anchor=dt.date(2026, 1, 1))
+    assert [g.date() for g in got] == [dt.date(2026, 9, 3) + dt.timedelta(weeks=2 * i)
+                                       for i in range(5)]
+
+
+def test_monthly_nth_and_last_weekday() -> None:
+    first_thu = person("monthly", day=3, hour=14, week=1)
+    last_fri = person("monthly", day=4, hour=9, week=-1)
+    a, b = window("2026-01-01", "2026-04-01")
+    assert [g.day for g in cadence.expected(first_thu, "Europe/Berlin", a, b,
+                                            anchor=dt.date(2026, 1, 1))] == [1, 5, 5]
+    assert [g.day for g in cadence.expected(last_fri, "Europe/Berlin", a, b,
+                                            anchor=dt.date(2026, 1, 1))] == [30, 27, 27]
+
+
+def test_quarterly_follows_the_start_month() -> None:
+    p = person("quarterly", day=2, hour=11, week=2, start=dt.date(2026, 2, 1))
+    got = cadence.expected(p, "Europe/Berlin", *window("2026-01-01", "2027-01-01"),
+                           anchor=dt.date(2026, 2, 1))
+    assert [(g.month, g.day) for g in got] == [(2, 11), (5, 13), (8, 12), (11, 11)]
+
+
+def test_every_n_weeks_and_raw_rrule() -> None:
+    assert cadence.parse_cadence("every 3 weeks").weeks == 3
+    p = person("rrule:FREQ=MONTHLY;BYDAY=-1FR", hour=15)
+    got = cadence.expected(p, "Europe/Berlin", *window("2026-05-01", "2026-07-01"),
+                           anchor=dt.date(2026, 5, 1))
+    assert [(g.month, g.day, g.hour) for g in got] == [(5, 29, 15), (6, 26, 15)]
+    assert cadence.interval_days(p.cadence) == pytest.approx(30.4, abs=1)
+
+
+@pytest.mark.parametrize("bad", ["daily-ish", "every 0 weeks", "rrule:FREQ=SECONDLY",
+                                 "rrule:FREQ=WEEKLY;COUNT=3", "rrule:FREQ=WEEKLY;BYDAY=XX"])
+def test_bad_cadences_are_refused_with_a_reason(bad: str) -> None:
+    with pytest.raises(ValueError, match=r"\w"):
+        cadence.parse_cadence(bad)
+
+
+def test_quarterly_without_start_begins_at_the_first_slot_on_or_after_today() -> None:
+    p = person("quarterly", day=2, hour=11, week=2)
+    first = cadence.first_start(p, dt.date(2026, 11, 25), "Europe/Berlin")
+    assert first == dt.datetime(2026, 12, 9, 11, 0, tzinfo=BERLIN)
+    got = cadence.expected(p, "Europe/Berlin", *window("2026-11-25", "2027-07-01"),
+                           anchor=dt.date(2026, 11, 25))
+    assert [(g.year, g.month, g.day) for g in got] == [(2026, 12, 9), (2027, 3, 10),
+                                                       (2027, 6, 9)]

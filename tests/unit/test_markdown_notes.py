@@ -1,0 +1,171 @@
+"""MarkdownNotes: create once, append only, never touch the user's text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import stat
+from pathlib import Path
+
+import pytest
+
+from syncd.model import NotesDoc
+from syncd.notes.base import NotesError, NotesStore
+from syncd.notes.markdown import MarkdownNotes
+
+DAY = dt.date(2026, 12, 1)
+AGENDA_HEADINGS = [
+    "### Follow-ups from last time",
+    "### Positive feedback (specific, detailed)",
+    "### Things to improve (corrective feedback, framed forward)",
+    "### Feedback I ask for",
+    "### Their topics",
+    "### Outcome and follow-ups",
+]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return tmp_path / "notes"
+
+
+@pytest.fixture
+def notes(folder: Path) -> MarkdownNotes:
+    return MarkdownNotes(folder)
+
+
+def test_is_a_notes_store(notes: MarkdownNotes) -> None:
+    store: NotesStore = notes
+    assert store is notes
+
+
+def test_create_writes_a_private_file_from_the_template(
+    notes: MarkdownNotes, folder: Path
+) -> None:
+    doc = notes.create("Ann@Example.org", "Ann Lee", "Dana Boss")
+    file = folder / "ann@example.org.md"
+    assert doc == NotesDoc("ann@example.org", "ann@example.org.md", file.resolve().as_uri())
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    text = file.read_text("utf-8")
+    assert text.startswith("# 1:1 notes: Ann Lee\n")
+    assert "Private notes kept by Dana Boss. Not shared with anyone." in text
+    assert "## Long-term" in text
+    for prompt in ("Career vision and goals", "Workflow and ways of working",
+                   "What has been frustrating"):
+        assert prompt in text
+    assert "$" not in text
+    assert notes.find("ann@example.org", None) == doc
+
+
+def test_odd_names_do_not_break_the_template(notes: MarkdownNotes, folder: Path) -> None:
+    notes.create("x@y.org", "{name} ${owner_name} $x", "Owner\n# Injected")
+    text = (folder / "x@y.org.md").read_text("utf-8")
+    assert text.startswith("# 1:1 notes: {name} ${owner_name} $x\n")
+    assert "Private notes kept by Owner # Injected." in text
+
+
+def test_create_again_changes_nothing(notes: MarkdownNotes, folder: Path) -> None:
+    first = notes.create("ann@x.org", "Ann", "Dana")
+    file = folder / "ann@x.org.md"
+    before = (file.read_bytes(), file.stat().st_mtime_ns)
+    assert notes.create("ann@x.org", "Someone Else", "Other") == first
+    assert (file.read_bytes(), file.stat().st_mtime_ns) == before
+
+
+def test_create_keeps_a_file_the_user_wrote(notes: MarkdownNotes, folder: Path) -> None:
+    folder.mkdir()
+    file = folder / "ann@x.org.md"
+    mine = b"my own notes\n<!-- syncd:agenda 2026-01-05 -->\n\xff\xfe not utf-8"
+    file.write_bytes(mine)
+    doc = notes.create("ann@x.org", "Ann", "Dana")
+    assert file.read_bytes() == mine
+    assert doc.sections == {dt.date(2026, 1, 5)}
+
+
+def test_find_missing_is_none(notes: MarkdownNotes, folder: Path) -> None:
+    assert notes.find("ann@x.org", None) is None
+    folder.mkdir()
+    assert notes.find("ann@x.org", "other.md") is None
+
+
+def test_find_by_doc_id_and_reads_all_markers(notes: MarkdownNotes, folder: Path) -> None:
+    folder.mkdir()
+    (folder / "custom.md").write_text(
+        "x\n<!-- syncd:agenda 2026-01-05 -->\ntext <!-- syncd:agenda 2026-02-02 -->\n"
+        "<!-- syncd:agenda 2026-13-45 -->\n<!-- other 2026-03-03 -->\n", "utf-8"
+    )
+    doc = notes.find("ann@x.org", "custom.md")
+    assert doc is not None
+    assert doc.doc_id == "custom.md"
+    assert doc.sections == {dt.date(2026, 1, 5), dt.date(2026, 2, 2)}
+
+
+def test_doc_ids_cannot_leave_the_folder(notes: MarkdownNotes, folder: Path) -> None:
+    for bad in ("../escape.md", "..", "", "a/b.md"):
+        with pytest.raises(NotesError):
+            notes.find("ann@x.org", bad)
+
+
+def test_append_adds_a_dated_section_after_untouched_text(
+    notes: MarkdownNotes, folder: Path
+) -> None:
+    doc = notes.create("ann@x.org", "Ann", "Dana")
+    file = folder / "ann@x.org.md"
+    before = file.read_bytes()
+    notes.append_section(doc, DAY, "1:1 Ann / Dana")
+    after = file.read_bytes()
+    assert after.startswith(before)
+    added = after[len(before):].decode("utf-8")
+    lines = added.lstrip("\n").splitlines()
+    assert lines[0] == "<!-- syncd:agenda 2026-12-01 -->"
+    assert lines[1] == "## 2026-12-01 — 1:1 Ann / Dana"
+    positions = [lines.index(h) for h in AGENDA_HEADINGS]
+    assert positions == sorted(positions)
+    for pos in positions:
+        assert lines[pos + 2] == "- "
+    assert after.endswith(b"\n")
+    found = notes.find("ann@x.org", doc.doc_id)
+    assert found is not None
+    assert found.sections == {DAY}
+
+
+def test_append_is_idempotent_per_date(notes: MarkdownNotes, folder: Path) -> None:
+    doc = notes.create("ann@x.org", "Ann", "Dana")
+    file = folder / "ann@x.org.md"
+    notes.append_section(doc, DAY, "1:1")
+    once = file.read_bytes()
+    notes.append_section(doc, DAY, "1:1")
+    assert file.read_bytes() == once
+    assert once.count(b"<!-- syncd:agenda 2026-12-01 -->") == 1
+    notes.append_section(doc, DAY + dt.timedelta(days=7), "1:1")
+    found = notes.find("ann@x.org", None)
+    assert found is not None
+    assert found.sections == {DAY, DAY + dt.timedelta(days=7)}
+
+
+def test_append_ends_an_unterminated_last_line_first(notes: MarkdownNotes, folder: Path) -> None:
+    folder.mkdir()
+    file = folder / "ann@x.org.md"
+    file.write_bytes(b"last line without newline")
+    doc = notes.find("ann@x.org", None)
+    assert doc is not None
+    notes.append_section(doc, DAY, "1:1")
+    text = file.read_bytes()
+    assert text.startswith(b"last line without newline\n")
+    assert b"\n<!-- syncd:agenda 2026-12-01 -->\n" in text
+
+
+def test_append_to_a_missing_file_fails_and_creates_nothing(
+    notes: MarkdownNotes, folder: Path
+) -> None:
+    doc = notes.create("ann@x.org", "Ann", "Dana")
+    (folder / doc.doc_id).unlink()
+    with pytest.raises(NotesError):
+        notes.append_section(doc, DAY, "1:1")
+    assert not (folder / doc.doc_id).exists()
+
+
+def test_a_notes_path_that_cannot_be_read_is_an_error(notes: MarkdownNotes, folder: Path) -> None:
+    (folder / "ann@x.org.md").mkdir(parents=True)
+    with pytest.raises(NotesError):
+        notes.find("ann@x.org", None)

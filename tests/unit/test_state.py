@@ -1,0 +1,320 @@
+"""State: SQLite file, transactions, migrations, read-only snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from syncd.model import Memory, NotesDoc, OwnedSeries
+from syncd.state import DB_NAME, MIGRATIONS, AuditEntry, State, StateError
+
+UTC = dt.UTC
+AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+
+
+class Abort(BaseException):
+    """Not an Exception: transactions must roll back on these too."""
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def state(state_dir: Path) -> Iterator[State]:
+    s = State.open(state_dir)
+    yield s
+    s.close()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def user_version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def fill(state: State) -> None:
+    with state.transaction():
+        state.record_series(OwnedSeries("u2", "bob@x.org", 1, "adopted"))
+        state.record_series(OwnedSeries("u1", "bob@x.org", 0, "created", "ended"))
+        state.record_series(OwnedSeries("u0", "ann@x.org", 0, "created"))
+        state.record_notes(NotesDoc("bob@x.org", "bob@x.org.md", "file:///n/bob@x.org.md"))
+        state.record_notes(NotesDoc("ann@x.org", "ann@x.org.md", "file:///n/ann@x.org.md"))
+        state.record_prepared("ann@x.org", dt.date(2026, 3, 3))
+        state.audit(AT, "create-series", "ann@x.org", "u0", "weekly 1:1")
+
+
+EXPECTED = Memory(
+    series=(
+        OwnedSeries("u0", "ann@x.org", 0, "created"),
+        OwnedSeries("u1", "bob@x.org", 0, "created", "ended"),
+        OwnedSeries("u2", "bob@x.org", 1, "adopted"),
+    ),
+    notes=(
+        NotesDoc("ann@x.org", "ann@x.org.md", "file:///n/ann@x.org.md"),
+        NotesDoc("bob@x.org", "bob@x.org.md", "file:///n/bob@x.org.md"),
+    ),
+    prepared=frozenset({("ann@x.org", dt.date(2026, 3, 3))}),
+)
+
+
+# --- files and modes -----------------------------------------------------------
+
+
+def test_fresh_state_is_private_wal_and_current(state: State, state_dir: Path) -> None:
+    db = state_dir / DB_NAME
+    assert mode(state_dir) == 0o700
+    assert mode(db) == 0o600
+    assert user_version(db) == len(MIGRATIONS)
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        conn.close()
+    assert state.memory() == Memory()
+
+
+def test_open_creates_parents_and_tightens_loose_modes(tmp_path: Path) -> None:
+    loose = tmp_path / "loose"
+    loose.mkdir(mode=0o755)
+    os.chmod(loose, 0o755)
+    State.open(loose).close()
+    os.chmod(loose / DB_NAME, 0o644)
+    State.open(loose).close()
+    assert mode(loose) == 0o700
+    assert mode(loose / DB_NAME) == 0o600
+
+    nested = tmp_path / "a" / "b" / "c"
+    State.open(nested).close()
+    assert mode(nested) == 0o700
+
+
+def test_reopening_keeps_the_data(state_dir: Path) -> None:
+    first = State.open(state_dir)
+    fill(first)
+    first.close()
+    second = State.open(state_dir)
+    try:
+        assert second.memory() == EXPECTED
+        assert len(second.audit_log()) == 1
+    finally:
+        second.close()
+
+
+# --- migrations ------------------------------------------------------------------
+
+
+def test_unversioned_database_is_migrated_in_place(state_dir: Path) -> None:
+    state_dir.mkdir(mode=0o700)
+    db = state_dir / DB_NAME
+    sqlite3.connect(db).close()  # an empty database at user_version 0
+    assert user_version(db) == 0
+    State.open(state_dir).close()
+    assert user_version(db) == len(MIGRATIONS)
+
+
+def newer_database(state_dir: Path) -> Path:
+    State.open(state_dir).close()
+    db = state_dir / DB_NAME
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.commit()
+    conn.close()
+    return db
+
+
+def test_newer_schema_is_refused_and_left_untouched(state_dir: Path) -> None:
+    db = newer_database(state_dir)
+    os.chmod(db, 0o644)  # not even its mode may change
+    before = (db.read_bytes(), db.stat().st_mtime_ns, mode(db))
+    with pytest.raises(StateError, match="newer syncd"):
+        State.open(state_dir)
+    assert (db.read_bytes(), db.stat().st_mtime_ns, mode(db)) == before
+    with pytest.raises(StateError, match="newer syncd"):
+        State.open_readonly(state_dir)
+    assert (db.read_bytes(), db.stat().st_mtime_ns, mode(db)) == before
+
+
+# --- transactions ----------------------------------------------------------------
+
+
+def test_transaction_commits(state: State) -> None:
+    fill(state)
+    assert state.memory() == EXPECTED
+
+
+@pytest.mark.parametrize("error", [Boom, Abort, KeyboardInterrupt])
+def test_any_exception_rolls_back_everything(state: State, error: type[BaseException]) -> None:
+    fill(state)
+    with pytest.raises(error), state.transaction():
+        state.record_series(OwnedSeries("u9", "cy@x.org", 0, "created"))
+        state.set_series_status("u0", "deleted")
+        state.record_notes(NotesDoc("ann@x.org", "other.md", "file:///other.md"))
+        state.record_prepared("cy@x.org", dt.date(2026, 4, 1))
+        state.audit(AT, "x", "cy@x.org", "u9", "")
+        state.set_value("token", "abc")
+        raise error()
+    assert state.memory() == EXPECTED
+    assert len(state.audit_log()) == 1
+    assert state.get_value("token") is None
+    # The state is still usable afterwards.
+    with state.transaction():
+        state.set_value("token", "def")
+    assert state.get_value("token") == "def"
+
+
+def test_writes_outside_a_transaction_are_refused(state: State) -> None:
+    writes: list[Callable[[], None]] = [
+        lambda: state.record_series(OwnedSeries("u", "a@x.org", 0, "created")),
+        lambda: state.set_series_status("u", "ended"),
+        lambda: state.record_notes(NotesDoc("a@x.org", "a.md", "file:///a.md")),
+        lambda: state.record_prepared("a@x.org", dt.date(2026, 1, 1)),
+        lambda: state.audit(AT, "x", "a@x.org", "t", "d"),
+        lambda: state.set_value("k", "v"),
+    ]
+    for write in writes:
+        with pytest.raises(StateError, match="transaction"):
+            write()
+    assert state.memory() == Memory()
+
+
+def test_transactions_do_not_nest(state: State) -> None:
+    with state.transaction(), pytest.raises(StateError), state.transaction():
+        pass
+
+
+def test_set_status_of_unknown_series_fails(state: State) -> None:
+    with pytest.raises(StateError, match="no owned series"), state.transaction():
+        state.set_series_status("nope", "ended")
+
+
+# --- individual records ------------------------------------------------------------
+
+
+def test_upserts_and_idempotent_prepared(state: State) -> None:
+    fill(state)
+    with state.transaction():
+        state.record_series(OwnedSeries("u0", "ann@x.org", 3, "adopted", "ended"))
+        state.set_series_status("u2", "deleted")
+        state.record_notes(NotesDoc("ann@x.org", "renamed.md", "file:///renamed.md"))
+        state.record_prepared("ann@x.org", dt.date(2026, 3, 3))
+        state.record_prepared("ann@x.org", dt.date(2026, 3, 10))
+    memory = state.memory()
+    assert memory.series == (
+        OwnedSeries("u0", "ann@x.org", 3, "adopted", "ended"),
+        OwnedSeries("u1", "bob@x.org", 0, "created", "ended"),
+        OwnedSeries("u2", "bob@x.org", 1, "adopted", "deleted"),
+    )
+    assert memory.notes[0] == NotesDoc("ann@x.org", "renamed.md", "file:///renamed.md")
+    assert memory.prepared == {
+        ("ann@x.org", dt.date(2026, 3, 3)),
+        ("ann@x.org", dt.date(2026, 3, 10)),
+    }
+
+
+def test_audit_log_order_and_limit(state: State) -> None:
+    with state.transaction():
+        for i in range(5):
+            state.audit(AT + dt.timedelta(minutes=i), f"a{i}", "p@x.org", f"t{i}", f"d{i}")
+    log = state.audit_log()
+    assert [e.action for e in log] == ["a0", "a1", "a2", "a3", "a4"]
+    assert log[0] == AuditEntry(AT, "a0", "p@x.org", "t0", "d0")
+    assert log[0].at.utcoffset() == dt.timedelta(hours=1)
+    assert [e.action for e in state.audit_log(2)] == ["a3", "a4"]
+    assert state.audit_log(0) == []
+    assert len(state.audit_log(10)) == 5
+
+
+def test_audit_needs_an_aware_time(state: State) -> None:
+    with pytest.raises(ValueError, match="timezone"), state.transaction():
+        state.audit(dt.datetime(2026, 1, 1), "x", "p", "t", "d")
+
+
+def test_key_values(state: State) -> None:
+    assert state.get_value("sync-token") is None
+    with state.transaction():
+        state.set_value("sync-token", "one")
+        state.set_value("sync-token", "two")
+    assert state.get_value("sync-token") == "two"
+
+
+# --- read-only -------------------------------------------------------------------------
+
+
+def test_readonly_on_missing_directory_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "state"
+    state = State.open_readonly(missing)
+    try:
+        assert state.memory() == Memory()
+        assert state.audit_log() == []
+        assert state.get_value("k") is None
+        with pytest.raises(StateError, match="read-only"), state.transaction():
+            pass
+    finally:
+        state.close()
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_readonly_reads_without_changing_anything(state_dir: Path) -> None:
+    writer = State.open(state_dir)
+    fill(writer)
+    writer.close()
+    before_files = sorted(os.listdir(state_dir))
+    db = state_dir / DB_NAME
+    before = (db.read_bytes(), db.stat().st_mtime_ns)
+
+    state = State.open_readonly(state_dir)
+    try:
+        assert state.memory() == EXPECTED
+        assert [e.target for e in state.audit_log()] == ["u0"]
+        with pytest.raises(StateError, match="read-only"), state.transaction():
+            state.set_value("k", "v")
+    finally:
+        state.close()
+    assert (db.read_bytes(), db.stat().st_mtime_ns) == before
+    assert sorted(os.listdir(state_dir)) == before_files
+
+
+def test_readonly_sees_data_still_in_the_wal(state_dir: Path) -> None:
+    writer = State.open(state_dir)
+    try:
+        fill(writer)  # committed to the -wal file, not yet checkpointed
+        assert (state_dir / (DB_NAME + "-wal")).exists()
+        reader = State.open_readonly(state_dir)
+        try:
+            assert reader.memory() == EXPECTED
+        finally:
+            reader.close()
+    finally:
+        writer.close()
+
+
+def test_readonly_migrates_an_older_schema_in_memory_only(state_dir: Path) -> None:
+    state_dir.mkdir(mode=0o700)
+    db = state_dir / DB_NAME
+    sqlite3.connect(db).close()
+    before = (db.read_bytes(), db.stat().st_mtime_ns)
+    state = State.open_readonly(state_dir)
+    try:
+        assert state.memory() == Memory()
+    finally:
+        state.close()
+    assert (db.read_bytes(), db.stat().st_mtime_ns) == before
+    assert user_version(db) == 0
