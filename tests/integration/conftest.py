@@ -13,31 +13,15 @@ import pytest
 from click.testing import CliRunner
 
 from syncd.cli import main
+from tests.contract import CONTRACT
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo"
 NOW = "2026-11-25T09:00:00+01:00"
 
-PEOPLE_YAML = """\
-people:
-  - {name: Alice Example, email: alice@example.com, cadence: weekly, start: 2026-09-01, slot: {day: tue, time: "10:00"}}
-  - {name: Bob Example, email: bob@example.com, cadence: monthly, slot: {day: thu, time: "14:00", week: 1}}
-  - {name: Erin Manager, email: erin@example.com, role: manager, cadence: biweekly, duration: 30m, start: 2026-09-03, slot: {day: thu, time: "16:00"}}
-  - name: Carol Example
-    email: carol@example.com
-    cadence: quarterly
-    slot: {day: wed, time: "11:00", week: 2}
-    pauses: [{from: 2026-12-21, to: 2027-01-08, reason: parental leave}]
-"""  # noqa: E501
-
-HEAD_YAML = """\
-owner: {name: Dana Lead, email: dana@example.com}
-timezone: Europe/Berlin
-calendar: {kind: local, path: calendar}
-notes: {kind: markdown, path: notes}
-state_dir: state
-defaults: {cadence: monthly, duration: 45m}
-"""
+# The contract roster, with its backends in the demo copy's own folder.
+PEOPLE_YAML = CONTRACT[CONTRACT.index("people:"):]
+HEAD_YAML = CONTRACT[:CONTRACT.index("people:")].replace("examples/demo/", "")
 
 
 @dataclass

@@ -168,3 +168,17 @@ def test_safety_limit_counts_distinct_events_and_ended_share() -> None:
     assert kinds(plan) == ["end-series", "end-series"]
     refusal = planner.refusal(plan, 20)
     assert refusal is not None and "more than half" in refusal
+
+
+def test_renamed_person_retitles_only_series_syncd_created() -> None:
+    marker = identity.marker(ALICE.email, 1)
+    created = dataclasses.replace(series(identity.series_uid(ALICE.email, 1),
+                                         "alice@example.com", marker=marker),
+                                  summary="1:1 Alice Example / Dana Lead")
+    renamed = dataclasses.replace(ALICE, name="Alice Renamed")
+    plan = planner.plan(roster(renamed), (created,), None, Memory(), NOW)
+    assert kinds(plan) == ["update-series"]
+    assert plan.actions[0].patch is not None
+    assert plan.actions[0].patch.summary == "1:1 Alice Renamed / Dana Lead"
+    adopted = dataclasses.replace(created, uid="hand@google.com")
+    assert planner.plan(roster(renamed), (adopted,), None, Memory(), NOW).actions == ()
