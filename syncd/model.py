@@ -61,6 +61,10 @@ class Person:
     start: dt.date | None = None
     pauses: tuple[Pause, ...] = ()
     active: bool = True
+    # `match:` for calendars without attendees: more emails that mean this person,
+    # and a regular expression searched in event titles (case-insensitive).
+    aliases: tuple[str, ...] = ()
+    title_pattern: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,11 +140,32 @@ class Series:
     notes_url: str = ""  # the notes link syncd attached, if any
     instances: tuple[Instance, ...] = ()
     etag: str = ""  # changes whenever the stored event changes
+    broken: str = ""  # why its instances could not be computed ("" when they could)
 
     @property
     def duration(self) -> dt.timedelta:
         """Length of the master event."""
         return self.end - self.start
+
+
+# --- what happened ----------------------------------------------------------
+
+OccurrenceStatus = Literal[
+    "held", "rescheduled", "skipped", "missing", "paused", "upcoming", "unknown"
+]
+SkipReason = Literal["cancelled", "deleted", "declined-by-them", "declined-by-me"]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One expected 1:1 and what became of it."""
+
+    person: str  # email
+    expected: dt.datetime  # the roster's slot, aware
+    status: OccurrenceStatus
+    reason: SkipReason | None = None  # set only when skipped
+    actual_start: dt.datetime | None = None  # when it really happened (moved or made up)
+    series_uid: str = ""  # the event that held it, when there was one
 
 
 # --- the plan ---------------------------------------------------------------
