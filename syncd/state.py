@@ -12,13 +12,21 @@ import datetime as dt
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
-from syncd.model import Memory, NotesDoc, OwnedSeries, OwnedStatus
+from syncd.model import (
+    Memory,
+    NotesDoc,
+    Occurrence,
+    OccurrenceStatus,
+    OwnedSeries,
+    OwnedStatus,
+    SkipReason,
+)
 
 DB_NAME = "syncd.sqlite3"
 
@@ -57,6 +65,19 @@ MIGRATIONS: list[str] = [
     CREATE TABLE kv (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
+    );
+    """,
+    # 1 → 2: classified past occurrences, so a feed that later drops old events
+    # does not erase a skip.
+    """
+    CREATE TABLE occurrences (
+        person TEXT NOT NULL,
+        expected TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT,
+        actual_start TEXT,
+        series_uid TEXT NOT NULL,
+        PRIMARY KEY (person, expected)
     );
     """,
 ]
@@ -186,6 +207,22 @@ class State:
             for at, action, person, target, detail in rows
         ]
 
+    def occurrences(self, start: dt.datetime, end: dt.datetime) -> list[Occurrence]:
+        """Stored occurrences expected in [start, end), by person then time (times in UTC)."""
+        rows = self._query(
+            "SELECT person, expected, status, reason, actual_start, series_uid FROM occurrences"
+            " WHERE expected >= ? AND expected < ? ORDER BY person, expected",
+            (_utc(start), _utc(end)),
+        )
+        return [
+            Occurrence(
+                person=person, expected=_parse_datetime(expected),
+                status=cast(OccurrenceStatus, status), reason=cast(SkipReason | None, reason),
+                actual_start=_parse_datetime(actual) if actual else None, series_uid=uid,
+            )
+            for person, expected, status, reason, actual, uid in rows
+        ]
+
     def get_value(self, key: str) -> str | None:
         """The value stored under `key`, or None."""
         rows = self._query("SELECT value FROM kv WHERE key = ?", (key,))
@@ -237,6 +274,17 @@ class State:
         )
         if cursor.rowcount == 0:
             raise StateError(f"no owned series with uid {uid!r}")
+
+    def record_occurrences(self, rows: Iterable[Occurrence]) -> None:
+        """Insert or replace classified occurrences (keyed by person and expected instant)."""
+        for occ in rows:
+            self._write(
+                "INSERT OR REPLACE INTO occurrences"
+                " (person, expected, status, reason, actual_start, series_uid)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (occ.person, _utc(occ.expected), occ.status, occ.reason,
+                 _utc(occ.actual_start) if occ.actual_start else None, occ.series_uid),
+            )
 
     def record_notes(self, doc: NotesDoc) -> None:
         """Insert or replace the notes document of `doc.person` (id and url only)."""
@@ -408,3 +456,8 @@ def _parse_datetime(text: str) -> dt.datetime:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
+
+
+def _utc(moment: dt.datetime) -> str:
+    # One fixed-width UTC form, so stored instants compare correctly as text.
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
