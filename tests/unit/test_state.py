@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from syncd.model import Memory, NotesDoc, OwnedSeries
+from syncd.model import Memory, NotesDoc, Occurrence, OwnedSeries
 from syncd.state import DB_NAME, MIGRATIONS, AuditEntry, State, StateError
 
 UTC = dt.UTC
@@ -318,3 +318,29 @@ def test_readonly_migrates_an_older_schema_in_memory_only(state_dir: Path) -> No
         state.close()
     assert (db.read_bytes(), db.stat().st_mtime_ns) == before
     assert user_version(db) == 0
+
+
+def test_version_1_database_gains_history_and_keeps_its_rows(state_dir: Path) -> None:
+    state_dir.mkdir(parents=True, mode=0o700)
+    conn = sqlite3.connect(state_dir / DB_NAME)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("INSERT INTO series VALUES ('u1', 'a@x.org', 1, 'created', 'active', 't', 't')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    state = State.open(state_dir)
+    assert [s.uid for s in state.memory().series] == ["u1"]
+    berlin = dt.timezone(dt.timedelta(hours=1))
+    held = Occurrence("a@x.org", dt.datetime(2026, 10, 6, 10, 0, tzinfo=berlin), "held")
+    skipped = Occurrence("a@x.org", dt.datetime(2026, 10, 13, 10, 0, tzinfo=berlin), "skipped",
+                         "cancelled")
+    with state.transaction():
+        state.record_occurrences([held, skipped])
+        state.record_occurrences([skipped])
+    rows = state.occurrences(dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+                             dt.datetime(2026, 10, 13, 9, 1, tzinfo=dt.UTC))
+    assert rows == [held, skipped]
+    assert rows[0].expected.tzinfo == dt.UTC
+    state.close()
+    version = sqlite3.connect(state_dir / DB_NAME).execute("PRAGMA user_version").fetchone()[0]
+    assert version == len(MIGRATIONS) == 2
