@@ -1,0 +1,103 @@
+"""Per-person status from classified occurrences: last held, next, skips, overdue (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from syncd import cadence
+from syncd.model import Occurrence, Person
+
+SKIP_WINDOW = dt.timedelta(days=90)
+OVERDUE_FACTOR = 1.5
+_HAPPENED = ("held", "rescheduled")
+
+
+@dataclass(frozen=True)
+class PersonStatus:
+    """What a lead wants to know about one person's 1:1s right now."""
+
+    person: Person
+    last_held: dt.datetime | None
+    next_expected: dt.datetime | None
+    skips_90d: int
+    overdue: bool
+    occurrences: tuple[Occurrence, ...]  # the ones inside the requested window
+    days_since_last_held: int | None
+
+
+def _happened_at(occ: Occurrence) -> dt.datetime:
+    return occ.actual_start or occ.expected
+
+
+def person_status(
+    person: Person, rows: Sequence[Occurrence], start: dt.datetime, end: dt.datetime,
+    now: dt.datetime,
+) -> PersonStatus:
+    """Summarise one person's occurrences (all known rows, any window) as of `now`.
+
+    Skips count `skipped` and `missing` (a 1:1 that fell off the calendar is a skip
+    too). Overdue: no held 1:1 for more than 1.5 times the cadence interval, counted from
+    the last held one, or from the earliest expected one when none was ever held;
+    never while a pause covers today.
+    """
+    held = [_happened_at(o) for o in rows if o.status in _HAPPENED and _happened_at(o) <= now]
+    last_held = max(held, default=None)
+    ahead = [o for o in rows if o.status in ("upcoming", "rescheduled")
+             and _happened_at(o) >= now]
+    next_expected = min((_happened_at(o) for o in ahead), default=None)
+    skips = sum(1 for o in rows if o.status in ("skipped", "missing")
+                and now - SKIP_WINDOW <= o.expected < now)
+    since = last_held or min((o.expected for o in rows if o.expected < now), default=None)
+    limit = dt.timedelta(days=OVERDUE_FACTOR * cadence.interval_days(person.cadence))
+    paused_now = cadence.in_pause(now, person.pauses) is not None
+    overdue = since is not None and not paused_now and now - since > limit
+    return PersonStatus(
+        person=person, last_held=last_held, next_expected=next_expected, skips_90d=skips,
+        overdue=overdue, occurrences=tuple(o for o in rows if start <= o.expected < end),
+        # Calendar days in the lead's zone: held on the 12th is "13 days ago" on the 25th.
+        days_since_last_held=(now.date() - last_held.astimezone(now.tzinfo).date()).days
+        if last_held else None,
+    )
+
+
+def _iso(moment: dt.datetime | None, zone: dt.tzinfo) -> str | None:
+    return moment.astimezone(zone).isoformat() if moment else None
+
+
+def status_json(people: Sequence[PersonStatus], zone: dt.tzinfo) -> dict[str, Any]:
+    """The `syncd status --json` contract."""
+    return {"people": [
+        {
+            "email": s.person.email,
+            "name": s.person.name,
+            "cadence": s.person.cadence.text,
+            "last_held": _iso(s.last_held, zone),
+            "days_since_last_held": s.days_since_last_held,
+            "next_expected": _iso(s.next_expected, zone),
+            "overdue": s.overdue,
+            "skips_90d": s.skips_90d,
+            "occurrences": [
+                {"expected": _iso(o.expected, zone), "status": o.status, "reason": o.reason,
+                 "actual_start": _iso(o.actual_start, zone)}
+                for o in s.occurrences
+            ],
+        }
+        for s in people
+    ]}
+
+
+def status_lines(people: Sequence[PersonStatus], zone: dt.tzinfo) -> list[str]:
+    """One readable line per person, overdue ones flagged."""
+    lines = []
+    for s in people:
+        last = (f"last held {s.last_held.astimezone(zone):%Y-%m-%d} ({s.days_since_last_held} "
+                "days ago)") if s.last_held else "never held"
+        nxt = f"next {s.next_expected.astimezone(zone):%a %Y-%m-%d %H:%M}" \
+            if s.next_expected else "nothing ahead"
+        flag = "  OVERDUE" if s.overdue else ""
+        lines.append(f"{s.person.email:<28} {s.person.cadence.text:<12} {last}; {nxt}; "
+                     f"{s.skips_90d} skipped in 90 days{flag}")
+    return lines
