@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +29,7 @@ from pydantic import (
 
 from syncd.cadence import parse_cadence
 from syncd.model import Cadence, Owner, Pause, Person, Role, Roster, Slot
+from syncd.redact import redact_url
 
 __all__ = ["BackendConfig", "Config", "ConfigError", "load_config", "resolve_state_dir"]
 
@@ -42,6 +43,9 @@ _MAX_DURATION = dt.timedelta(hours=8)
 _WEEK_CADENCES = ("monthly", "quarterly")
 # A config has a few hundred nodes; far more means an alias bomb, not a roster.
 _MAX_NODES = 100_000
+_FEED_SCHEMES = ("http", "https", "webcal")
+_DEFAULT_TIMEOUT = 30.0
+_DEFAULT_MAX_BYTES = 20_000_000
 
 
 class ConfigError(Exception):
@@ -56,8 +60,12 @@ class ConfigError(Exception):
 class BackendConfig:
     """Which calendar or notes backend to use and where it keeps its data."""
 
-    kind: str  # "local" for calendars, "markdown" for notes
+    kind: str  # "local" or "ics" for calendars, "markdown" for notes
     path: Path | None  # absolute; relative paths in the file are taken from its folder
+    # kind "ics": the feed. A secret: kept out of repr, shown only through redact_url.
+    url: str | None = field(default=None, repr=False)
+    timeout: float = _DEFAULT_TIMEOUT  # kind "ics": seconds to connect, and between bytes
+    max_bytes: int = _DEFAULT_MAX_BYTES  # kind "ics": a larger feed is refused
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,37 @@ def _cadence(value: object) -> Cadence:
     return parse_cadence(_text(value))
 
 
+def _seconds(value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    raise ValueError(f"must be a number of seconds more than 0, not {_kind_of(value)}")
+
+
+def _byte_count(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise ValueError(f"must be a whole number of bytes more than 0, not {_kind_of(value)}")
+
+
+def _feed_url(value: object) -> str:
+    text = _non_empty(value)
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.lower() not in _FEED_SCHEMES:
+        raise ValueError("only http(s) and webcal URLs are accepted; use path: for a local file")
+    if not rest or rest.startswith(("/", "?", "#")):
+        raise ValueError(f"URL has no host: {redact_url(text)}")
+    return text
+
+
+def _pattern(value: object) -> str:
+    text = _non_empty(value)
+    try:
+        re.compile(text, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+    return text
+
+
 def _kind_of(value: object) -> str:
     if isinstance(value, bool):
         return "true/false"
@@ -205,6 +244,10 @@ Duration = Annotated[dt.timedelta, PlainValidator(_duration)]
 Date = Annotated[dt.date, PlainValidator(_date)]
 CadenceSpec = Annotated[Cadence, PlainValidator(_cadence)]
 Zone = Annotated[str, PlainValidator(_timezone)]
+Seconds = Annotated[float, PlainValidator(_seconds)]
+ByteCount = Annotated[int, PlainValidator(_byte_count)]
+FeedURL = Annotated[str, PlainValidator(_feed_url)]
+Pattern = Annotated[str, PlainValidator(_pattern)]
 
 
 # --- the file's shape -------------------------------------------------------
@@ -235,6 +278,7 @@ class _HoursModel(_Model):
 
 class _BackendModel(_Model):
     kinds: ClassVar[tuple[str, ...]] = ()
+    path_optional: ClassVar[tuple[str, ...]] = ()  # kinds that may use something else
 
     kind: Text
     # Validated even when absent so a missing path is reported for known kinds.
@@ -251,13 +295,40 @@ class _BackendModel(_Model):
     @classmethod
     def _path_given(cls, path: str | None, info: ValidationInfo) -> str | None:
         kind = info.data.get("kind")
-        if path is None and kind is not None:
+        if path is None and kind is not None and kind not in cls.path_optional:
             raise ValueError(f"required for kind {kind!r}")
         return path
 
 
 class _CalendarModel(_BackendModel):
-    kinds = ("local",)
+    kinds = ("local", "ics")
+    path_optional = ("ics",)
+
+    url: FeedURL | None = Field(default=None, validate_default=True)
+    timeout: Seconds | None = None
+    max_bytes: ByteCount | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _one_source(cls, url: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind")
+        if kind == "ics" and "path" in info.data:
+            path = info.data["path"]
+            if url is None and path is None:
+                raise ValueError("required for kind 'ics' (or set path)")
+            if url is not None and path is not None:
+                raise ValueError("give url or path, not both")
+        elif kind is not None and kind != "ics" and url is not None:
+            raise ValueError(f"only for kind 'ics', not {kind!r}")
+        return url
+
+    @field_validator("timeout", "max_bytes")
+    @classmethod
+    def _feed_only(cls, value: float | None, info: ValidationInfo) -> float | None:
+        kind = info.data.get("kind")
+        if value is not None and kind is not None and kind != "ics":
+            raise ValueError(f"only for kind 'ics', not {kind!r}")
+        return value
 
 
 class _NotesModel(_BackendModel):
@@ -290,9 +361,15 @@ class _DefaultsModel(_Model):
     slot: _SlotModel | None = None
 
 
+class _MatchModel(_Model):
+    emails: list[Email] | None = None
+    title: Pattern | None = None
+
+
 class _PersonModel(_Model):
     name: Text
     email: Email
+    match: _MatchModel | None = None
     cadence: CadenceSpec | None = None
     slot: _SlotModel | None = None
     duration: Duration | None = None
@@ -587,6 +664,12 @@ def _cross_checks(data: Mapping[Any, Any], lines: _Lines) -> list[_Problem]:
             )
         elif email is not None:
             emails[email] = (*here, "email")
+        match = raw.get("match")
+        aliases = match.get("emails") if isinstance(match, dict) else None
+        for number, alias in enumerate(aliases if isinstance(aliases, list) else []):
+            if owner_email is not None and _try(_EMAIL, alias) == owner_email:
+                report((*here, "match", "emails", number),
+                       "this is the owner's email (it would match every event)")
 
         cadence = _value(_CADENCE, raw, "cadence", d_cadence)
         duration = _value(_DURATION_OF, raw, "duration", d_duration)
@@ -686,6 +769,8 @@ def _build(source: Path, model: _ConfigModel) -> Config:
             start=entry.start,
             pauses=tuple(Pause(p.start, p.end, p.reason or "") for p in entry.pauses or []),
             active=entry.active,
+            aliases=tuple(dict.fromkeys(entry.match.emails or [])) if entry.match else (),
+            title_pattern=(entry.match.title or "") if entry.match else "",
         ))
     roster = Roster(
         owner=Owner(model.owner.name, model.owner.email),
@@ -699,10 +784,18 @@ def _build(source: Path, model: _ConfigModel) -> Config:
     def backend(block: _BackendModel) -> BackendConfig:
         return BackendConfig(block.kind, _resolve(base, block.path) if block.path else None)
 
+    feed = model.calendar
+    calendar = BackendConfig(
+        feed.kind,
+        _resolve(base, feed.path) if feed.path else None,
+        url=feed.url,
+        timeout=feed.timeout or _DEFAULT_TIMEOUT,
+        max_bytes=feed.max_bytes or _DEFAULT_MAX_BYTES,
+    )
     return Config(
         source=source,
         roster=roster,
-        calendar=backend(model.calendar),
+        calendar=calendar,
         notes=backend(model.notes),
         state_dir=_resolve(base, model.state_dir) if model.state_dir else None,
     )

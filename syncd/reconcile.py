@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from syncd import planner
 from syncd.apply import Outcome, apply
 from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
+from syncd.calendars.ics import ICSFeed
 from syncd.calendars.local import LocalCalendar
 from syncd.config import BackendConfig, Config
-from syncd.model import Memory, NotesDoc, Plan, Series
+from syncd.model import Memory, NotesDoc, Plan, Roster, Series
 from syncd.notes.base import NotesError, NotesStore
 from syncd.notes.markdown import MarkdownNotes
 from syncd.state import State
@@ -45,8 +46,23 @@ class Result:
                                (self.refused and not self.dry_run)) else EXIT_OK
 
 
-def open_calendar(config: BackendConfig, timezone: str) -> CalendarSource:
-    """The calendar backend the config names."""
+def open_calendar(
+    config: BackendConfig, timezone: str, roster: Roster | None = None
+) -> CalendarSource:
+    """The calendar backend the config names (an ics feed needs the `roster` it serves)."""
+    if config.kind == "ics":
+        if roster is None:
+            raise ValueError("an ics calendar is read for a roster: pass it")
+        return ICSFeed(
+            url=config.url,
+            path=config.path,
+            default_timezone=timezone,
+            people=roster.people,
+            owner_email=roster.owner.email,
+            timeout=config.timeout,
+            max_bytes=config.max_bytes,
+            cache=None,
+        )
     assert config.path is not None
     return LocalCalendar(config.path, timezone)
 

@@ -1,9 +1,11 @@
 """A vdir-style folder of .ics files (one file per series) as a writable calendar.
 
-Files are parsed with icalendar and expanded with recurring_ical_events. Any file
-that cannot be used fails the whole read: a broken calendar must never look like
-an empty one. Writes touch only the master VEVENT of a series and go through
-atomic_write, so overrides and everything a person wrote stay as they were.
+Files are parsed with icalendar and expanded with recurring_ical_events (see
+syncd.calendars.ical). Any file that cannot be parsed fails the whole read: a
+broken calendar must never look like an empty one. An event that parses but
+cannot be expanded comes back as a Series marked `broken`. Writes touch only the
+master VEVENT of a series and go through atomic_write, so overrides and
+everything a person wrote stay as they were.
 """
 
 from __future__ import annotations
@@ -16,27 +18,33 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
-import recurring_ical_events
 from icalendar import Component
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from syncd.calendars.base import CalendarError, ConflictError
+from syncd.calendars.ical import (
+    MARKER_PROP,
+    NOTES_PROP,
+    all_values,
+    aware,
+    floating_zone,
+    master_of,
+    name_anonymous_events,
+    series_from_calendar,
+    text_of,
+    uid_of,
+    when,
+    zone_named,
+)
 from syncd.fsutil import atomic_write
-from syncd.model import Attendee, Instance, Series, SeriesPatch, SeriesSpec
+from syncd.model import Attendee, Series, SeriesPatch, SeriesSpec
 
 PRODID = "-//syncd//syncd//EN"
-MARKER_PROP = "X-SYNCD-ID"
-NOTES_PROP = "X-SYNCD-NOTES"
 NOTES_LINE = "Notes: {url}"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
-# recurring_ical_events compares floating times as naive wall-clock values against
-# the query, so the query is widened by more than any UTC offset and the instances
-# are then filtered on their aware times.
-_SLACK = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class LocalCalendar:
 
     def __init__(self, path: Path, default_timezone: str) -> None:
         """Use the folder at `path`; floating and all-day times are read in `default_timezone`."""
-        zone = _zone(default_timezone)
+        zone = zone_named(default_timezone)
         if zone is None:
             raise CalendarError(f"unknown time zone {default_timezone!r}")
         self.path = path
@@ -77,18 +85,8 @@ class LocalCalendar:
         return tuple(sorted(series, key=lambda s: s.uid))
 
     def _series_in(self, file: _File, start: dt.datetime, end: dt.datetime) -> list[Series]:
-        zone = self._floating_zone(file.calendar)
-        by_uid: dict[str, list[Component]] = {}
-        for event in file.calendar.walk("VEVENT"):
-            by_uid.setdefault(_uid(event), []).append(event)
-        occurrences: dict[str, list[Component]] = {}
-        for occurrence in _expand(file.calendar, start - _SLACK, end + _SLACK):
-            occurrences.setdefault(_uid(occurrence), []).append(occurrence)
         etag = _etag(file.raw)
-        return [
-            _series(events, occurrences.get(uid, []), zone, etag, start, end)
-            for uid, events in by_uid.items()
-        ]
+        return series_from_calendar(file.calendar, start, end, self._default, lambda _: etag)
 
     # --- writing -------------------------------------------------------------
 
@@ -97,7 +95,7 @@ class LocalCalendar:
         found = self._find(spec.uid)
         if found is not None:
             return _etag(found.raw)
-        zone = _zone(spec.timezone)
+        zone = zone_named(spec.timezone)
         if zone is None:
             raise CalendarError(f"{self.name}: unknown time zone {spec.timezone!r}")
         target = self.path / _file_name(spec.uid)
@@ -121,14 +119,14 @@ class LocalCalendar:
             )
         with self._about(found.path):
             events = found.calendar.walk("VEVENT")
-            master = _master([e for e in events if _uid(e) == uid])
+            master = master_of([e for e in events if uid_of(e) == uid])
             if master is None:
                 raise CalendarError(
                     f"{self.name}: {found.path.name} has only changed instances of {uid}"
                 )
             _apply(master, patch, self._floating_zone(found.calendar))
             for event in events:
-                if _uid(event) in found.synthetic:
+                if uid_of(event) in found.synthetic:
                     event.pop("UID")
             data = found.calendar.to_ical()
         atomic_write(found.path, data)
@@ -151,20 +149,12 @@ class LocalCalendar:
             calendar = icalendar.Calendar.from_ical(raw)
             if not isinstance(calendar, icalendar.Calendar):
                 raise ValueError("not a VCALENDAR")
-        synthetic: set[str] = set()
-        for number, event in enumerate(calendar.walk("VEVENT"), 1):
-            if not _uid(event):
-                # RFC 5545 requires a UID but some exports lack one: name the event by
-                # its place in the file so it can be read (it is never written back).
-                uid = f"{path.name}#{number}"
-                event.add("UID", uid)
-                synthetic.add(uid)
-        return _File(path, raw, calendar, frozenset(synthetic))
+        return _File(path, raw, calendar, name_anonymous_events(calendar, path.name))
 
     def _index_of(self, files: Iterable[_File]) -> dict[str, Path]:
         index: dict[str, Path] = {}
         for file in files:
-            for uid in {_uid(e) for e in file.calendar.walk("VEVENT")}:
+            for uid in {uid_of(e) for e in file.calendar.walk("VEVENT")}:
                 if uid in index:
                     raise CalendarError(
                         f"{self.name}: event {uid} is in both {index[uid].name} and "
@@ -178,17 +168,14 @@ class LocalCalendar:
         path = self._index.get(uid)
         if path is not None and path.is_file():
             file = self._load(path)
-            if any(_uid(e) == uid for e in file.calendar.walk("VEVENT")):
+            if any(uid_of(e) == uid for e in file.calendar.walk("VEVENT")):
                 return file
         files = self._scan()
         self._index = self._index_of(files)
         return next((f for f in files if f.path == self._index.get(uid)), None)
 
     def _floating_zone(self, calendar: icalendar.Calendar) -> ZoneInfo:
-        # recurring_ical_events applies X-WR-TIMEZONE to floating times; the master
-        # must be read the same way or its instances would not line up with it.
-        declared = calendar.get("X-WR-TIMEZONE")
-        return (_zone(str(declared)) if declared else None) or self._default
+        return floating_zone(calendar, self._default)
 
     @contextlib.contextmanager
     def _about(self, path: Path) -> Iterator[None]:
@@ -201,193 +188,6 @@ class LocalCalendar:
             raise CalendarError(
                 f"{self.name}: cannot use {path.name}: {type(exc).__name__}: {exc}"
             ) from exc
-
-
-# --- turning components into Series --------------------------------------------
-
-
-def _series(
-    events: list[Component],
-    occurrences: list[Component],
-    zone: ZoneInfo,
-    etag: str,
-    start: dt.datetime,
-    end: dt.datetime,
-) -> Series:
-    """One Series from the VEVENTs of a uid (master plus overrides) and its occurrences."""
-    master = _master(events)
-    base = master if master is not None else events[0]
-    base_start, base_end = _span(base, zone)
-    overridden = {_aware(_when(e, "RECURRENCE-ID"), zone) for e in events if _is_override(e)}
-    instances = [_instance(o, zone, overridden) for o in occurrences]
-    return Series(
-        uid=_uid(base),
-        summary=_text(base, "SUMMARY"),
-        start=base_start,
-        end=base_end,
-        timezone=_zone_key(base, zone),
-        rrule=_rrule(base) if master is not None else "",
-        exdates=_exdates(base, zone),
-        attendees=_attendees(base),
-        organizer=_email(_text(base, "ORGANIZER")),
-        status=_text(base, "STATUS").upper() or "CONFIRMED",
-        description=_text(base, "DESCRIPTION"),
-        marker=_text(base, MARKER_PROP),
-        notes_url=_text(base, NOTES_PROP),
-        instances=tuple(
-            sorted(
-                (i for i in instances if _overlaps(i, start, end)),
-                key=lambda i: i.recurrence_id,
-            )
-        ),
-        etag=etag,
-    )
-
-
-def _instance(occurrence: Component, zone: ZoneInfo, overridden: set[dt.datetime]) -> Instance:
-    start, end = _span(occurrence, zone)
-    # recurring_ical_events sets RECURRENCE-ID on every occurrence of a recurring event.
-    recurrence_id = (
-        _aware(_when(occurrence, "RECURRENCE-ID"), zone)
-        if "RECURRENCE-ID" in occurrence
-        else start
-    )
-    return Instance(
-        recurrence_id=recurrence_id,
-        start=start,
-        end=end,
-        status=_text(occurrence, "STATUS").upper() or "CONFIRMED",
-        attendees=_attendees(occurrence),
-        overridden=recurrence_id in overridden,
-    )
-
-
-def _expand(calendar: icalendar.Calendar, start: dt.datetime, end: dt.datetime) -> list[Component]:
-    return list(recurring_ical_events.of(calendar).between(start, end))
-
-
-def _overlaps(instance: Instance, start: dt.datetime, end: dt.datetime) -> bool:
-    # Zero-length events at the very start of the window count as inside it.
-    return instance.start < end and (instance.end > start or instance.start >= start)
-
-
-def _master(events: list[Component]) -> Component | None:
-    """The VEVENT without RECURRENCE-ID; of several, the newest (highest SEQUENCE)."""
-    masters = [e for e in events if not _is_override(e)]
-    if not masters:
-        return None
-    return max(masters, key=lambda e: int(e.get("SEQUENCE", 0)))
-
-
-def _is_override(event: Component) -> bool:
-    return "RECURRENCE-ID" in event
-
-
-def _uid(event: Component) -> str:
-    return _text(event, "UID")
-
-
-def _text(component: Component, name: str) -> str:
-    """A property as plain text ("" when absent; the first one when repeated)."""
-    value = _first(component.get(name))
-    return "" if value is None else str(value)
-
-
-def _first(value: Any) -> Any:
-    return value[0] if isinstance(value, list) else value
-
-
-def _all(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _when(component: Component, name: str) -> dt.date:
-    """A DATE or DATE-TIME property as icalendar decodes it (a datetime is also a date)."""
-    value = component.decoded(name)
-    if not isinstance(value, dt.date):
-        raise ValueError(f"{name} is not a date or date-time")
-    return value
-
-
-def _aware(value: dt.date, zone: ZoneInfo) -> dt.datetime:
-    """Floating times get `zone`; a DATE becomes midnight in `zone`."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=zone)
-    return dt.datetime.combine(value, dt.time(), tzinfo=zone)
-
-
-def _span(event: Component, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """Start and end of an event; without DTEND from DURATION, a day for DATEs, else +0."""
-    raw_start = _when(event, "DTSTART")
-    start = _aware(raw_start, zone)
-    if "DTEND" in event:
-        return start, _aware(_when(event, "DTEND"), zone)
-    if "DURATION" in event:
-        return start, start + _duration(event)
-    if not isinstance(raw_start, dt.datetime):
-        return start, start + dt.timedelta(days=1)
-    return start, start
-
-
-def _duration(event: Component) -> dt.timedelta:
-    value = event.decoded("DURATION")
-    if not isinstance(value, dt.timedelta):
-        raise ValueError("DURATION is not a duration")
-    return value
-
-
-def _zone_key(event: Component, floating: ZoneInfo) -> str:
-    """IANA key of the zone DTSTART is written in (Windows names mapped when known)."""
-    start = _when(event, "DTSTART")
-    tzinfo = start.tzinfo if isinstance(start, dt.datetime) else None
-    if tzinfo is None:
-        return floating.key
-    if isinstance(tzinfo, ZoneInfo):
-        return tzinfo.key
-    tzid = str(event["DTSTART"].params.get("TZID", ""))
-    zone = _zone(tzid) or _zone(WINDOWS_TO_OLSON.get(tzid, ""))
-    return (zone or floating).key
-
-
-def _zone(key: str) -> ZoneInfo | None:
-    if not key:
-        return None
-    try:
-        return ZoneInfo(key)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def _rrule(event: Component) -> str:
-    rule = _first(event.get("RRULE"))
-    return "" if rule is None else str(rule.to_ical().decode())
-
-
-def _exdates(event: Component, zone: ZoneInfo) -> tuple[dt.datetime, ...]:
-    return tuple(
-        _aware(item.dt, zone) for exdate in _all(event.get("EXDATE")) for item in exdate.dts
-    )
-
-
-def _attendees(component: Component) -> tuple[Attendee, ...]:
-    return tuple(
-        Attendee(
-            email=_email(str(address)),
-            name=str(address.params.get("CN", "")),
-            partstat=str(address.params.get("PARTSTAT", "NEEDS-ACTION")).upper(),
-            cutype=str(address.params.get("CUTYPE", "INDIVIDUAL")).upper(),
-        )
-        for address in _all(component.get("ATTENDEE"))
-    )
-
-
-def _email(address: str) -> str:
-    text = address.strip()
-    if text.lower().startswith("mailto:"):
-        text = text[len("mailto:"):]
-    return text.strip().lower()
 
 
 def _etag(data: bytes) -> str:
@@ -406,7 +206,7 @@ def _file_name(uid: str) -> str:
 
 
 def _new_calendar(spec: SeriesSpec, zone: ZoneInfo) -> bytes:
-    start = _aware(spec.start, zone).astimezone(zone)
+    start = aware(spec.start, zone).astimezone(zone)
     calendar = icalendar.Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
@@ -464,7 +264,7 @@ def _apply(master: Component, patch: SeriesPatch, floating: ZoneInfo) -> None:
         if "DTEND" not in master and "DURATION" in master:
             _replace(master, "DURATION", patch.duration)
         else:
-            _replace(master, "DTEND", _when(master, "DTSTART") + patch.duration)
+            _replace(master, "DTEND", when(master, "DTSTART") + patch.duration)
     if patch.until is not None:
         _set_until(master, patch.until, floating)
     if patch.notes_url is not None:
@@ -482,7 +282,7 @@ def _replace(component: Component, name: str, value: Any) -> None:
 
 def _set_until(master: Component, until: dt.datetime, floating: ZoneInfo) -> None:
     """End every RRULE at `until` in the form RFC 5545 requires for this DTSTART."""
-    start = _when(master, "DTSTART")
+    start = when(master, "DTSTART")
     value: dt.date
     if not isinstance(start, dt.datetime):
         value = until.astimezone(floating).date()
@@ -490,17 +290,17 @@ def _set_until(master: Component, until: dt.datetime, floating: ZoneInfo) -> Non
         value = until.astimezone(floating).replace(tzinfo=None)
     else:
         value = until.astimezone(dt.UTC)
-    for rule in _all(master.get("RRULE")):
+    for rule in all_values(master.get("RRULE")):
         rule.pop("COUNT", None)
         rule["UNTIL"] = [value]
 
 
 def _set_notes(master: Component, url: str) -> None:
     """Link the notes without clobbering anything a person wrote."""
-    previous = _text(master, NOTES_PROP)
+    previous = text_of(master, NOTES_PROP)
     _replace(master, NOTES_PROP, url)
 
-    attachments = _all(master.pop("ATTACH", None))
+    attachments = all_values(master.pop("ATTACH", None))
     if previous and previous != url:
         attachments = [a for a in attachments if str(a) != previous]
     for attachment in attachments:
@@ -508,12 +308,12 @@ def _set_notes(master: Component, url: str) -> None:
     if not any(str(a) == url for a in attachments):
         master.add("ATTACH", url)
 
-    current_url = _text(master, "URL")
+    current_url = text_of(master, "URL")
     if not current_url or (previous and current_url == previous):
         _replace(master, "URL", url)
 
     line = NOTES_LINE.format(url=url)
-    text = _text(master, "DESCRIPTION")
+    text = text_of(master, "DESCRIPTION")
     lines = text.split("\n")
     if line in lines:
         return

@@ -382,7 +382,7 @@ CASES = [
     ),
     pytest.param(
         HEAD.replace("kind: local", "kind: caldav") + "  []\n",
-        "config.yaml:3: calendar.kind: unsupported kind 'caldav' (expected: local)",
+        "config.yaml:3: calendar.kind: unsupported kind 'caldav' (expected: local, ics)",
         id="unsupported-calendar",
     ),
     pytest.param(
@@ -518,3 +518,115 @@ def test_state_dir_ignores_empty_and_relative_variables(tmp_path: Path) -> None:
     config = load(tmp_path, HEAD + "  []\n")
     env = {"STATE_DIRECTORY": "", "XDG_STATE_HOME": "relative/state", "HOME": "/home/dana"}
     assert resolve_state_dir(config, env) == Path("/home/dana/.local/state/syncd")
+
+
+# --- ics calendars and match: ------------------------------------------------------
+
+SECRET_URL = "https://calendar.example.com/calendar/ical/dana/private-s3cr3t/basic.ics"
+
+
+def ics(fields: str) -> str:
+    return HEAD.replace("{kind: local, path: cal}", f"{{kind: ics, {fields}}}") + "  []\n"
+
+
+def test_ics_calendar_from_a_url(tmp_path: Path) -> None:
+    config = load(tmp_path, ics(f'url: "{SECRET_URL}", timeout: 5, max_bytes: 1000'))
+    calendar = config.calendar
+    assert (calendar.kind, calendar.path, calendar.url) == ("ics", None, SECRET_URL)
+    assert (calendar.timeout, calendar.max_bytes) == (5.0, 1000)
+    assert "s3cr3t" not in repr(calendar)
+
+
+def test_ics_calendar_from_a_path_has_the_defaults(tmp_path: Path) -> None:
+    calendar = load(tmp_path, ics("path: feeds/team.ics")).calendar
+    assert calendar.path == tmp_path.resolve() / "feeds/team.ics"
+    assert calendar.url is None
+    assert (calendar.timeout, calendar.max_bytes) == (30.0, 20_000_000)
+
+
+def test_webcal_urls_are_accepted(tmp_path: Path) -> None:
+    url = "webcal://p01-caldav.example.com/published/2/abc"
+    assert load(tmp_path, ics(f'url: "{url}"')).calendar.url == url
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        pytest.param(
+            'url: "file:///home/dana/private-s3cr3t.ics"',
+            "calendar.url: only http(s) and webcal URLs are accepted; use path: for a local file",
+            id="file-url",
+        ),
+        pytest.param(
+            'url: "ftp://example.com/private-s3cr3t.ics"',
+            "calendar.url: only http(s) and webcal URLs are accepted; use path: for a local file",
+            id="ftp-url",
+        ),
+        pytest.param(
+            'url: "https:///private-s3cr3t.ics"', "calendar.url: URL has no host: …", id="no-host"
+        ),
+        pytest.param("timeout: 5", "calendar.url: required for kind 'ics' (or set path)",
+                     id="neither"),
+        pytest.param(
+            f'url: "{SECRET_URL}", path: team.ics', "calendar.url: give url or path, not both",
+            id="both",
+        ),
+        pytest.param(
+            "path: team.ics, timeout: 0",
+            "calendar.timeout: must be a number of seconds more than 0, not the number 0",
+            id="zero-timeout",
+        ),
+        pytest.param(
+            'path: team.ics, max_bytes: "1MB"',
+            "calendar.max_bytes: must be a whole number of bytes more than 0, not '1MB'",
+            id="text-max-bytes",
+        ),
+    ],
+)
+def test_ics_problems(tmp_path: Path, fields: str, expected: str) -> None:
+    (problem,) = problems(tmp_path, ics(fields))
+    assert problem == f"config.yaml:3: {expected}"
+    assert "s3cr3t" not in problem
+
+
+def test_feed_keys_only_for_ics(tmp_path: Path) -> None:
+    text = HEAD.replace("path: cal}", f'path: cal, url: "{SECRET_URL}", max_bytes: 10}}') + "  []\n"
+    assert problems(tmp_path, text) == [
+        "config.yaml:3: calendar.url: only for kind 'ics', not 'local'",
+        "config.yaml:3: calendar.max_bytes: only for kind 'ics', not 'local'",
+    ]
+
+
+def test_match_gives_aliases_and_a_title_pattern(tmp_path: Path) -> None:
+    text = person(
+        'slot: {day: mon, time: "10:00"}, '
+        'match: {emails: [Pat.Private@Example.org, pat@old.example.com], title: "^pat\\\\b"}'
+    )
+    (pat,) = load(tmp_path, text).roster.people
+    assert pat.aliases == ("pat.private@example.org", "pat@old.example.com")
+    assert pat.title_pattern == "^pat\\b"
+
+
+def test_match_is_optional(tmp_path: Path) -> None:
+    (pat,) = load(tmp_path, person('slot: {day: mon, time: "10:00"}')).roster.people
+    assert (pat.aliases, pat.title_pattern) == ((), "")
+
+
+def test_match_problems_name_their_line(tmp_path: Path) -> None:
+    text = HEAD + (
+        '  - name: Pat\n'
+        '    email: pat@example.com\n'
+        '    slot: {day: mon, time: "10:00"}\n'
+        '    match:\n'
+        '      emails: [pat@x.org, not-an-email, Dana@Example.com]\n'
+        '      title: "Pat ("\n'
+        '      subject: x\n'
+    )
+    assert problems(tmp_path, text) == [
+        "config.yaml:10: people[0].match.emails[1]: not a valid email address",
+        "config.yaml:10: people[0].match.emails[2]: this is the owner's email "
+        "(it would match every event)",
+        "config.yaml:11: people[0].match.title: not a valid regular expression: "
+        "missing ), unterminated subpattern at position 4",
+        "config.yaml:12: people[0].match.subject: unknown key",
+    ]

@@ -337,14 +337,19 @@ def test_read_fails_on_a_garbage_file_naming_it(tmp_path: Path) -> None:
         LocalCalendar(tmp_path, "Europe/Berlin").read(*WINTER)
 
 
-def test_read_fails_on_a_file_the_expander_rejects(tmp_path: Path) -> None:
+def test_read_marks_an_event_the_expander_rejects_as_broken(tmp_path: Path) -> None:
+    _hand_made(tmp_path)
     _event_file(
         tmp_path,
-        "BEGIN:VEVENT\nUID:bad-rule\nDTSTART:20260105T100000Z\nRRULE:FREQ=SOMETIMES\nEND:VEVENT\n",
+        "BEGIN:VEVENT\nUID:bad-rule\nDTSTART:20260105T100000Z\nRRULE:FREQ=SOMETIMES\n"
+        "ATTENDEE:mailto:Ann@Example.com\nEND:VEVENT\n",
         name="bad-rule.ics",
     )
-    with pytest.raises(CalendarError, match=r"bad-rule\.ics"):
-        LocalCalendar(tmp_path, "Europe/Berlin").read(*WINTER)
+    series = {s.uid: s for s in LocalCalendar(tmp_path, "Europe/Berlin").read(*WINTER)}
+    bad = series["bad-rule"]
+    assert bad.broken and not bad.instances
+    assert [a.email for a in bad.attendees] == ["ann@example.com"]
+    assert not series[HAND_UID].broken and series[HAND_UID].instances
 
 
 def test_read_fails_on_a_missing_folder(tmp_path: Path) -> None:
@@ -705,7 +710,10 @@ def test_real_event_without_uid_is_read_but_never_written(tmp_path: Path) -> Non
     assert path.read_bytes() == before
 
 
-def test_real_file_with_an_empty_exdate_cannot_be_read(tmp_path: Path) -> None:
+def test_real_file_with_an_empty_exdate_reads_that_event_as_broken(tmp_path: Path) -> None:
     name = "icl__parsing_error.ics"
-    with pytest.raises(CalendarError, match=r"icl__parsing_error\.ics"):
-        _sample(tmp_path, name).read(*WIDE)
+    good, bad = sorted(_sample(tmp_path, name).read(*WIDE), key=lambda s: s.uid)
+    assert (good.uid, bad.uid) == (f"{name}#1", f"{name}#2")
+    assert not good.broken and len(good.instances) == 20
+    assert "EXDATE" in bad.broken and not bad.instances
+    assert bad.description == "Wrong event"

@@ -1,0 +1,343 @@
+"""Turning a parsed iCalendar into Series: shared by the local folder and ICS feeds.
+
+Expansion is done by recurring_ical_events. Some real exports make it raise; one
+bad event must not hide every other one, so a calendar whose expansion fails is
+expanded again one UID at a time, and a UID that still fails becomes a Series
+marked `broken` that carries whatever of its master could be read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+import recurring_ical_events
+from icalendar import Component
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+from syncd.model import Attendee, Instance, Series
+
+MARKER_PROP = "X-SYNCD-ID"
+NOTES_PROP = "X-SYNCD-NOTES"
+
+# recurring_ical_events compares floating times as naive wall-clock values against
+# the query, so the query is widened by more than any UTC offset and the instances
+# are then filtered on their aware times.
+_SLACK = dt.timedelta(days=1)
+_REASON_LENGTH = 160
+_T = TypeVar("_T")
+
+
+def series_from_calendar(
+    calendar: icalendar.Calendar,
+    start: dt.datetime,
+    end: dt.datetime,
+    default_zone: ZoneInfo,
+    etag_for: Callable[[str], str],
+) -> list[Series]:
+    """One Series per UID of `calendar`'s VEVENTs, with its instances between start and end.
+
+    Floating and all-day times are read in the calendar's X-WR-TIMEZONE, else in
+    `default_zone`. `etag_for(uid)` gives each Series its etag. Every VEVENT must
+    have a UID (see name_anonymous_events). A UID whose events cannot be expanded
+    or read comes back with `broken` set and no instances.
+    """
+    zone = floating_zone(calendar, default_zone)
+    by_uid: dict[str, list[Component]] = {}
+    for event in calendar.walk("VEVENT"):
+        by_uid.setdefault(uid_of(event), []).append(event)
+    occurrences: dict[str, list[Component]] = {}
+    failed: dict[str, str] = {}
+    try:
+        for occurrence in _expand(calendar, start - _SLACK, end + _SLACK):
+            occurrences.setdefault(uid_of(occurrence), []).append(occurrence)
+    except Exception:
+        occurrences.clear()
+        for uid, events in by_uid.items():
+            try:
+                occurrences[uid] = _expand(_alone(calendar, events), start - _SLACK, end + _SLACK)
+            except Exception as exc:
+                failed[uid] = _reason(exc)
+    result = []
+    for uid, events in by_uid.items():
+        etag = etag_for(uid)
+        if uid in failed:
+            result.append(_broken(events, zone, etag, failed[uid], start))
+            continue
+        try:
+            result.append(_series(events, occurrences.get(uid, []), zone, etag, start, end))
+        except Exception as exc:
+            result.append(_broken(events, zone, etag, _reason(exc), start))
+    return result
+
+
+def name_anonymous_events(calendar: icalendar.Calendar, prefix: str) -> frozenset[str]:
+    """Give every VEVENT without a UID the UID "<prefix>#<n>" (n counts all VEVENTs from 1).
+
+    RFC 5545 requires a UID but some exports lack one. Returns the UIDs given; such
+    events can be read but never written back.
+    """
+    given: set[str] = set()
+    for number, event in enumerate(calendar.walk("VEVENT"), 1):
+        if not uid_of(event):
+            uid = f"{prefix}#{number}"
+            event.add("UID", uid)
+            given.add(uid)
+    return frozenset(given)
+
+
+def floating_zone(calendar: icalendar.Calendar, default: ZoneInfo) -> ZoneInfo:
+    """The zone floating times of `calendar` are in: X-WR-TIMEZONE when valid, else `default`."""
+    # recurring_ical_events applies X-WR-TIMEZONE to floating times; the master
+    # must be read the same way or its instances would not line up with it.
+    declared = calendar.get("X-WR-TIMEZONE")
+    return (zone_named(str(declared)) if declared else None) or default
+
+
+def zone_named(key: str) -> ZoneInfo | None:
+    """The IANA zone called `key`, or None when there is no such zone."""
+    if not key:
+        return None
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def master_of(events: list[Component]) -> Component | None:
+    """The VEVENT without RECURRENCE-ID; of several, the newest (highest SEQUENCE)."""
+    masters = [e for e in events if not _is_override(e)]
+    if not masters:
+        return None
+    return max(masters, key=lambda e: int(e.get("SEQUENCE", 0)))
+
+
+def uid_of(event: Component) -> str:
+    """The UID of a component ("" when it has none)."""
+    return text_of(event, "UID")
+
+
+def text_of(component: Component, name: str) -> str:
+    """A property as plain text ("" when absent; the first one when repeated)."""
+    value = _first(component.get(name))
+    return "" if value is None else str(value)
+
+
+def all_values(value: Any) -> list[Any]:
+    """A property value icalendar gives as one item or a list (when repeated), as a list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def when(component: Component, name: str) -> dt.date:
+    """A DATE or DATE-TIME property as icalendar decodes it (a datetime is also a date)."""
+    value = component.decoded(name)
+    if not isinstance(value, dt.date):
+        raise ValueError(f"{name} is not a date or date-time")
+    return value
+
+
+def aware(value: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """Floating times get `zone`; a DATE becomes midnight in `zone`."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    return dt.datetime.combine(value, dt.time(), tzinfo=zone)
+
+
+# --- expanding -------------------------------------------------------------------
+
+
+def _expand(calendar: icalendar.Calendar, start: dt.datetime, end: dt.datetime) -> list[Component]:
+    return list(recurring_ical_events.of(calendar).between(start, end))
+
+
+def _alone(calendar: icalendar.Calendar, events: list[Component]) -> icalendar.Calendar:
+    """A calendar with `calendar`'s properties and time zones and only `events`."""
+    alone = icalendar.Calendar()
+    for name, value in calendar.items():
+        alone[name] = value
+    for timezone in calendar.walk("VTIMEZONE"):
+        alone.add_component(timezone)
+    for event in events:
+        alone.add_component(event)
+    return alone
+
+
+def _reason(exc: Exception) -> str:
+    line = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return line if len(line) <= _REASON_LENGTH else line[: _REASON_LENGTH - 1] + "…"
+
+
+# --- turning components into Series ----------------------------------------------
+
+
+def _series(
+    events: list[Component],
+    occurrences: list[Component],
+    zone: ZoneInfo,
+    etag: str,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> Series:
+    """One Series from the VEVENTs of a uid (master plus overrides) and its occurrences."""
+    master = master_of(events)
+    base = master if master is not None else events[0]
+    base_start, base_end = _span(base, zone)
+    overridden = {aware(when(e, "RECURRENCE-ID"), zone) for e in events if _is_override(e)}
+    instances = [_instance(o, zone, overridden) for o in occurrences]
+    return Series(
+        uid=uid_of(base),
+        summary=text_of(base, "SUMMARY"),
+        start=base_start,
+        end=base_end,
+        timezone=_zone_key(base, zone),
+        rrule=_rrule(base) if master is not None else "",
+        exdates=_exdates(base, zone),
+        attendees=_attendees(base),
+        organizer=_email(text_of(base, "ORGANIZER")),
+        status=text_of(base, "STATUS").upper() or "CONFIRMED",
+        description=text_of(base, "DESCRIPTION"),
+        marker=text_of(base, MARKER_PROP),
+        notes_url=text_of(base, NOTES_PROP),
+        instances=tuple(
+            sorted(
+                (i for i in instances if _overlaps(i, start, end)),
+                key=lambda i: i.recurrence_id,
+            )
+        ),
+        etag=etag,
+    )
+
+
+def _broken(
+    events: list[Component], zone: ZoneInfo, etag: str, reason: str, fallback: dt.datetime
+) -> Series:
+    """A Series without instances and with every master field that can still be read.
+
+    Its times fall back to `fallback` (the start of the read window) when DTSTART is
+    unreadable: the Series exists to say which person an unusable event involves.
+    """
+    master = master_of(events)
+    base = master if master is not None else events[0]
+    base_start, base_end = _maybe(lambda: _span(base, zone), (fallback, fallback))
+    return Series(
+        uid=uid_of(base),
+        summary=_maybe(lambda: text_of(base, "SUMMARY"), ""),
+        start=base_start,
+        end=base_end,
+        timezone=_maybe(lambda: _zone_key(base, zone), zone.key),
+        rrule=_maybe(lambda: _rrule(base), "") if master is not None else "",
+        attendees=_maybe(lambda: _attendees(base), ()),
+        organizer=_maybe(lambda: _email(text_of(base, "ORGANIZER")), ""),
+        status=_maybe(lambda: text_of(base, "STATUS").upper(), "") or "CONFIRMED",
+        description=_maybe(lambda: text_of(base, "DESCRIPTION"), ""),
+        marker=_maybe(lambda: text_of(base, MARKER_PROP), ""),
+        notes_url=_maybe(lambda: text_of(base, NOTES_PROP), ""),
+        etag=etag,
+        broken=reason,
+    )
+
+
+def _maybe(read: Callable[[], _T], default: _T) -> _T:
+    try:
+        return read()
+    except Exception:
+        return default
+
+
+def _instance(occurrence: Component, zone: ZoneInfo, overridden: set[dt.datetime]) -> Instance:
+    start, end = _span(occurrence, zone)
+    # recurring_ical_events sets RECURRENCE-ID on every occurrence of a recurring event.
+    recurrence_id = (
+        aware(when(occurrence, "RECURRENCE-ID"), zone)
+        if "RECURRENCE-ID" in occurrence
+        else start
+    )
+    return Instance(
+        recurrence_id=recurrence_id,
+        start=start,
+        end=end,
+        status=text_of(occurrence, "STATUS").upper() or "CONFIRMED",
+        attendees=_attendees(occurrence),
+        overridden=recurrence_id in overridden,
+    )
+
+
+def _overlaps(instance: Instance, start: dt.datetime, end: dt.datetime) -> bool:
+    # Zero-length events at the very start of the window count as inside it.
+    return instance.start < end and (instance.end > start or instance.start >= start)
+
+
+def _is_override(event: Component) -> bool:
+    return "RECURRENCE-ID" in event
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) else value
+
+
+def _span(event: Component, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of an event; without DTEND from DURATION, a day for DATEs, else +0."""
+    raw_start = when(event, "DTSTART")
+    start = aware(raw_start, zone)
+    if "DTEND" in event:
+        return start, aware(when(event, "DTEND"), zone)
+    if "DURATION" in event:
+        return start, start + _duration(event)
+    if not isinstance(raw_start, dt.datetime):
+        return start, start + dt.timedelta(days=1)
+    return start, start
+
+
+def _duration(event: Component) -> dt.timedelta:
+    value = event.decoded("DURATION")
+    if not isinstance(value, dt.timedelta):
+        raise ValueError("DURATION is not a duration")
+    return value
+
+
+def _zone_key(event: Component, floating: ZoneInfo) -> str:
+    """IANA key of the zone DTSTART is written in (Windows names mapped when known)."""
+    start = when(event, "DTSTART")
+    tzinfo = start.tzinfo if isinstance(start, dt.datetime) else None
+    if tzinfo is None:
+        return floating.key
+    if isinstance(tzinfo, ZoneInfo):
+        return tzinfo.key
+    tzid = str(event["DTSTART"].params.get("TZID", ""))
+    zone = zone_named(tzid) or zone_named(WINDOWS_TO_OLSON.get(tzid, ""))
+    return (zone or floating).key
+
+
+def _rrule(event: Component) -> str:
+    rule = _first(event.get("RRULE"))
+    return "" if rule is None else str(rule.to_ical().decode())
+
+
+def _exdates(event: Component, zone: ZoneInfo) -> tuple[dt.datetime, ...]:
+    return tuple(
+        aware(item.dt, zone) for exdate in all_values(event.get("EXDATE")) for item in exdate.dts
+    )
+
+
+def _attendees(component: Component) -> tuple[Attendee, ...]:
+    return tuple(
+        Attendee(
+            email=_email(str(address)),
+            name=str(address.params.get("CN", "")),
+            partstat=str(address.params.get("PARTSTAT", "NEEDS-ACTION")).upper(),
+            cutype=str(address.params.get("CUTYPE", "INDIVIDUAL")).upper(),
+        )
+        for address in all_values(component.get("ATTENDEE"))
+    )
+
+
+def _email(address: str) -> str:
+    text = address.strip()
+    if text.lower().startswith("mailto:"):
+        text = text[len("mailto:"):]
+    return text.strip().lower()

@@ -1,0 +1,396 @@
+"""A read-only ICS feed (an http(s)/webcal URL or a local file) as a calendar source.
+
+Feeds are whole-calendar exports: tens of megabytes and tens of thousands of
+events, almost none of them 1:1s. Parsing all of that with icalendar costs
+seconds and hundreds of megabytes on every run, so the raw text is pre-filtered
+first: only the calendar's own properties, its time zones and the events that
+can concern the roster (see `_Wanted`) are kept and parsed. An unchanged feed
+(HTTP 304, or the same bytes) is not filtered again: the kept text is reused.
+
+The feed URL is a secret (its path usually grants access): messages and `name`
+show it only through redact_url.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import icalendar
+import requests
+
+from syncd.calendars.base import CalendarError
+from syncd.calendars.ical import MARKER_PROP, series_from_calendar, uid_of, zone_named
+from syncd.model import Person, Series
+from syncd.redact import redact_url
+
+_MAX_REDIRECTS = 5
+_CHUNK = 64 * 1024
+_FOLD = re.compile(rb"\r?\n[ \t]")
+# The only lines the pre-filter needs, with their continuation lines; everything else
+# is copied without a look (and without unfolding: icalendar unfolds what is kept).
+_LINE = re.compile(
+    rb"^(BEGIN|END|UID|ATTENDEE|ORGANIZER|SUMMARY|" + MARKER_PROP.encode() + rb")"
+    rb"([;:][^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_EMAILISH = re.compile(rb"[^\s:;,\"<>=\\()\[\]]+@[^\s:;,\"<>=\\()\[\]]+")
+_ESCAPED = re.compile(r"\\([\\;,nN])")
+
+
+@dataclass(frozen=True)
+class FeedCache:
+    """What is remembered about a feed between reads (the caller stores it in state)."""
+
+    etag: str = ""  # HTTP ETag of the last body parsed
+    last_modified: str = ""  # HTTP Last-Modified of the last body parsed
+    sha256: str = ""  # of the whole body last parsed
+    kept: str = ""  # the pre-filtered ICS text (only relevant components) last parsed
+
+
+def http_url(url: str) -> str:
+    """The URL to fetch: webcal:// is read as https://; other than http(s) is refused."""
+    scheme, sep, rest = url.strip().partition("://")
+    if sep and scheme.lower() == "webcal":
+        return f"https://{rest}"
+    if sep and scheme.lower() in ("http", "https"):
+        return url.strip()
+    raise CalendarError("only http(s) and webcal URLs are accepted; use path: for a local file")
+
+
+class ICSFeed:
+    """An ICS feed read over HTTP or from a file; read-only (a CalendarSource)."""
+
+    def __init__(
+        self,
+        *,
+        url: str | None,
+        path: Path | None,
+        default_timezone: str,
+        people: Sequence[Person],
+        owner_email: str,
+        timeout: float = 30.0,
+        max_bytes: int = 20_000_000,
+        cache: FeedCache | None = None,
+    ) -> None:
+        """Read the feed at exactly one of `url` or `path`, keeping events that concern `people`.
+
+        Floating and all-day times are read in `default_timezone` unless the feed
+        names its own zone (X-WR-TIMEZONE). `cache` is what an earlier process
+        learned about the feed; `self.cache` holds the current one after each read.
+        """
+        if (url is None) == (path is None):
+            raise CalendarError("an ics feed needs exactly one of url or path")
+        zone = zone_named(default_timezone)
+        if zone is None:
+            raise CalendarError(f"unknown time zone {default_timezone!r}")
+        self._url = http_url(url) if url is not None else None
+        self._path = path
+        self.name = f"ics feed {redact_url(self._url)}" if self._url else f"ics file {path}"
+        self._default = zone
+        self._wanted = _Wanted.of(people, owner_email)
+        self._timeout = timeout
+        self._max_bytes = max_bytes
+        self.cache = cache or FeedCache()
+        self.not_modified = False
+        self._session = requests.Session()
+        self._session.max_redirects = _MAX_REDIRECTS
+        self._parsed: tuple[str, icalendar.Calendar, dict[str, str]] | None = None
+        self._memo: tuple[tuple[str, dt.datetime, dt.datetime], tuple[Series, ...]] | None = None
+
+    def read(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
+        """The feed's relevant events with their instances between start and end (aware).
+
+        Raises CalendarError when the feed cannot be fetched or read completely.
+        """
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("read needs timezone-aware start and end")
+        fetched = self._fetch_url() if self._url is not None else self._fetch_file()
+        if fetched.body is None:
+            self.not_modified = True
+        else:
+            digest = hashlib.sha256(fetched.body).hexdigest()
+            self.not_modified = digest == self.cache.sha256 and bool(self.cache.kept)
+            if not self.not_modified:
+                kept = _prefilter(fetched.body, self._wanted, self._label(), self.name)
+                self.cache = FeedCache(sha256=digest, kept=kept.decode("utf-8", "replace"))
+        self.cache = replace(
+            self.cache,
+            etag=fetched.etag or self.cache.etag,
+            last_modified=fetched.last_modified or self.cache.last_modified,
+        )
+        key = (self.cache.sha256, start, end)
+        if self._memo is not None and self._memo[0] == key:
+            return self._memo[1]
+        series = self._series(start, end)
+        self._memo = (key, series)
+        return series
+
+    # --- fetching ------------------------------------------------------------
+
+    def _fetch_url(self) -> _Fetched:
+        assert self._url is not None
+        headers = {"Accept": "text/calendar, */*;q=0.5", "User-Agent": "syncd"}
+        if self.cache.kept:
+            if self.cache.etag:
+                headers["If-None-Match"] = self.cache.etag
+            if self.cache.last_modified:
+                headers["If-Modified-Since"] = self.cache.last_modified
+        try:
+            with self._session.get(
+                self._url, headers=headers, timeout=(self._timeout, self._timeout), stream=True
+            ) as response:
+                if response.status_code == 304 and self.cache.kept:
+                    return _Fetched(None, self.cache.etag, self.cache.last_modified)
+                if response.status_code != 200:
+                    reason = " ".join(str(response.reason or "").split())[:80]
+                    status = f"HTTP {response.status_code} {reason}".rstrip()
+                    raise CalendarError(f"{self.name}: {status}")
+                body = self._body(response)
+                return _Fetched(
+                    body,
+                    response.headers.get("ETag", ""),
+                    response.headers.get("Last-Modified", ""),
+                )
+        # requests' own messages quote the URL, secret path included: never show them.
+        except requests.TooManyRedirects:
+            raise CalendarError(f"{self.name}: more than {_MAX_REDIRECTS} redirects") from None
+        except requests.Timeout:
+            raise CalendarError(
+                f"{self.name}: no answer within {self._timeout:g} seconds"
+            ) from None
+        except requests.exceptions.ChunkedEncodingError:
+            raise CalendarError(f"{self.name}: connection dropped before the end") from None
+        except requests.ConnectionError:
+            raise CalendarError(f"{self.name}: cannot connect or connection dropped") from None
+        except requests.RequestException as exc:
+            raise CalendarError(f"{self.name}: request failed ({type(exc).__name__})") from None
+
+    def _body(self, response: requests.Response) -> bytes:
+        """The whole body, refused as soon as it is larger than max_bytes."""
+        buffer = io.BytesIO()
+        for chunk in response.iter_content(_CHUNK):
+            buffer.write(chunk)
+            if buffer.tell() > self._max_bytes:
+                raise CalendarError(f"{self.name}: larger than {self._max_bytes} bytes")
+        body = buffer.getvalue()
+        declared = response.headers.get("Content-Length", "")
+        # With Content-Encoding the header counts compressed bytes, not these.
+        if declared.isdigit() and "Content-Encoding" not in response.headers and (
+            len(body) < int(declared)
+        ):
+            raise CalendarError(
+                f"{self.name}: got {len(body)} of {declared} bytes (connection dropped)"
+            )
+        return body
+
+    def _fetch_file(self) -> _Fetched:
+        assert self._path is not None
+        try:
+            with self._path.open("rb") as stream:
+                body = stream.read(self._max_bytes + 1)
+        except OSError as exc:
+            raise CalendarError(f"{self.name}: cannot read: {exc.strerror or exc}") from None
+        if len(body) > self._max_bytes:
+            raise CalendarError(f"{self.name}: larger than {self._max_bytes} bytes")
+        return _Fetched(body, "", "")
+
+    def _label(self) -> str:
+        """What UIDs given to events without one start with."""
+        return self._path.name if self._path is not None else "feed"
+
+    # --- parsing -------------------------------------------------------------
+
+    def _series(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
+        digest = self.cache.sha256
+        if self._parsed is None or self._parsed[0] != digest:
+            try:
+                calendar = icalendar.Calendar.from_ical(self.cache.kept)
+            except Exception as exc:
+                raise CalendarError(
+                    f"{self.name}: not a valid calendar: {type(exc).__name__}: "
+                    f"{' '.join(str(exc).split())[:160]}"
+                ) from None
+            if not isinstance(calendar, icalendar.Calendar):
+                raise CalendarError(f"{self.name}: truncated or not a calendar")
+            groups: dict[str, list[bytes]] = {}
+            for event in calendar.walk("VEVENT"):
+                groups.setdefault(uid_of(event), []).append(event.to_ical())
+            etags = {uid: hashlib.sha256(b"".join(g)).hexdigest() for uid, g in groups.items()}
+            self._parsed = (digest, calendar, etags)
+        _, calendar, etags = self._parsed
+        series = series_from_calendar(
+            calendar, start, end, self._default, lambda uid: etags.get(uid, digest)
+        )
+        return tuple(sorted(series, key=lambda s: s.uid))
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    body: bytes | None  # None: not modified since the cached read
+    etag: str
+    last_modified: str
+
+
+# --- the pre-filter ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """What makes an event relevant: a roster email or alias on an ATTENDEE or
+    ORGANIZER line, a syncd marker, or a SUMMARY matching a person's title pattern."""
+
+    emails: frozenset[bytes]  # lower-cased UTF-8
+    titles: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def of(cls, people: Sequence[Person], owner_email: str) -> _Wanted:
+        emails = {e.lower() for p in people for e in (p.email, *p.aliases)}
+        # The owner is on nearly every event of their own calendar: it selects nothing.
+        emails.discard(owner_email.lower())
+        titles = tuple(re.compile(p.title_pattern, re.IGNORECASE) for p in people
+                       if p.title_pattern)
+        return cls(frozenset(e.encode() for e in emails), titles)
+
+    def mentioned(self, line: bytes) -> bool:
+        # bytes.lower() folds ASCII only: enough for the addresses calendars write.
+        return any(token in self.emails for token in _EMAILISH.findall(line.lower()))
+
+    def titled(self, value: bytes) -> bool:
+        if not self.titles:
+            return False
+        text = _unescape(value.decode("utf-8", "replace"))
+        return any(pattern.search(text) for pattern in self.titles)
+
+
+@dataclass
+class _Event:
+    """One top-level VEVENT while it is scanned."""
+
+    begin: int  # offset of its BEGIN line
+    uid: str = ""
+    relevant: bool = False
+
+
+@dataclass
+class _Scan:
+    header: list[bytes] = field(default_factory=list)
+    timezones: list[bytes] = field(default_factory=list)
+    groups: dict[str, list[bytes]] = field(default_factory=dict)  # uid → its VEVENTs
+    relevant: set[str] = field(default_factory=set)
+
+
+def _prefilter(text: bytes, wanted: _Wanted, label: str, name: str) -> bytes:
+    """The feed reduced to its header, time zones and relevant UID groups, as ICS text.
+
+    A UID group (master and overrides) is kept whole when any of its VEVENTs is
+    relevant: overrides often lack attendees. A VEVENT without UID gets the UID
+    "<label>#<n>" (n counts every VEVENT from 1), as LocalCalendar names them.
+    """
+    scan = _Scan()
+    stack: list[bytes] = []
+    gap = 0  # where text between top-level components (calendar properties) starts
+    component = 0  # where the current top-level component starts
+    event: _Event | None = None
+    events = 0
+    finished = False
+    for match in _LINE.finditer(text):
+        what = match.group(1).upper()
+        if what in (b"BEGIN", b"END"):
+            kind = _unfold(match.group(2))[1:].strip().upper()
+            if finished:
+                raise CalendarError(f"{name}: more than one VCALENDAR")
+            if what == b"BEGIN":
+                if not stack and kind != b"VCALENDAR":
+                    break
+                if len(stack) == 1:
+                    scan.header.append(text[gap:match.start()])
+                    component = match.start()
+                    if kind == b"VEVENT":
+                        events += 1
+                        event = _Event(match.start())
+                elif not stack:
+                    gap = match.start()
+                stack.append(kind)
+                continue
+            if not stack or stack[-1] != kind:
+                raise CalendarError(f"{name}: END:{kind.decode(errors='replace')} "
+                                    "without its BEGIN (truncated or not a calendar)")
+            stack.pop()
+            end = _after_line(text, match.end())
+            if len(stack) == 1:
+                if kind == b"VTIMEZONE":
+                    scan.timezones.append(text[component:end])
+                elif event is not None:
+                    _keep(scan, text, event, end, label, events)
+                event = None
+                gap = end
+            elif not stack:
+                scan.header.append(text[gap:end])
+                finished = True
+        elif event is not None and len(stack) == 2:
+            _look(event, what, _unfold(match.group(2)), wanted)
+    if not finished:
+        raise CalendarError(f"{name}: truncated or not a calendar")
+    kept = [*scan.header[:-1], *scan.timezones]
+    kept += [chunk for uid, chunks in scan.groups.items() if uid in scan.relevant
+             for chunk in chunks]
+    kept.append(scan.header[-1])
+    return b"".join(kept)
+
+
+def _look(event: _Event, what: bytes, rest: bytes, wanted: _Wanted) -> None:
+    """Note what one property line of a top-level VEVENT (`rest`: after its name) says."""
+    if what == b"UID":
+        event.uid = _unescape(_value(rest).decode("utf-8", "replace")).strip()
+    elif what in (b"ATTENDEE", b"ORGANIZER"):
+        event.relevant = event.relevant or wanted.mentioned(rest)
+    elif what == b"SUMMARY":
+        event.relevant = event.relevant or wanted.titled(_value(rest))
+    else:
+        event.relevant = True  # a syncd marker
+
+
+def _keep(scan: _Scan, text: bytes, event: _Event, end: int, label: str, number: int) -> None:
+    chunk = text[event.begin:end]
+    uid = event.uid
+    if not uid:
+        uid = f"{label}#{number}"
+        first = _after_line(chunk, 0)
+        chunk = chunk[:first] + b"UID:" + uid.encode() + b"\r\n" + chunk[first:]
+    scan.groups.setdefault(uid, []).append(chunk)
+    if event.relevant:
+        scan.relevant.add(uid)
+
+
+def _value(rest: bytes) -> bytes:
+    """The value of a property line from the character after its name."""
+    return _after_params(rest[1:]) if rest[:1] == b";" else rest[1:]
+
+
+def _unfold(line: bytes) -> bytes:
+    return _FOLD.sub(b"", line) if b"\n" in line else line
+
+
+def _after_params(rest: bytes) -> bytes:
+    quoted = False
+    for index, byte in enumerate(rest):
+        if byte == ord('"'):
+            quoted = not quoted
+        elif byte == ord(":") and not quoted:
+            return rest[index + 1:]
+    return b""
+
+
+def _after_line(text: bytes, position: int) -> int:
+    newline = text.find(b"\n", position)
+    return len(text) if newline < 0 else newline + 1
+
+
+def _unescape(value: str) -> str:
+    return _ESCAPED.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)

@@ -1,0 +1,234 @@
+"""What became of each expected 1:1 of one person (pure: no I/O, no clock).
+
+The roster's cadence gives the expected starts; the person's series (from
+`matching`) give the instances the calendar holds. Each expected occurrence is
+first paired with its slot instance, then the ones that were cancelled,
+declined, deleted or never there look for a make-up. docs/skips.md lists every
+rule with an example.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from syncd import cadence
+from syncd.matching import person_emails
+from syncd.model import Instance, Occurrence, OccurrenceStatus, Person, Series, SkipReason
+
+_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """One instance of one of the person's series, with what the rules ask of it."""
+
+    series: Series
+    instance: Instance
+    cancelled: bool
+    declined: SkipReason | None
+    all_day: bool
+
+    @property
+    def usable(self) -> bool:
+        """True when the instance can stand for a 1:1 that took place."""
+        return not self.cancelled and self.declined is None
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """The outcome of an expected occurrence before the make-up search and the clock."""
+
+    status: OccurrenceStatus
+    reason: SkipReason | None = None
+    actual_start: dt.datetime | None = None
+    series_uid: str = ""
+    explicit: bool = False  # cancelled or declined on the event itself
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC)
+
+
+def _is_all_day(instance: Instance) -> bool:
+    """Starts at midnight in its own zone and ends at the next midnight (23-25 h on DST days)."""
+    start = instance.start
+    end = instance.end.astimezone(start.tzinfo)
+    return (start.time() == dt.time(0) and end.time() == dt.time(0)
+            and end.date() == start.date() + _DAY)
+
+
+def _declined(instance: Instance, emails: frozenset[str], owner: str) -> SkipReason | None:
+    declined = {a.email for a in instance.attendees if a.partstat.upper() == "DECLINED"}
+    if declined & emails:
+        return "declined-by-them"
+    if owner in declined:
+        return "declined-by-me"
+    return None
+
+
+def _candidates(person: Person, owner: str, series: Sequence[Series]) -> list[_Candidate]:
+    emails = person_emails(person)
+    return [
+        _Candidate(s, inst, inst.status == "CANCELLED" or s.status == "CANCELLED",
+                   _declined(inst, emails, owner), _is_all_day(inst))
+        for s in series for inst in s.instances
+    ]
+
+
+def _slot_key(
+    expected: dt.datetime, cand: _Candidate, grace: dt.timedelta
+) -> tuple[int, dt.timedelta] | None:
+    """How well an instance fills an expected slot (smaller is better), None if it cannot."""
+    if cand.all_day:
+        # An all-day event on the right day is a 1:1 entered without its time.
+        return (1, dt.timedelta(0)) if cand.instance.start.date() == expected.date() else None
+    distance = abs(_utc(cand.instance.recurrence_id) - _utc(expected))
+    if distance == dt.timedelta(0):
+        return 0, distance
+    # Only a recurring series has a slot of its own; a single event elsewhere is a make-up.
+    if cand.series.rrule and distance <= grace:
+        return 1, distance
+    return None
+
+
+def _assign_slots(
+    expected: Sequence[dt.datetime], cands: Sequence[_Candidate], grace: dt.timedelta
+) -> dict[int, int]:
+    """Expected index → candidate index, best pairs first, each instance used once."""
+    pairs: list[tuple[tuple[int, dt.timedelta], bool, int, int]] = []
+    for e, when in enumerate(expected):
+        for c, cand in enumerate(cands):
+            key = _slot_key(when, cand, grace)
+            if key is not None:
+                # A usable duplicate beats a cancelled one at the same time.
+                pairs.append((key, not cand.usable, e, c))
+    slots: dict[int, int] = {}
+    used: set[int] = set()
+    for _, _, e, c in sorted(pairs):
+        if e not in slots and c not in used:
+            slots[e] = c
+            used.add(c)
+    return slots
+
+
+def _covering(
+    series: Sequence[Series], expected: dt.datetime, grace: dt.timedelta
+) -> Series | None:
+    """A recurring series whose rule puts an occurrence near `expected` (instance absent)."""
+    return next((s for s in series if s.rrule and cadence.expand(
+        s.rrule, s.start, expected - grace, expected + grace)), None)
+
+
+def _from_slot(expected: dt.datetime, cand: _Candidate) -> _Slot:
+    uid = cand.series.uid
+    if cand.cancelled:
+        return _Slot("skipped", "cancelled", series_uid=uid, explicit=True)
+    if cand.declined is not None:
+        return _Slot("skipped", cand.declined, series_uid=uid, explicit=True)
+    inst = cand.instance
+    if inst.moved and not cand.all_day:
+        return _Slot("rescheduled", actual_start=inst.start, series_uid=uid)
+    # A series kept at another time (10:30, or Thursdays) held the 1:1 at its own time.
+    actual = None if cand.all_day or _utc(inst.start) == _utc(expected) else inst.start
+    return _Slot("held", actual_start=actual, series_uid=uid)
+
+
+def _without_slot(series: Sequence[Series], expected: dt.datetime, grace: dt.timedelta) -> _Slot:
+    cover = _covering(series, expected, grace)
+    if cover is None:
+        return _Slot("missing")
+    reason: SkipReason = "cancelled" if cover.status == "CANCELLED" else "deleted"
+    return _Slot("skipped", reason, series_uid=cover.uid, explicit=reason == "cancelled")
+
+
+def _assign_makeups(
+    expected: Sequence[dt.datetime], wanting: Sequence[int], cands: Sequence[_Candidate],
+    taken: set[int], grace: dt.timedelta,
+) -> dict[int, int]:
+    """Expected index → make-up candidate: nearest first, each instance used once."""
+    pairs: list[tuple[dt.timedelta, dt.datetime, int, int]] = []
+    for e in wanting:
+        for c, cand in enumerate(cands):
+            if c in taken or not cand.usable or cand.all_day:
+                continue
+            distance = abs(_utc(cand.instance.start) - _utc(expected[e]))
+            if distance <= grace:
+                pairs.append((distance, _utc(cand.instance.start), e, c))
+    makeups: dict[int, int] = {}
+    used: set[int] = set()
+    for _, _, e, c in sorted(pairs):
+        if e not in makeups and c not in used:
+            makeups[e] = c
+            used.add(c)
+    return makeups
+
+
+def _not_yet(expected: dt.datetime, slot: _Slot, now: dt.datetime) -> bool:
+    """True when the outcome still lies ahead; a skip made on the event is known already."""
+    happens = slot.actual_start or expected
+    if slot.status == "held":
+        return happens > now
+    if slot.status == "rescheduled":
+        # A past slot made up later stays rescheduled: the lead sees it moved.
+        return expected > now and happens > now
+    return not slot.explicit and expected > now
+
+
+def _with_clock(person: str, expected: dt.datetime, slot: _Slot, now: dt.datetime) -> Occurrence:
+    """Apply time: what has not happened yet is upcoming."""
+    status: OccurrenceStatus = "upcoming" if _not_yet(expected, slot, now) else slot.status
+    return Occurrence(
+        person=person, expected=expected, status=status,
+        reason=slot.reason if status == "skipped" else None,
+        actual_start=slot.actual_start if status in ("held", "rescheduled", "upcoming")
+        else None,
+        series_uid=slot.series_uid if status != "missing" else "",
+    )
+
+
+def classify(
+    person: Person, timezone: str, owner: str, series: Sequence[Series],
+    start: dt.datetime, end: dt.datetime, now: dt.datetime, anchor: dt.date,
+) -> list[Occurrence]:
+    """One Occurrence per expected 1:1 of `person` in [start, end), paused ones included,
+    sorted by expected start.
+
+    `series` are the person's events (see `matching.series_by_person`), `owner` the
+    lead's lower-case email, `anchor` where the cadence phase counts from when the
+    roster gives no `start`. Rules and examples: docs/skips.md.
+    """
+    zone = ZoneInfo(timezone)
+    first = cadence.first_start(person, person.start or anchor, timezone)
+    rule = cadence.rrule_text(person.cadence, person.slot)
+    expected = [w.astimezone(zone) for w in cadence.expand(rule, first, start, end)]
+    paused = [cadence.in_pause(w, person.pauses) is not None for w in expected]
+    if any(s.broken for s in series):
+        # One unreadable event may hide any of these 1:1s: never guess a skip.
+        return [Occurrence(person.email, w, "paused" if p else "unknown")
+                for w, p in zip(expected, paused, strict=True)]
+
+    grace = dt.timedelta(days=cadence.interval_days(person.cadence) / 2)
+    cands = _candidates(person, owner, series)
+    slots = _assign_slots(expected, cands, grace)
+    outcomes: dict[int, _Slot] = {}
+    for e, when in enumerate(expected):
+        if paused[e]:
+            continue
+        c = slots.get(e)
+        outcomes[e] = (_from_slot(when, cands[c]) if c is not None
+                       else _without_slot(series, when, grace))
+    wanting = [e for e, o in outcomes.items() if o.status in ("skipped", "missing")]
+    makeups = _assign_makeups(expected, wanting, cands, set(slots.values()), grace)
+    for e, c in makeups.items():
+        cand = cands[c]
+        outcomes[e] = _Slot("rescheduled", actual_start=cand.instance.start,
+                            series_uid=cand.series.uid)
+
+    return [
+        Occurrence(person.email, when, "paused") if paused[e]
+        else _with_clock(person.email, when, outcomes[e], now)
+        for e, when in enumerate(expected)
+    ]

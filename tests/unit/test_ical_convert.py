@@ -1,0 +1,158 @@
+"""series_from_calendar on the real-world corpus: broken events, and the ICS pre-filter
+giving the same Series as a full parse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from syncd.calendars.base import CalendarError
+from syncd.calendars.ical import (
+    MARKER_PROP,
+    all_values,
+    name_anonymous_events,
+    series_from_calendar,
+    text_of,
+    uid_of,
+)
+from syncd.calendars.ics import ICSFeed
+from syncd.model import Cadence, Person, Series, Slot
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "realworld"
+FILES = sorted(DATA.glob("*.ics"))
+UTC = dt.UTC
+BERLIN = ZoneInfo("Europe/Berlin")
+WIDE = (dt.datetime(2000, 1, 1, tzinfo=UTC), dt.datetime(2040, 1, 1, tzinfo=UTC))
+OWNER = "owner@nowhere.invalid"
+
+
+def _person(email: str, title: str = "") -> Person:
+    return Person(
+        name=email, email=email, cadence=Cadence("weekly", "weekly", weeks=1),
+        slot=Slot(0, dt.time(10)), duration=dt.timedelta(minutes=30), title_pattern=title,
+    )
+
+
+def _full(path: Path) -> icalendar.Calendar:
+    calendar = icalendar.Calendar.from_ical(path.read_bytes())
+    name_anonymous_events(calendar, path.name)
+    return calendar
+
+
+def _emails(event: Any) -> set[str]:
+    addresses = all_values(event.get("ATTENDEE")) + all_values(event.get("ORGANIZER"))
+    found = {str(a).strip().lower().removeprefix("mailto:").strip() for a in addresses}
+    return {a for a in found if "@" in a}
+
+
+def _key(series: Series) -> tuple[Any, ...]:
+    return (series.uid, series.start, series.rrule, series.attendees, series.instances,
+            series.broken)
+
+
+def test_the_corpus_is_a_copy_with_its_sources_note() -> None:
+    notes = (DATA / "SOURCES.md").read_text()
+    assert len(FILES) == 40
+    for path in FILES:
+        assert f"| {path.name} |" in notes
+
+
+@pytest.mark.parametrize("title", ["", "."], ids=["emails", "emails+titles"])
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_prefiltered_read_equals_a_full_parse(path: Path, title: str) -> None:
+    calendar = _full(path)
+    emails = sorted(set().union(*(_emails(e) for e in calendar.walk("VEVENT"))))
+    people = [_person(e) for e in emails] + ([_person("title@x.invalid", title)] if title else [])
+    relevant = {
+        uid_of(e) for e in calendar.walk("VEVENT")
+        if _emails(e) & set(emails) or MARKER_PROP in e
+        or (title and re.search(title, text_of(e, "SUMMARY"), re.IGNORECASE))
+    }
+    full = series_from_calendar(calendar, *WIDE, BERLIN, lambda _: "")
+    expected = sorted((_key(s) for s in full if s.uid in relevant), key=lambda k: k[0])
+
+    feed = ICSFeed(url=None, path=path, default_timezone="Europe/Berlin", people=people,
+                   owner_email=OWNER)
+    assert [_key(s) for s in feed.read(*WIDE)] == expected
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_every_corpus_file_loads_through_the_feed(path: Path) -> None:
+    calendar = _full(path)
+    emails = set().union(*(_emails(e) for e in calendar.walk("VEVENT")))
+    people = [_person(e) for e in sorted(emails)] + [_person("all@x.invalid", ".")]
+    feed = ICSFeed(url=None, path=path, default_timezone="Europe/Berlin", people=people,
+                   owner_email=OWNER)
+    try:
+        series = feed.read(*WIDE)
+    except CalendarError as exc:
+        assert str(exc).startswith(f"ics file {path}: ")
+        return
+    assert all(s.instances == () for s in series if s.broken)
+
+
+@pytest.mark.parametrize(
+    ("name", "broken", "in_reason"),
+    [
+        ("icl__issue_165_missing_event.ics", {"icl__issue_165_missing_event.ics#1"}, "UNTIL"),
+        ("icl__parsing_error.ics", {"icl__parsing_error.ics#2"}, "EXDATE"),
+        ("icl__issue_722_missing_timezones.ics",
+         {"icl__issue_722_missing_timezones.ics#2", "icl__issue_722_missing_timezones.ics#3"},
+         "DTSTART"),
+    ],
+)
+def test_events_the_expander_rejects_come_back_broken(
+    name: str, broken: set[str], in_reason: str
+) -> None:
+    calendar = _full(DATA / name)
+    series = series_from_calendar(calendar, *WIDE, BERLIN, lambda uid: f"etag-{uid}")
+    assert {s.uid for s in series if s.broken} == broken
+    for item in series:
+        assert item.etag == f"etag-{item.uid}"
+        if item.broken:
+            assert in_reason in item.broken and "\n" not in item.broken
+            assert item.instances == ()
+    good = [s for s in series if not s.broken]
+    assert all(s.instances for s in good if s.start < WIDE[1])
+
+
+def test_a_broken_series_keeps_what_its_master_says() -> None:
+    series = series_from_calendar(_full(DATA / "icl__issue_165_missing_event.ics"), *WIDE,
+                                  BERLIN, lambda _: "")
+    (standup,) = series
+    assert standup.broken
+    assert standup.summary == "Sprint 25 Daily Standup"
+    assert standup.start.hour == 10
+
+
+def test_a_broken_event_does_not_hide_its_neighbours_zone() -> None:
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-TIMEZONE:America/New_York\r\n"
+        "BEGIN:VEVENT\r\nUID:good\r\nDTSTART:20260105T100000\r\nDURATION:PT30M\r\n"
+        "RRULE:FREQ=WEEKLY;COUNT=2\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:bad\r\nDTSTART:20260105T100000\r\nRRULE:FREQ=SOMETIMES\r\n"
+        "ATTENDEE;CN=Ann:mailto:Ann@Example.com\r\nX-SYNCD-ID:abc-1\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    good, bad = series_from_calendar(icalendar.Calendar.from_ical(text), *WIDE, BERLIN,
+                                     lambda _: "")
+    new_york = ZoneInfo("America/New_York")
+    assert [i.start for i in good.instances] == [
+        dt.datetime(2026, 1, 5, 10, tzinfo=new_york), dt.datetime(2026, 1, 12, 10, tzinfo=new_york)
+    ]
+    assert bad.broken and bad.marker == "abc-1"
+    assert [(a.email, a.name) for a in bad.attendees] == [("ann@example.com", "Ann")]
+
+
+def test_cancelled_overrides_stay_as_cancelled_instances() -> None:
+    (series,) = series_from_calendar(_full(DATA / "rie__issue_18_cancel_status.ics"), *WIDE,
+                                     BERLIN, lambda _: "")
+    assert len(series.instances) == 3
+    cancelled = [i for i in series.instances if i.status == "CANCELLED"]
+    assert len(cancelled) == 1 and cancelled[0].overridden

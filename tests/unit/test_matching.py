@@ -1,0 +1,101 @@
+"""Which observed events are a person's 1:1s: marker, people, aliases, title patterns."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from syncd import cadence, identity
+from syncd.matching import belongs_to, series_by_person
+from syncd.model import Attendee, Person, Series, Slot
+
+BERLIN = ZoneInfo("Europe/Berlin")
+OWNER = "dana@example.com"
+ALICE = Person("Alice Example", "alice@example.com", cadence.parse_cadence("weekly"),
+               Slot(1, dt.time(10, 0)), dt.timedelta(minutes=45))
+BOB = Person("Bob Example", "bob@example.com", cadence.parse_cadence("weekly"),
+             Slot(2, dt.time(11, 0)), dt.timedelta(minutes=30))
+
+
+def event(uid: str, *guests: Attendee, summary: str = "1:1", organizer: str = OWNER,
+          marker: str = "") -> Series:
+    start = dt.datetime(2026, 9, 1, 10, 0, tzinfo=BERLIN)
+    return Series(uid=uid, summary=summary, start=start, end=start + dt.timedelta(minutes=45),
+                  timezone="Europe/Berlin", rrule="FREQ=WEEKLY;BYDAY=TU", attendees=guests,
+                  organizer=organizer, marker=marker)
+
+
+def guest(email: str, cutype: str = "INDIVIDUAL") -> Attendee:
+    return Attendee(email, partstat="ACCEPTED", cutype=cutype)
+
+
+def test_owner_and_person_make_a_one_to_one() -> None:
+    series = event("a", guest(OWNER), guest("alice@example.com"))
+    assert belongs_to(series, ALICE, OWNER)
+    assert not belongs_to(series, BOB, OWNER)
+
+
+def test_person_as_organizer_counts() -> None:
+    series = event("a", guest(OWNER), organizer="alice@example.com")
+    assert belongs_to(series, ALICE, OWNER)
+
+
+def test_third_person_makes_it_a_group_meeting() -> None:
+    series = event("a", guest("alice@example.com"), guest("bob@example.com"))
+    assert not belongs_to(series, ALICE, OWNER)
+    assert not belongs_to(series, BOB, OWNER)
+
+
+def test_rooms_and_resources_are_not_people() -> None:
+    series = event("a", guest("alice@example.com"), guest("room-4@example.com", "ROOM"),
+                   guest("beamer@example.com", "RESOURCE"))
+    assert belongs_to(series, ALICE, OWNER)
+
+
+def test_alias_matches_the_person() -> None:
+    alice = dataclasses.replace(ALICE, aliases=("alice@old-company.example",))
+    series = event("a", guest("alice@old-company.example"))
+    assert belongs_to(series, alice, OWNER)
+    assert not belongs_to(series, ALICE, OWNER)
+
+
+def test_marker_matches_whatever_the_guests() -> None:
+    mine = event("a", marker=identity.marker("alice@example.com", 3))
+    assert belongs_to(mine, ALICE, OWNER)
+    assert not belongs_to(mine, BOB, OWNER)
+
+
+def test_event_without_attendees_matched_by_title_pattern() -> None:
+    alice = dataclasses.replace(ALICE, title_pattern=r"\balice\b")
+    bare = event("a", summary="Weekly ALICE / Dana")
+    assert belongs_to(bare, alice, OWNER)
+    assert not belongs_to(event("b", summary="Malice review"), alice, OWNER)
+    # Without a pattern, a bare event is nobody's.
+    assert not belongs_to(bare, ALICE, OWNER)
+
+
+def test_title_pattern_ignored_when_someone_else_attends() -> None:
+    alice = dataclasses.replace(ALICE, title_pattern="alice")
+    series = event("a", guest("bob@example.com"), summary="alice and bob")
+    assert not belongs_to(series, alice, OWNER)
+
+
+def test_series_by_person_agrees_with_belongs_to() -> None:
+    alice = dataclasses.replace(ALICE, aliases=("ally@example.com",), title_pattern="alice")
+    bob = dataclasses.replace(BOB, title_pattern="alice|bob")
+    observed = [
+        event("pair", guest("alice@example.com")),
+        event("alias", guest("ally@example.com")),
+        event("marker", marker=identity.marker("bob@example.com", 1), summary="alice?"),
+        event("title", summary="Alice sync"),
+        event("group", guest("alice@example.com"), guest("bob@example.com")),
+        event("stranger", guest("carol@example.com")),
+        event("room", guest("bob@example.com"), guest("r@example.com", "ROOM")),
+    ]
+    found = series_by_person([alice, bob], OWNER, observed)
+    for person in (alice, bob):
+        expect = [s.uid for s in observed if belongs_to(s, person, OWNER)]
+        assert [s.uid for s in found.get(person.email, [])] == expect
+    assert [s.uid for s in found["alice@example.com"]] == ["pair", "alias", "marker", "title"]
+    assert [s.uid for s in found["bob@example.com"]] == ["marker", "title", "room"]
