@@ -190,7 +190,13 @@ class _Planner:
 
     def run(self) -> Plan:
         live_owned = 0
+        broken = self.broken_people()
         for person in self.roster.people:
+            if person.email in broken:
+                self.warnings.append(
+                    f"{person.email}: event {broken[person.email]} could not be read; "
+                    "nothing planned for this person")
+                continue
             live = self.live_owned(person)
             live_owned += int(bool(live))
             if not person.active:
@@ -205,6 +211,21 @@ class _Planner:
             actions=tuple(self.actions), warnings=tuple(self.warnings),
             owned_series=live_owned, info=tuple(self.info), recovered=self.recovered(),
         )
+
+    def broken_people(self) -> dict[str, str]:
+        """Roster people involved in an event whose instances could not be computed → its uid."""
+        keys = {identity.person_key(p.email): p.email for p in self.roster.people}
+        out: dict[str, str] = {}
+        for series in self.observed or ():
+            if not series.broken:
+                continue
+            parsed = identity.parse_marker(series.marker) if series.marker else None
+            involved = set(participants(series))
+            if parsed is not None and parsed[0] in keys:
+                involved.add(keys[parsed[0]])
+            for email in involved:
+                out.setdefault(email, series.uid)
+        return out
 
     def live_owned(self, person: Person) -> list[tuple[int, Series]]:
         """The person's owned series that still have occurrences ahead, oldest generation first."""

@@ -7,14 +7,17 @@ decides the exit code.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 
-from syncd import planner
+from syncd import history, observe, planner
 from syncd.apply import Outcome, apply
 from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
-from syncd.calendars.ics import ICSFeed
+from syncd.calendars.ics import FeedCache, ICSFeed
 from syncd.calendars.local import LocalCalendar
 from syncd.config import BackendConfig, Config
 from syncd.model import Memory, NotesDoc, Plan, Roster, Series
@@ -47,24 +50,36 @@ class Result:
 
 
 def open_calendar(
-    config: BackendConfig, timezone: str, roster: Roster | None = None
+    config: BackendConfig, roster: Roster, state: State | None = None
 ) -> CalendarSource:
-    """The calendar backend the config names (an ics feed needs the `roster` it serves)."""
+    """The calendar backend the config names; an ics feed starts from its cache in state."""
     if config.kind == "ics":
-        if roster is None:
-            raise ValueError("an ics calendar is read for a roster: pass it")
         return ICSFeed(
-            url=config.url,
-            path=config.path,
-            default_timezone=timezone,
-            people=roster.people,
-            owner_email=roster.owner.email,
-            timeout=config.timeout,
-            max_bytes=config.max_bytes,
-            cache=None,
+            url=config.url, path=config.path, default_timezone=roster.timezone,
+            people=roster.people, owner_email=roster.owner.email,
+            timeout=config.timeout, max_bytes=config.max_bytes,
+            cache=load_feed_cache(state, config) if state is not None else None,
         )
     assert config.path is not None
-    return LocalCalendar(config.path, timezone)
+    return LocalCalendar(config.path, roster.timezone)
+
+
+def _feed_key(config: BackendConfig) -> str:
+    # Keyed by a hash, so the secret in a private feed URL is not stored in clear.
+    source = config.url or str(config.path)
+    return "feed:" + hashlib.sha256(source.encode()).hexdigest()[:24]
+
+
+def load_feed_cache(state: State, config: BackendConfig) -> FeedCache | None:
+    """What the last successful run learned about the feed (validators, kept text)."""
+    raw = state.get_value(_feed_key(config))
+    return FeedCache(**json.loads(raw)) if raw else None
+
+
+def save_feed_cache(state: State, config: BackendConfig, calendar: CalendarSource) -> None:
+    """Remember the feed's validators, inside an open transaction."""
+    if isinstance(calendar, ICSFeed):
+        state.set_value(_feed_key(config), json.dumps(dataclasses.asdict(calendar.cache)))
 
 
 def open_notes(config: BackendConfig) -> NotesStore:
@@ -112,19 +127,39 @@ def reconcile(
     `calendar` and `notes` default to the backends the config names.
     """
     warnings: list[str] = []
-    calendar = calendar or open_calendar(config.calendar, config.roster.timezone)
+    calendar = calendar or open_calendar(config.calendar, config.roster, state)
     notes = notes or open_notes(config.notes)
     memory = state.memory()
     observed = read_calendar(calendar, now, warnings)
     docs = read_notes(notes, config, memory, warnings)
+    writable = calendar if isinstance(calendar, WritableCalendar) else None
     plan = planner.plan(config.roster, observed, docs, memory, now)
+    if writable is None:
+        plan = dataclasses.replace(plan, read_only=True)
     result = Result(plan, dry_run, source_failed=observed is None or docs is None,
                     warnings=warnings + list(plan.warnings))
     refused = planner.refusal(plan, config.roster.max_changes)
     if refused and not force:
         result.refused = refused
         return result
-    if not dry_run:
-        writable = calendar if isinstance(calendar, WritableCalendar) else None
+    if dry_run:
+        return result
+    if observed is not None:
+        record_history(config, state, observed, now)
+        with state.transaction():
+            save_feed_cache(state, config.calendar, calendar)
+    if not plan.read_only:
         result.outcome = apply(plan, config.roster, writable, notes, state, now, docs or {})
     return result
+
+
+def record_history(
+    config: Config, state: State, observed: tuple[Series, ...], now: dt.datetime
+) -> None:
+    """Store the settled past occurrences of the read window (see syncd.history)."""
+    start = now - observe.lookback(config.roster)
+    fresh = observe.classify_roster(config.roster, observed, start, now, now)
+    with state.transaction():
+        state.record_occurrences(history.settled(
+            (o for rows in observe.with_history(fresh, state.occurrences(start, now)).values()
+             for o in rows), now))

@@ -426,6 +426,6 @@ def test_open_calendar_gives_a_feed_for_kind_ics(tmp_path: Path) -> None:
     path = _file(tmp_path, FEED)
     roster = Roster(Owner("Lea", OWNER), "Europe/Berlin", (ANN,))
     config = BackendConfig("ics", path, timeout=5.0, max_bytes=len(FEED))
-    calendar = open_calendar(config, "Europe/Berlin", roster)
+    calendar = open_calendar(config, roster)
     assert isinstance(calendar, ICSFeed)
     assert [s.uid for s in calendar.read(*WINDOW)] == ["ann-weekly"]

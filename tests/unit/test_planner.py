@@ -182,3 +182,10 @@ def test_renamed_person_retitles_only_series_syncd_created() -> None:
     assert plan.actions[0].patch.summary == "1:1 Alice Renamed / Dana Lead"
     adopted = dataclasses.replace(created, uid="hand@google.com")
     assert planner.plan(roster(renamed), (adopted,), None, Memory(), NOW).actions == ()
+
+
+def test_person_in_an_unreadable_event_gets_no_actions() -> None:
+    broken = dataclasses.replace(series("bad", "alice@example.com"), broken="expansion failed")
+    plan = planner.plan(roster(ALICE, BOB), (broken,), {}, Memory(), NOW)
+    assert {a.person for a in plan.actions} == {BOB.email}
+    assert any("alice@example.com" in w and "could not be read" in w for w in plan.warnings)
