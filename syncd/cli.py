@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from syncd import observe, planner, show, status
 from syncd import reconcile as reconciling
-from syncd import show
+from syncd.calendars.base import CalendarError
 from syncd.config import Config, ConfigError, load_config, resolve_state_dir
 from syncd.state import State, StateError
 
@@ -137,3 +138,57 @@ def audit_log(config_path: Path, log_level: str, limit: int | None, as_json: boo
                                    "target": e.target, "detail": e.detail}))
         else:
             click.echo(f"{e.at.isoformat()}  {e.action:<14} {e.person}  {e.target}  {e.detail}")
+
+
+def _day_start(value: dt.date | None, zone: ZoneInfo) -> dt.datetime | None:
+    return dt.datetime.combine(value, dt.time(0), zone) if value else None
+
+
+@main.command(name="status")
+@common
+@click.option("--from", "from_day", type=click.DateTime(["%Y-%m-%d"]),
+              help="First day of occurrences to list (default: 90 days ago).")
+@click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day of occurrences to list (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+def status_command(config_path: Path, log_level: str, from_day: dt.datetime | None,
+                   to_day: dt.datetime | None, as_json: bool, now_text: str | None) -> None:
+    """Per person: last held 1:1, next one, skips in 90 days, overdue; every occurrence."""
+    setup_logging(log_level)
+    config = load_or_exit(config_path)
+    zone = ZoneInfo(config.roster.timezone)
+    now = parse_now(now_text, config.roster.timezone)
+    start = _day_start(from_day.date() if from_day else None, zone) or now - status.SKIP_WINDOW
+    end = (_day_start(to_day.date() + dt.timedelta(days=1), zone) if to_day else None) or now
+    state = State.open_readonly(resolve_state_dir(config, os.environ))
+    try:
+        people, failure = observe_status(config, state, now, start, end)
+    finally:
+        state.close()
+    if failure:
+        click.echo(f"warning: {failure}; showing stored history only", err=True)
+    if as_json:
+        click.echo(json.dumps(status.status_json(people, zone), indent=2))
+    else:
+        click.echo("\n".join(status.status_lines(people, zone)))
+    sys.exit(reconciling.EXIT_FAILED if failure else reconciling.EXIT_OK)
+
+
+def observe_status(
+    config: Config, state: State, now: dt.datetime, start: dt.datetime, end: dt.datetime
+) -> tuple[list[status.PersonStatus], str | None]:
+    """Classify the calendar around the window, merge stored history, summarise per person."""
+    first = min(start, now - observe.lookback(config.roster))
+    last = max(end, now + planner.HORIZON)
+    calendar = reconciling.open_calendar(config.calendar, config.roster, state)
+    failure = None
+    try:
+        observed = calendar.read(first, last)
+    except CalendarError as exc:
+        failure, observed = f"{calendar.name}: not read: {exc}", ()
+    fresh = observe.classify_roster(config.roster, observed, first, last, now)
+    rows = observe.with_history(fresh, state.occurrences(first, last))
+    people = [status.person_status(p, rows[p.email], start, end, now)
+              for p in config.roster.people if p.active]
+    return people, failure

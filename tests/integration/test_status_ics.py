@@ -1,0 +1,78 @@
+"""`syncd status` on the demo, an ICS feed as a read-only source, and history that outlives a feed."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.integration.conftest import HEAD_YAML, PEOPLE_YAML, Demo, snapshot
+
+LATER = "2026-12-20T09:00:00+01:00"
+
+
+def alice(run_json: dict[str, object]) -> dict[str, object]:
+    people = run_json["people"]
+    assert isinstance(people, list)
+    return next(p for p in people if p["email"] == "alice@example.com")
+
+
+def test_status_classifies_cancelled_moved_and_deleted_instances(demo: Demo) -> None:
+    run = demo.syncd("status", "--json", "--from", "2026-12-01", "--to", "2026-12-20", now=LATER)
+    assert run.code == 0, run.err
+    rows = {o["expected"]: o for o in alice(run.json())["occurrences"]}
+    assert rows["2026-12-01T10:00:00+01:00"]["status"] == "held"
+    assert rows["2026-12-08T10:00:00+01:00"] == {
+        "expected": "2026-12-08T10:00:00+01:00", "status": "skipped", "reason": "cancelled",
+        "actual_start": None}
+    assert rows["2026-12-15T10:00:00+01:00"]["status"] == "rescheduled"
+    assert rows["2026-12-15T10:00:00+01:00"]["actual_start"] == "2026-12-16T11:30:00+01:00"
+    assert len(rows) == 3
+    person = alice(run.json())
+    assert person["last_held"] == "2026-12-16T11:30:00+01:00"
+    assert person["days_since_last_held"] == 4
+    assert person["next_expected"] == "2026-12-22T10:00:00+01:00"
+    assert person["overdue"] is False
+
+
+def ics_demo(demo: Demo) -> None:
+    feed = demo.root / "feed.ics"
+    shutil.copy(demo.calendar / "alice-weekly.ics", feed)
+    demo.config.write_text(HEAD_YAML.replace("{kind: local, path: calendar}",
+                                             "{kind: ics, path: feed.ics}") + PEOPLE_YAML)
+
+
+def test_ics_source_gives_a_read_only_plan_that_applies_nothing(demo: Demo) -> None:
+    ics_demo(demo)
+    before = snapshot(demo.root)
+    run = demo.syncd("reconcile", "--json")
+    assert run.code == 0, run.err
+    plan = run.json()
+    assert plan["read_only"] is True and plan["dry_run"] is False
+    assert any(a["action"] == "create-series" for a in plan["actions"])
+    assert all("status" not in a for a in plan["actions"])
+    after = snapshot(demo.root)
+    assert {k: v for k, v in after.items() if not k.startswith("state/")} == before
+
+
+def test_a_skip_survives_a_feed_that_later_drops_old_events(demo: Demo) -> None:
+    ics_demo(demo)
+    assert demo.syncd("reconcile", now=LATER).code == 0
+    (demo.root / "feed.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n")
+    run = demo.syncd("status", "--json", "--from", "2026-12-01", "--to", "2026-12-20", now=LATER)
+    assert run.code == 0
+    rows = {o["expected"]: o for o in alice(run.json())["occurrences"]}
+    assert rows["2026-12-08T10:00:00+01:00"]["reason"] == "cancelled"
+    assert rows["2026-12-15T10:00:00+01:00"]["status"] == "rescheduled"
+    again = demo.syncd("status", "--json", "--from", "2026-12-01", "--to", "2026-12-20",
+                       now=LATER)
+    assert again.json() == run.json()
+
+
+def test_unreadable_feed_is_a_warning_and_exit_1_never_an_empty_calendar(demo: Demo) -> None:
+    ics_demo(demo)
+    (demo.root / "feed.ics").write_text("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x")
+    run = demo.syncd("reconcile", "--json")
+    assert run.code == 1
+    plan = run.json()
+    assert not any(a["action"].endswith("-series") for a in plan["actions"])
+    assert any("not read" in w for w in plan["warnings"])
