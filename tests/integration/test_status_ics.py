@@ -1,4 +1,4 @@
-"""`syncd status` on the demo, an ICS feed as a read-only source, and history that outlives a feed."""
+"""`syncd status`, an ICS feed as a read-only source, and history that outlives a feed."""
 
 from __future__ import annotations
 
