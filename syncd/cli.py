@@ -18,6 +18,8 @@ from syncd import observe, planner, show, status
 from syncd import reconcile as reconciling
 from syncd.calendars.base import CalendarError
 from syncd.config import Config, ConfigError, load_config, resolve_state_dir
+from syncd.export import export_calendar
+from syncd.fsutil import atomic_write
 from syncd.state import State, StateError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -192,3 +194,24 @@ def observe_status(
     people = [status.person_status(p, rows[p.email], start, end, now)
               for p in config.roster.people if p.active]
     return people, failure
+
+
+@main.command(name="export")
+@common
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .ics file to write.")
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+def export_command(config_path: Path, log_level: str, output: Path,
+                   now_text: str | None) -> None:
+    """Write the roster's 1:1 series (with notes links) as a calendar to import or subscribe to."""
+    setup_logging(log_level)
+    config = load_or_exit(config_path)
+    now = parse_now(now_text, config.roster.timezone)
+    state = State.open_readonly(resolve_state_dir(config, os.environ))
+    try:
+        memory = state.memory()
+    finally:
+        state.close()
+    urls = {doc.person: doc.url for doc in memory.notes}
+    atomic_write(output, export_calendar(config.roster, memory, urls, now), 0o644)
+    click.echo(f"{output}: {sum(p.active for p in config.roster.people)} series")

@@ -286,25 +286,14 @@ class _Planner:
 
     def create(self, person: Person, *, replaces: str, reason: str) -> str:
         gen = self.next_generation(person)
-        anchor = person.start or self.today
-        starts = desired_starts(person, self.tz, anchor, self.now)
-        first = starts[0] if starts else cadence.first_start(person, anchor, self.tz)
-        uid = identity.series_uid(person.email, gen)
-        spec = SeriesSpec(
-            uid=uid, marker=identity.marker(person.email, gen), summary=title(self.roster, person),
-            start=first, duration=person.duration, timezone=self.tz,
-            rrule=cadence.rrule_text(person.cadence, person.slot),
-            organizer=Attendee(self.owner, self.roster.owner.name, "ACCEPTED"),
-            attendee=Attendee(person.email, person.name, "NEEDS-ACTION"),
-            description=(f"Recurring 1:1 ({person.cadence.text}), kept by syncd. Moving or "
-                         "cancelling a single meeting is fine: syncd keeps your change."),
-        )
+        spec = desired_spec(self.roster, person, self.now, gen)
         self.actions.append(Action(
             "create-series", person.email,
-            f"create {person.cadence.text} series from {_when(first)} ({reason})",
-            series_uid=uid, spec=spec, replaces=replaces, generation=gen,
+            f"create {person.cadence.text} series from {_when(spec.start)} ({reason})",
+            series_uid=spec.uid, spec=spec, replaces=replaces,
+            generation=gen,
         ))
-        return uid
+        return spec.uid
 
     def update(self, person: Person, series: Series) -> None:
         summary = title(self.roster, person)
@@ -396,6 +385,23 @@ class _Planner:
                     f"{email}: no longer on the roster; series {live[-1].uid} left as it is "
                     "(keep them with active: false to end it)"
                 )
+
+
+def desired_spec(roster: Roster, person: Person, now: dt.datetime, generation: int) -> SeriesSpec:
+    """The series the roster asks for, starting at the person's next slot after `now`."""
+    anchor = person.start or now.astimezone(ZoneInfo(roster.timezone)).date()
+    starts = desired_starts(person, roster.timezone, anchor, now)
+    first = starts[0] if starts else cadence.first_start(person, anchor, roster.timezone)
+    return SeriesSpec(
+        uid=identity.series_uid(person.email, generation),
+        marker=identity.marker(person.email, generation), summary=title(roster, person),
+        start=first, duration=person.duration, timezone=roster.timezone,
+        rrule=cadence.rrule_text(person.cadence, person.slot),
+        organizer=Attendee(roster.owner.email, roster.owner.name, "ACCEPTED"),
+        attendee=Attendee(person.email, person.name, "NEEDS-ACTION"),
+        description=(f"Recurring 1:1 ({person.cadence.text}), kept by syncd. Moving or "
+                     "cancelling a single meeting is fine: syncd keeps your change."),
+    )
 
 
 def _when(moment: dt.datetime) -> str:

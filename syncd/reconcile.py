@@ -148,8 +148,10 @@ def reconcile(
         record_history(config, state, observed, now)
         with state.transaction():
             save_feed_cache(state, config.calendar, calendar)
-    if not plan.read_only:
-        result.outcome = apply(plan, config.roster, writable, notes, state, now, docs or {})
+    # A read-only calendar is never written; the notes are still the lead's own.
+    todo = dataclasses.replace(plan, actions=tuple(
+        a for a in plan.actions if not (plan.read_only and a.writes_event)))
+    result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {})
     return result
 
 

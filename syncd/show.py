@@ -43,7 +43,9 @@ def result_json(result: Result) -> dict[str, Any]:
     for action in result.plan.actions:
         item = action_dict(action)
         if result.outcome is not None:
-            item["status"] = "failed" if id(action) in failed else "done"
+            item["status"] = ("failed" if id(action) in failed else
+                              "done" if any(a is action for a in result.outcome.done)
+                              else "not applied")
             if id(action) in failed:
                 item["error"] = failed[id(action)]
         actions.append(item)
@@ -72,6 +74,8 @@ def result_lines(result: Result) -> list[str]:
         line = f"  {action.kind:<{width}}  {action.person:<{pwidth}}  {action.summary}"
         if id(action) in failed:
             line += f"  [FAILED: {failed[id(action)]}]"
+        elif result.plan.read_only and action.writes_event:
+            line += "  [read-only calendar: see syncd export]"
         lines.append(line)
     if result.refused:
         lines.append(f"refused: {result.refused}")

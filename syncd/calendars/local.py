@@ -206,10 +206,12 @@ def _file_name(uid: str) -> str:
 
 
 def _new_calendar(spec: SeriesSpec, zone: ZoneInfo) -> bytes:
+    return calendar_bytes([series_event(spec, zone)])
+
+
+def series_event(spec: SeriesSpec, zone: ZoneInfo) -> icalendar.Event:
+    """The VEVENT of a new series syncd writes (marker, organizer and guest included)."""
     start = aware(spec.start, zone).astimezone(zone)
-    calendar = icalendar.Calendar()
-    calendar.add("PRODID", PRODID)
-    calendar.add("VERSION", "2.0")
     event = icalendar.Event()
     event.add("UID", spec.uid)
     event.add("DTSTAMP", _now())
@@ -234,7 +236,16 @@ def _new_calendar(spec: SeriesSpec, zone: ZoneInfo) -> bytes:
     event.add(MARKER_PROP, spec.marker)
     if spec.description:
         event.add("DESCRIPTION", spec.description)
-    calendar.add_component(event)
+    return event
+
+
+def calendar_bytes(events: list[icalendar.Event]) -> bytes:
+    """A VCALENDAR holding `events` and the VTIMEZONEs they use."""
+    calendar = icalendar.Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    for event in events:
+        calendar.add_component(event)
     # add_missing_timezones arrived in icalendar 6.1; older versions write TZID only.
     add_timezones = getattr(calendar, "add_missing_timezones", None)
     if add_timezones is not None:
@@ -268,7 +279,7 @@ def _apply(master: Component, patch: SeriesPatch, floating: ZoneInfo) -> None:
     if patch.until is not None:
         _set_until(master, patch.until, floating)
     if patch.notes_url is not None:
-        _set_notes(master, patch.notes_url)
+        set_notes(master, patch.notes_url)
     _replace(master, "SEQUENCE", int(master.get("SEQUENCE", 0)) + 1)
     now = _now()
     _replace(master, "DTSTAMP", now)
@@ -295,7 +306,7 @@ def _set_until(master: Component, until: dt.datetime, floating: ZoneInfo) -> Non
         rule["UNTIL"] = [value]
 
 
-def _set_notes(master: Component, url: str) -> None:
+def set_notes(master: Component, url: str) -> None:
     """Link the notes without clobbering anything a person wrote."""
     previous = text_of(master, NOTES_PROP)
     _replace(master, NOTES_PROP, url)

@@ -63,7 +63,7 @@ class Demo:
 
     def syncd(self, *args: str, now: str = NOW) -> Run:
         """Run a command on this demo; reconcile runs get a fixed clock."""
-        clock = ("--now", now) if args[0] in ("reconcile", "status") else ()
+        clock = ("--now", now) if args[0] in ("reconcile", "status", "export") else ()
         return syncd(*args, "--config", str(self.config), *clock)
 
 

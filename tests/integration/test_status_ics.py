@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+
+import icalendar
+import recurring_ical_events
 
 from tests.integration.conftest import HEAD_YAML, PEOPLE_YAML, Demo, snapshot
 
@@ -47,10 +51,23 @@ def test_ics_source_gives_a_read_only_plan_that_applies_nothing(demo: Demo) -> N
     assert run.code == 0, run.err
     plan = run.json()
     assert plan["read_only"] is True and plan["dry_run"] is False
-    assert any(a["action"] == "create-series" for a in plan["actions"])
-    assert all("status" not in a for a in plan["actions"])
+    status = {(a["action"], a["person"]): a["status"] for a in plan["actions"]}
+    assert status[("create-series", "bob@example.com")] == "not applied"
+    assert status[("adopt-series", "alice@example.com")] == "not applied"
+    assert status[("create-notes", "bob@example.com")] == "done"
     after = snapshot(demo.root)
-    assert {k: v for k, v in after.items() if not k.startswith("state/")} == before
+    # The feed is never written; only state and the lead's own notes are.
+    assert {k: v for k, v in after.items() if k.split("/")[0] not in ("state", "notes")} == before
+    assert (demo.notes / "bob@example.com.md").exists()
+    export = demo.root / "export.ics"
+    assert demo.syncd("export", "--output", str(export)).code == 0
+    cal = icalendar.Calendar.from_ical(export.read_bytes())
+    events = list(recurring_ical_events.of(cal).between(dt.date(2026, 12, 1),
+                                                         dt.date(2027, 1, 1)))
+    bob = [e for e in events if "Bob" in str(e["SUMMARY"])]
+    assert [e["DTSTART"].dt.isoformat() for e in bob] == ["2026-12-03T14:00:00+01:00"]
+    assert (demo.notes / "bob@example.com.md").resolve().as_uri() in str(bob[0]["URL"])
+    assert len({str(e["UID"]) for e in events}) == 4
 
 
 def test_a_skip_survives_a_feed_that_later_drops_old_events(demo: Demo) -> None:
