@@ -200,6 +200,9 @@ def classify(
     lead's lower-case email, `anchor` where the cadence phase counts from when the
     roster gives no `start`. Rules and examples: docs/skips.md.
     """
+    # Ties between equally good events are broken by position: fix the order, so the
+    # same events give the same rows whatever order a source listed them in.
+    series = sorted(series, key=lambda s: (s.uid, s.start))
     zone = ZoneInfo(timezone)
     first = cadence.first_start(person, person.start or anchor, timezone)
     rule = cadence.rrule_text(person.cadence, person.slot)

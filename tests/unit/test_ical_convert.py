@@ -3,6 +3,7 @@ giving the same Series as a full parse."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -12,6 +13,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
+from syncd import observe
+from syncd.cadence import parse_cadence
 from syncd.calendars.base import CalendarError
 from syncd.calendars.ical import (
     MARKER_PROP,
@@ -22,7 +25,7 @@ from syncd.calendars.ical import (
     uid_of,
 )
 from syncd.calendars.ics import ICSFeed
-from syncd.model import Cadence, Person, Series, Slot
+from syncd.model import Cadence, Owner, Person, Roster, Series, Slot
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "realworld"
 FILES = sorted(DATA.glob("*.ics"))
@@ -156,3 +159,30 @@ def test_cancelled_overrides_stay_as_cancelled_instances() -> None:
     assert len(series.instances) == 3
     cancelled = [i for i in series.instances if i.status == "CANCELLED"]
     assert len(cancelled) == 1 and cancelled[0].overridden
+
+
+# Daily at noon pairs almost every event with an expected slot (grace: 12 hours), so
+# the comparison covers held, moved, cancelled and declined instances, not just "missing".
+DAILY = parse_cadence("rrule:FREQ=DAILY")
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_prefiltered_read_classifies_exactly_like_a_full_parse(path: Path) -> None:
+    calendar = _full(path)
+    emails = sorted(set().union(*(_emails(e) for e in calendar.walk("VEVENT"))))
+    starts = [s.start for s in series_from_calendar(calendar, *WIDE, BERLIN, lambda _: "")]
+    first = min(starts, default=WIDE[0]).astimezone(UTC)
+    window = (first - dt.timedelta(days=7), first + dt.timedelta(days=365))
+    owner, others = (emails or [OWNER])[0], emails[1:]
+    people = tuple(dataclasses.replace(_person(e), start=first.date(), cadence=DAILY)
+                   for e in [*others, "title@x.invalid"])
+    # The title person claims every event without other people: most of the corpus.
+    people = (*people[:-1], dataclasses.replace(people[-1], title_pattern="."))
+    roster = Roster(Owner("Owner", owner), "Europe/Berlin", people)
+    now = window[1]
+    full = series_from_calendar(calendar, *window, BERLIN, lambda _: "")
+    feed = ICSFeed(url=None, path=path, default_timezone="Europe/Berlin", people=people,
+                   owner_email=owner)
+    filtered = feed.read(*window)
+    assert (observe.classify_roster(roster, filtered, *window, now)
+            == observe.classify_roster(roster, full, *window, now))
