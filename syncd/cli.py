@@ -20,6 +20,7 @@ from syncd.calendars.base import CalendarError
 from syncd.config import Config, ConfigError, load_config, resolve_state_dir
 from syncd.export import export_calendar
 from syncd.fsutil import atomic_write
+from syncd.redact import install_redactor
 from syncd.state import State, StateError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,11 +57,15 @@ def setup_logging(level: str) -> None:
 def load_or_exit(path: Path) -> Config:
     """The validated config, or every problem on stderr and exit 2."""
     try:
-        return load_config(path)
+        config = load_config(path)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
         sys.exit(reconciling.EXIT_USAGE)
+    if config.calendar.url:
+        # A private feed URL carries a secret: no log line may show it.
+        install_redactor().add(config.calendar.url)
+    return config
 
 
 def parse_now(value: str | None, timezone: str) -> dt.datetime:

@@ -39,9 +39,17 @@ class Redactor(logging.Filter):
 
     def add(self, secret: str) -> None:
         """Hide `secret` from now on (a URL is shown redacted, anything else as "…")."""
-        if secret:
-            shown = redact_url(secret) if "://" in secret else _ELLIPSIS
-            self._secrets[secret] = shown
+        if not secret:
+            return
+        if "://" not in secret:
+            self._secrets[secret] = _ELLIPSIS
+            return
+        self._secrets[secret] = redact_url(secret)
+        # HTTP libraries log the request line ("GET /path?query HTTP/1.1") on its own.
+        parts = urlsplit(secret.strip())
+        request = parts.path + (f"?{parts.query}" if parts.query else "")
+        if request.strip("/"):
+            self._secrets[request] = f"/{_ELLIPSIS}"
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message without secrets; never drops a record."""

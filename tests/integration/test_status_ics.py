@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import shutil
+import threading
 
 import icalendar
 import recurring_ical_events
@@ -93,3 +95,38 @@ def test_unreadable_feed_is_a_warning_and_exit_1_never_an_empty_calendar(demo: D
     plan = run.json()
     assert not any(a["action"].endswith("-series") for a in plan["actions"])
     assert any("not read" in w for w in plan["warnings"])
+
+
+def test_a_private_feed_url_never_appears_in_output_or_logs(demo: Demo) -> None:
+    body = (demo.calendar / "alice-weekly.ics").read_bytes()
+    secret = "private-0f3c9a77d1e24b6b"
+
+    class Feed(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            ok = secret in self.path
+            self.send_response(200 if ok else 404)
+            self.send_header("Content-Length", str(len(body) if ok else 0))
+            self.end_headers()
+            if ok:
+                self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/calendar/{secret}/basic.ics"
+        demo.config.write_text(HEAD_YAML.replace("{kind: local, path: calendar}",
+                                                 f"{{kind: ics, url: '{url}'}}") + PEOPLE_YAML)
+        ok = demo.syncd("reconcile", "--dry-run", "--log-level", "debug")
+        applied = demo.syncd("reconcile", "--log-level", "debug", "--json")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert ok.code == 0 and "adopt-series" in ok.out
+    assert applied.code == 0 and applied.json()["read_only"] is True
+    for run in (ok, applied):
+        assert secret not in run.out + run.err
