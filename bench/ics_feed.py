@@ -25,9 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from child import run_child
 from dateutil import rrule as du
 
 from syncd.cadence import parse_cadence
@@ -470,20 +469,9 @@ CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
 def measure(command: str, *args: Path) -> dict[str, Any]:
     """What one child process reported, with its wall time and peak MiB."""
     cmd = [sys.executable, str(Path(__file__).resolve()), command, *map(str, args)]
-    # Output goes to files, not pipes, so waiting on the child (for its rusage) never blocks.
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        began = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - began
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode != 0:
-            raise SystemExit(f"{command} failed ({proc.returncode}): "
-                             f"{err.read().decode()[-800:]}")
-        result: dict[str, Any] = json.load(out)
-    return result | {"process": elapsed, "mib": usage.ru_maxrss / 1024}
+    elapsed, mib, out = run_child(cmd)
+    result: dict[str, Any] = json.loads(out)
+    return result | {"process": elapsed, "mib": mib}
 
 
 def main() -> None:

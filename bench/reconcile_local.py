@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from child import run_child
 
 NOW = dt.datetime(2026, 11, 25, 9, 0)
 DAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -104,20 +103,8 @@ def measure(config: Path, *args: str) -> tuple[float, float, int]:
     syncd = Path(sys.executable).with_name("syncd")
     cmd = [str(syncd), "reconcile", "--config", str(config), "--now", NOW.isoformat(),
            "--json", *args]
-    # Output goes to files, not pipes, so waiting on the child (for its rusage) never blocks.
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        began = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - began
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): "
-                             f"{err.read().decode()[-500:]}")
-        actions = len(json.load(out)["actions"])
-    return elapsed, usage.ru_maxrss / 1024, actions
+    elapsed, mib, out = run_child(cmd)
+    return elapsed, mib, len(json.loads(out)["actions"])
 
 
 def main() -> None:

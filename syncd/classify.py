@@ -10,8 +10,9 @@ rule with an example.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from syncd import cadence
@@ -105,13 +106,22 @@ def _assign_slots(
             if key is not None:
                 # A usable duplicate beats a cancelled one at the same time.
                 pairs.append((key, not cand.usable, e, c))
-    slots: dict[int, int] = {}
+    return _pair_off(pairs)
+
+
+def _pair_off(pairs: Iterable[tuple[Any, ...]]) -> dict[int, int]:
+    """Expected index → candidate index, taking the best pairs first.
+
+    Each pair is a tuple that sorts best-first and ends with (expected, candidate);
+    every expected occurrence and every candidate is used at most once.
+    """
+    chosen: dict[int, int] = {}
     used: set[int] = set()
-    for _, _, e, c in sorted(pairs):
-        if e not in slots and c not in used:
-            slots[e] = c
+    for *_, e, c in sorted(pairs):
+        if e not in chosen and c not in used:
+            chosen[e] = c
             used.add(c)
-    return slots
+    return chosen
 
 
 def _covering(
@@ -157,13 +167,7 @@ def _assign_makeups(
             distance = abs(_utc(cand.instance.start) - _utc(expected[e]))
             if distance <= grace:
                 pairs.append((distance, _utc(cand.instance.start), e, c))
-    makeups: dict[int, int] = {}
-    used: set[int] = set()
-    for _, _, e, c in sorted(pairs):
-        if e not in makeups and c not in used:
-            makeups[e] = c
-            used.add(c)
-    return makeups
+    return _pair_off(pairs)
 
 
 def _not_yet(expected: dt.datetime, slot: _Slot, now: dt.datetime) -> bool:
