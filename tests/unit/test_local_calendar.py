@@ -23,7 +23,7 @@ from syncd.model import Attendee, Series, SeriesPatch, SeriesSpec
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = ZoneInfo("UTC")
-DATA = Path(__file__).resolve().parent.parent / "data" / "ics"
+DATA = Path(__file__).resolve().parent.parent / "data" / "realworld"
 
 LEAD = Attendee("lea@example.com", "Lea Lead")
 ANN = Attendee("ann@example.com", "Ann Report")
