@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 
 from syncd import identity
 from syncd.model import Person, Series
-from syncd.planner import participants
+
+NON_PEOPLE = ("ROOM", "RESOURCE")
 
 
 def person_emails(person: Person) -> frozenset[str]:
@@ -22,12 +23,21 @@ def person_emails(person: Person) -> frozenset[str]:
     return frozenset(e.strip().lower() for e in (person.email, *person.aliases) if e.strip())
 
 
-def _marker_key(series: Series) -> str | None:
+def participants(series: Series) -> frozenset[str]:
+    """Emails of the people in a series (organizer included, rooms and resources left out)."""
+    people = {a.email for a in series.attendees if a.cutype not in NON_PEOPLE}
+    if series.organizer:
+        people.add(series.organizer)
+    return frozenset(people)
+
+
+def marker_key(series: Series) -> str | None:
+    """The person key in syncd's marker on the series, or None when it carries none."""
     parsed = identity.parse_marker(series.marker) if series.marker else None
     return parsed[0] if parsed is not None else None
 
 
-def _other(series: Series, owner: str) -> str | None:
+def other_person(series: Series, owner: str) -> str | None:
     """The one person besides the owner in a two-person event, else None."""
     people = participants(series)
     if len(people) != 2 or owner not in people:
@@ -52,10 +62,10 @@ def belongs_to(series: Series, person: Person, owner: str) -> bool:
     left out, organizer included) exactly {owner, the person's email or an alias};
     an event with no people but the owner whose title matches `title_pattern`.
     """
-    key = _marker_key(series)
+    key = marker_key(series)
     if key is not None and key == identity.person_key(person.email):
         return True
-    other = _other(series, owner)
+    other = other_person(series, owner)
     if other is not None:
         return other in person_emails(person)
     return _nobody_else(series, owner) and _title_matches(person, series.summary)
@@ -79,10 +89,10 @@ def series_by_person(
     found: dict[str, list[Series]] = defaultdict(list)
     for series in observed:
         matched: list[Person] = []
-        key = _marker_key(series)
+        key = marker_key(series)
         if key is not None and key in by_key:
             matched.append(by_key[key])
-        other = _other(series, owner)
+        other = other_person(series, owner)
         if other is not None:
             matched.extend(by_email.get(other, ()))
         elif _nobody_else(series, owner):

@@ -16,6 +16,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from syncd import cadence, identity
+from syncd.matching import marker_key, other_person, participants
 from syncd.model import (
     Action,
     Attendee,
@@ -35,7 +36,6 @@ from syncd.model import (
 HORIZON = dt.timedelta(days=400)
 # What a reconcile reads: some history for context, the horizon ahead.
 LOOKBACK = dt.timedelta(days=90)
-NON_PEOPLE = ("ROOM", "RESOURCE")
 
 
 def read_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -51,14 +51,6 @@ def title(roster: Roster, person: Person) -> str:
 def agenda_title(roster: Roster, person: Person) -> str:
     """The heading of a dated agenda section in a person's notes."""
     return f"1:1 with {person.name}"
-
-
-def participants(series: Series) -> frozenset[str]:
-    """Emails of the people in a series (organizer included, rooms and resources left out)."""
-    people = {a.email for a in series.attendees if a.cutype not in NON_PEOPLE}
-    if series.organizer:
-        people.add(series.organizer)
-    return frozenset(people)
 
 
 def is_live(series: Series, now: dt.datetime) -> bool:
@@ -118,9 +110,8 @@ def _index(observed: Iterable[Series], owner: str, owned_uids: set[str]) -> _Ind
             continue
         if series.uid in owned_uids or not series.rrule:
             continue
-        people = participants(series)
-        if len(people) == 2 and owner in people:
-            (other,) = people - {owner}
+        other = other_person(series, owner)
+        if other is not None:
             by_pair[other].append(series)
     return _Index(by_uid, by_key, by_pair)
 
@@ -144,8 +135,8 @@ class _Planner:
         self.rows: dict[str, list[OwnedSeries]] = defaultdict(list)
         for row in memory.series:
             self.rows[row.person].append(row)
-        owned_uids = {row.uid for row in memory.series}
-        self.index = _index(observed or (), self.owner, owned_uids)
+        self.origins = {row.uid: row.origin for row in memory.series}
+        self.index = _index(observed or (), self.owner, set(self.origins))
         self.actions: list[Action] = []
         self.warnings: list[str] = []
         self.info: list[str] = []
@@ -169,18 +160,16 @@ class _Planner:
 
     def origin(self, series: Series) -> Literal["created", "adopted"]:
         """How syncd came to own a series: state says, else its UID does."""
-        known = next((r.origin for r in self.memory.series if r.uid == series.uid), None)
-        if known is not None:
-            return known
+        if series.uid in self.origins:
+            return self.origins[series.uid]
         return "created" if identity.created_by_syncd(series.uid, series.marker) else "adopted"
 
     def recovered(self) -> tuple[OwnedSeries, ...]:
         """Owned series (by marker) of roster people that state has no row for."""
-        known = {row.uid for row in self.memory.series}
         found = []
         for person in self.roster.people:
             for gen, series in self.index.by_key.get(identity.person_key(person.email), []):
-                if series.uid not in known:
+                if series.uid not in self.origins:
                     found.append(OwnedSeries(
                         series.uid, person.email, gen, self.origin(series),
                         "active" if is_live(series, self.now) else "ended"))
@@ -219,10 +208,10 @@ class _Planner:
         for series in self.observed or ():
             if not series.broken:
                 continue
-            parsed = identity.parse_marker(series.marker) if series.marker else None
+            key = marker_key(series)
             involved = set(participants(series))
-            if parsed is not None and parsed[0] in keys:
-                involved.add(keys[parsed[0]])
+            if key in keys:
+                involved.add(keys[key])
             for email in involved:
                 out.setdefault(email, series.uid)
         return out
