@@ -89,10 +89,9 @@ def open_notes(config: BackendConfig) -> NotesStore:
 
 
 def read_calendar(
-    calendar: CalendarSource, now: dt.datetime, warnings: list[str]
+    calendar: CalendarSource, start: dt.datetime, end: dt.datetime, warnings: list[str]
 ) -> tuple[Series, ...] | None:
-    """Everything in the planner's window, or None (with a warning) when the read failed."""
-    start, end = planner.read_window(now)
+    """Everything between start and end, or None (with a warning) when the read failed."""
     try:
         return calendar.read(start, end)
     except CalendarError as exc:
@@ -130,7 +129,8 @@ def reconcile(
     calendar = calendar or open_calendar(config.calendar, config.roster, state)
     notes = notes or open_notes(config.notes)
     memory = state.memory()
-    observed = read_calendar(calendar, now, warnings)
+    window = planner.read_window(now)
+    observed = read_calendar(calendar, *window, warnings)
     docs = read_notes(notes, config, memory, warnings)
     writable = calendar if isinstance(calendar, WritableCalendar) else None
     plan = planner.plan(config.roster, observed, docs, memory, now)
@@ -145,7 +145,7 @@ def reconcile(
     if dry_run:
         return result
     if observed is not None:
-        record_history(config, state, observed, now)
+        record_history(config, state, observed, window[0], now)
         with state.transaction():
             save_feed_cache(state, config.calendar, calendar)
     # A read-only calendar is never written; the notes are still the lead's own.
@@ -156,10 +156,13 @@ def reconcile(
 
 
 def record_history(
-    config: Config, state: State, observed: tuple[Series, ...], now: dt.datetime
+    config: Config, state: State, observed: tuple[Series, ...], start: dt.datetime,
+    now: dt.datetime,
 ) -> None:
-    """Store the settled past occurrences of the read window (see syncd.history)."""
-    start = now - observe.lookback(config.roster)
+    """Store the settled occurrences between `start` (where the read began) and now.
+
+    Only the span actually read: an occurrence before it would look `missing`.
+    """
     fresh = observe.classify_roster(config.roster, observed, start, now, now)
     with state.transaction():
         state.record_occurrences(history.settled(

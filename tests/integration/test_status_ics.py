@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import shutil
+import sqlite3
 import threading
 
 import icalendar
 import recurring_ical_events
 
-from tests.integration.conftest import HEAD_YAML, PEOPLE_YAML, Demo, snapshot
+from tests.integration.conftest import HEAD_YAML, NOW, PEOPLE_YAML, Demo, snapshot
 
 LATER = "2026-12-20T09:00:00+01:00"
 
@@ -130,3 +131,14 @@ def test_a_private_feed_url_never_appears_in_output_or_logs(demo: Demo) -> None:
     assert applied.code == 0 and applied.json()["read_only"] is True
     for run in (ok, applied):
         assert secret not in run.out + run.err
+
+
+def test_history_stores_nothing_older_than_what_was_read(demo: Demo) -> None:
+    # Carol is quarterly: status looks back 182 days, but reconcile reads only 90.
+    demo.write_config(PEOPLE_YAML.replace("cadence: quarterly\n",
+                                          "cadence: quarterly\n    start: 2026-02-01\n"))
+    assert demo.syncd("reconcile").code == 0
+    with sqlite3.connect(demo.state / "syncd.sqlite3") as db:
+        oldest = db.execute("SELECT min(expected) FROM occurrences").fetchone()[0]
+    read_from = dt.datetime.fromisoformat(NOW) - dt.timedelta(days=90)
+    assert dt.datetime.fromisoformat(oldest) >= read_from
