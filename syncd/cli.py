@@ -68,6 +68,11 @@ def load_or_exit(path: Path) -> Config:
     return config
 
 
+def readonly_state(config: Config) -> State:
+    """The state as a read-only snapshot (never creates or changes a file)."""
+    return State.open_readonly(resolve_state_dir(config, os.environ))
+
+
 def parse_now(value: str | None, timezone: str) -> dt.datetime:
     """--now as an aware datetime (naive values are in the roster's zone); else the clock."""
     if value is None:
@@ -134,7 +139,7 @@ def audit_log(config_path: Path, log_level: str, limit: int | None, as_json: boo
     """Every write syncd made: when, what, for whom, which event or document."""
     setup_logging(log_level)
     config = load_or_exit(config_path)
-    state = State.open_readonly(resolve_state_dir(config, os.environ))
+    state = readonly_state(config)
     try:
         entries = state.audit_log(limit)
     finally:
@@ -168,7 +173,7 @@ def status_command(config_path: Path, log_level: str, from_day: dt.datetime | No
     now = parse_now(now_text, config.roster.timezone)
     start = _day_start(from_day.date() if from_day else None, zone) or now - status.SKIP_WINDOW
     end = (_day_start(to_day.date() + dt.timedelta(days=1), zone) if to_day else None) or now
-    state = State.open_readonly(resolve_state_dir(config, os.environ))
+    state = readonly_state(config)
     try:
         people, failure = observe_status(config, state, now, start, end)
     finally:
@@ -212,7 +217,7 @@ def export_command(config_path: Path, log_level: str, output: Path,
     setup_logging(log_level)
     config = load_or_exit(config_path)
     now = parse_now(now_text, config.roster.timezone)
-    state = State.open_readonly(resolve_state_dir(config, os.environ))
+    state = readonly_state(config)
     try:
         memory = state.memory()
     finally:

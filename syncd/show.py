@@ -36,16 +36,21 @@ def action_dict(action: Action) -> dict[str, Any]:
     return out
 
 
+def _failures(result: Result) -> dict[int, str]:
+    """id(action) → why it failed, for an applied result."""
+    return {id(a): why for a, why in result.outcome.failed} if result.outcome else {}
+
+
 def result_json(result: Result) -> dict[str, Any]:
     """`{"dry_run", "read_only", "actions", "warnings", ...}`: the reconcile JSON contract."""
-    failed = {id(a): why for a, why in result.outcome.failed} if result.outcome else {}
+    failed = _failures(result)
+    done = {id(a) for a in result.outcome.done} if result.outcome else set()
     actions = []
     for action in result.plan.actions:
         item = action_dict(action)
         if result.outcome is not None:
             item["status"] = ("failed" if id(action) in failed else
-                              "done" if any(a is action for a in result.outcome.done)
-                              else "not applied")
+                              "done" if id(action) in done else "not applied")
             if id(action) in failed:
                 item["error"] = failed[id(action)]
         actions.append(item)
@@ -62,7 +67,7 @@ def result_json(result: Result) -> dict[str, Any]:
 
 def result_lines(result: Result) -> list[str]:
     """Readable lines: one per action (what, who, when), then warnings."""
-    failed = {id(a): why for a, why in result.outcome.failed} if result.outcome else {}
+    failed = _failures(result)
     verb = "would" if result.dry_run or result.refused else "did"
     if not result.plan.actions:
         lines = ["Nothing to do: the calendar and notes follow the roster."]

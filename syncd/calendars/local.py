@@ -101,7 +101,7 @@ class LocalCalendar:
         target = self.path / _file_name(spec.uid)
         if target.exists():
             raise CalendarError(f"{self.name}: {target.name} already holds another event")
-        data = _new_calendar(spec, zone)
+        data = calendar_bytes([series_event(spec, zone)])
         atomic_write(target, data, 0o600)
         self._index[spec.uid] = target
         return _etag(data)
@@ -203,10 +203,6 @@ def _file_name(uid: str) -> str:
         # A leading dot would hide the file from every later read.
         safe = "_" + safe[1:]
     return f"{safe}.ics"
-
-
-def _new_calendar(spec: SeriesSpec, zone: ZoneInfo) -> bytes:
-    return calendar_bytes([series_event(spec, zone)])
 
 
 def series_event(spec: SeriesSpec, zone: ZoneInfo) -> icalendar.Event:
