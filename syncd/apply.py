@@ -35,12 +35,12 @@ class _Skipped(Exception):
 
 class _Runner:
     def __init__(
-        self, roster: Roster, calendar: WritableCalendar | None, notes: NotesStore | None,
+        self, roster: Roster, calendar: WritableCalendar | None, notes: NotesStore,
         state: State, now: dt.datetime, docs: Mapping[str, NotesDoc],
     ) -> None:
         self.roster = roster
         self.calendar = calendar
-        self.notes_store = notes
+        self.notes = notes
         self.state = state
         self.now = now
         self.recorded = {d.person for d in state.memory().notes}
@@ -53,11 +53,6 @@ class _Runner:
             raise _Skipped("the calendar is read-only")
         return self.calendar
 
-    def notes(self) -> NotesStore:
-        if self.notes_store is None:
-            raise _Skipped("notes are not available")
-        return self.notes_store
-
     def patch(self, action: Action, patch: SeriesPatch) -> None:
         etag = self.etags.get(action.series_uid, action.etag)
         self.etags[action.series_uid] = self.cal().patch(action.series_uid, patch, etag)
@@ -67,7 +62,7 @@ class _Runner:
         match action.kind:
             case "create-notes":
                 person = self.people[action.person]
-                created = self.notes().create(person.email, person.name, self.roster.owner.name)
+                created = self.notes.create(person.email, person.name, self.roster.owner.name)
                 self.docs[person.email] = created
                 with self.state.transaction():
                     self.state.record_notes(created)
@@ -116,7 +111,7 @@ class _Runner:
                 doc = self.docs.get(person.email)
                 if doc is None:
                     raise _Skipped("no notes document to prepare")
-                self.notes().append_section(
+                self.notes.append_section(
                     doc, action.section_date, agenda_title(self.roster, person))
                 with self.state.transaction():
                     self.state.record_prepared(person.email, action.section_date)
@@ -130,7 +125,7 @@ def apply(
     plan: Plan,
     roster: Roster,
     calendar: WritableCalendar | None,
-    notes: NotesStore | None,
+    notes: NotesStore,
     state: State,
     now: dt.datetime,
     docs: Mapping[str, NotesDoc],
