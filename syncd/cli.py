@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from syncd import observe, planner, show, status
 from syncd import reconcile as reconciling
-from syncd.calendars.base import CalendarError
+from syncd import show, status
 from syncd.config import Config, ConfigError, load_config, resolve_state_dir
 from syncd.export import export_calendar
 from syncd.fsutil import atomic_write
@@ -175,9 +174,12 @@ def status_command(config_path: Path, log_level: str, from_day: dt.datetime | No
     end = (_day_start(to_day.date() + dt.timedelta(days=1), zone) if to_day else None) or now
     state = readonly_state(config)
     try:
-        people, failure = observe_status(config, state, now, start, end)
+        seen = reconciling.observe_people(config, state, now, start, end)
     finally:
         state.close()
+    failure = seen.failure
+    people = [status.person_status(p, seen.rows[p.email], start, end, now)
+              for p in config.roster.people if p.active]
     if failure:
         click.echo(f"warning: {failure}; showing stored history only", err=True)
     if as_json:
@@ -185,25 +187,6 @@ def status_command(config_path: Path, log_level: str, from_day: dt.datetime | No
     else:
         click.echo("\n".join(status.status_lines(people, zone)))
     sys.exit(reconciling.EXIT_FAILED if failure else reconciling.EXIT_OK)
-
-
-def observe_status(
-    config: Config, state: State, now: dt.datetime, start: dt.datetime, end: dt.datetime
-) -> tuple[list[status.PersonStatus], str | None]:
-    """Classify the calendar around the window, merge stored history, summarise per person."""
-    first = min(start, now - observe.lookback(config.roster))
-    last = max(end, now + planner.HORIZON)
-    calendar = reconciling.open_calendar(config.calendar, config.roster, state)
-    failure = None
-    try:
-        observed = calendar.read(first, last)
-    except CalendarError as exc:
-        failure, observed = f"{calendar.name}: not read: {exc}", ()
-    fresh = observe.classify_roster(config.roster, observed, first, last, now)
-    rows = observe.with_history(fresh, state.occurrences(first, last))
-    people = [status.person_status(p, rows[p.email], start, end, now)
-              for p in config.roster.people if p.active]
-    return people, failure
 
 
 @main.command(name="export")

@@ -20,7 +20,7 @@ from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
 from syncd.calendars.ics import FeedCache, ICSFeed
 from syncd.calendars.local import LocalCalendar
 from syncd.config import BackendConfig, Config
-from syncd.model import Memory, NotesDoc, Plan, Roster, Series
+from syncd.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
 from syncd.notes.base import NotesError, NotesStore
 from syncd.notes.markdown import MarkdownNotes
 from syncd.state import State
@@ -168,3 +168,33 @@ def record_history(
         state.record_occurrences(history.settled(
             (o for rows in observe.with_history(fresh, state.occurrences(start, now)).values()
              for o in rows), now))
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What the calendar and stored history say about each active person's 1:1s."""
+
+    rows: dict[str, list[Occurrence]]  # email → classified occurrences, history merged
+    observed: tuple[Series, ...]  # every event read (empty when the read failed)
+    failure: str | None  # why the calendar could not be read, else None
+
+
+def observe_people(
+    config: Config, state: State, now: dt.datetime, start: dt.datetime, end: dt.datetime
+) -> Observation:
+    """Classify the calendar around [start, end) and merge stored history (reads only).
+
+    The read reaches back far enough for every last held 1:1 and forward to the
+    planning horizon; a failed read leaves stored history alone and says why.
+    """
+    first = min(start, now - observe.lookback(config.roster))
+    last = max(end, now + planner.HORIZON)
+    calendar = open_calendar(config.calendar, config.roster, state)
+    failure = None
+    try:
+        observed = calendar.read(first, last)
+    except CalendarError as exc:
+        failure, observed = f"{calendar.name}: not read: {exc}", ()
+    fresh = observe.classify_roster(config.roster, observed, first, last, now)
+    return Observation(observe.with_history(fresh, state.occurrences(first, last)),
+                       observed, failure)
