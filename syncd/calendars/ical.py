@@ -8,6 +8,7 @@ marked `broken` that carries whatever of its master could be read.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -188,7 +189,9 @@ def _series(
     base = master if master is not None else events[0]
     base_start, base_end = _span(base, zone)
     overridden = {aware(when(e, "RECURRENCE-ID"), zone) for e in events if _is_override(e)}
-    instances = [_instance(o, zone, overridden) for o in occurrences]
+    shifts = {aware(when(e, "RECURRENCE-ID"), zone): _span(e, zone)[0]
+              - aware(when(e, "RECURRENCE-ID"), zone) for e in events if _this_and_future(e)}
+    instances = [_instance(o, zone, overridden, shifts) for o in occurrences]
     return Series(
         uid=uid_of(base),
         summary=text_of(base, "SUMMARY"),
@@ -249,7 +252,10 @@ def _maybe(read: Callable[[], _T], default: _T) -> _T:
         return default
 
 
-def _instance(occurrence: Component, zone: ZoneInfo, overridden: set[dt.datetime]) -> Instance:
+def _instance(
+    occurrence: Component, zone: ZoneInfo, overridden: set[dt.datetime],
+    shifts: dict[dt.datetime, dt.timedelta],
+) -> Instance:
     start, end = _span(occurrence, zone)
     # recurring_ical_events sets RECURRENCE-ID on every occurrence of a recurring event.
     recurrence_id = (
@@ -257,14 +263,26 @@ def _instance(occurrence: Component, zone: ZoneInfo, overridden: set[dt.datetime
         if "RECURRENCE-ID" in occurrence
         else start
     )
+    changed = recurrence_id in overridden
+    if _this_and_future(occurrence) and recurrence_id in shifts:
+        # Every later occurrence carries the split's RECURRENCE-ID; its own slot is
+        # where it started before the split moved the rest of the series.
+        recurrence_id = start - shifts[recurrence_id]
+        changed = True
     return Instance(
         recurrence_id=recurrence_id,
         start=start,
         end=end,
         status=text_of(occurrence, "STATUS").upper() or "CONFIRMED",
         attendees=_attendees(occurrence),
-        overridden=recurrence_id in overridden,
+        overridden=changed,
     )
+
+
+def within(series: Series, start: dt.datetime, end: dt.datetime) -> Series:
+    """`series` with only the instances between start and end (read from a wider window)."""
+    return dataclasses.replace(
+        series, instances=tuple(i for i in series.instances if _overlaps(i, start, end)))
 
 
 def _overlaps(instance: Instance, start: dt.datetime, end: dt.datetime) -> bool:
@@ -274,6 +292,12 @@ def _overlaps(instance: Instance, start: dt.datetime, end: dt.datetime) -> bool:
 
 def _is_override(event: Component) -> bool:
     return "RECURRENCE-ID" in event
+
+
+def _this_and_future(event: Component) -> bool:
+    """A RECURRENCE-ID;RANGE=THISANDFUTURE override: it changes the rest of the series."""
+    value = event.get("RECURRENCE-ID")
+    return value is not None and str(value.params.get("RANGE", "")).upper() == "THISANDFUTURE"
 
 
 def _first(value: Any) -> Any:

@@ -4,8 +4,11 @@ Feeds are whole-calendar exports: tens of megabytes and tens of thousands of
 events, almost none of them 1:1s. Parsing all of that with icalendar costs
 seconds and hundreds of megabytes on every run, so the raw text is pre-filtered
 first: only the calendar's own properties, its time zones and the events that
-can concern the roster (see `_Wanted`) are kept and parsed. An unchanged feed
-(HTTP 304, or the same bytes) is not filtered again: the kept text is reused.
+can concern the roster (see `_Wanted`) and can still matter are kept and parsed:
+a one-off event that ended days before the read window cannot (recurring ones
+are kept whole, as their start sets a person's cadence phase). An unchanged feed
+(HTTP 304, or the same bytes) is not parsed again: the Series converted last time
+are kept with the cache, for a window a week wider than the one read.
 
 The feed URL is a secret (its path usually grants access): messages and `name`
 show it only through redact_url.
@@ -25,7 +28,8 @@ import icalendar
 import requests
 
 from syncd.calendars.base import CalendarError
-from syncd.calendars.ical import MARKER_PROP, series_from_calendar, uid_of, zone_named
+from syncd.calendars.codec import dump_series, load_series
+from syncd.calendars.ical import MARKER_PROP, series_from_calendar, uid_of, within, zone_named
 from syncd.model import Person, Series
 from syncd.redact import redact_url
 
@@ -35,12 +39,20 @@ _FOLD = re.compile(rb"\r?\n[ \t]")
 # The only lines the pre-filter needs, with their continuation lines; everything else
 # is copied without a look (and without unfolding: icalendar unfolds what is kept).
 _LINE = re.compile(
-    rb"^(BEGIN|END|UID|ATTENDEE|ORGANIZER|SUMMARY|" + MARKER_PROP.encode() + rb")"
+    rb"^(BEGIN|END|UID|ATTENDEE|ORGANIZER|SUMMARY|DTSTART|DTEND|DURATION|RECURRENCE-ID|RRULE|"
+    rb"RDATE|" + MARKER_PROP.encode() + rb")"
     rb"([;:][^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)",
     re.MULTILINE | re.IGNORECASE,
 )
 _EMAILISH = re.compile(rb"[^\s:;,\"<>=\\()\[\]]+@[^\s:;,\"<>=\\()\[\]]+")
 _ESCAPED = re.compile(r"\\([\\;,nN])")
+_DATE = re.compile(rb"(\d{4})(\d{2})(\d{2})")
+_DAYS = re.compile(rb"(\d+)([WDTHMS])")
+# More than any UTC offset between a date as written and the window's UTC date.
+_MARGIN = dt.timedelta(days=2)
+# Converted Series are kept for a window this much longer than the one read, so the
+# next runs (whose window has moved on by minutes or days) reuse them.
+_AHEAD = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,10 @@ class FeedCache:
     last_modified: str = ""  # HTTP Last-Modified of the last body parsed
     sha256: str = ""  # of the whole body last parsed
     kept: str = ""  # the pre-filtered ICS text (only relevant components) last parsed
+    since: str = ""  # ISO date: one-off events that ended before it were left out of `kept`
+    series: str = ""  # the Series converted from `kept` (syncd.calendars.codec JSON)
+    series_from: str = ""  # ISO datetime: the window `series` holds instances for
+    series_to: str = ""
 
 
 def http_url(url: str) -> str:
@@ -100,8 +116,7 @@ class ICSFeed:
         self.not_modified = False
         self._session = requests.Session()
         self._session.max_redirects = _MAX_REDIRECTS
-        self._parsed: tuple[str, icalendar.Calendar, dict[str, str]] | None = None
-        self._memo: tuple[tuple[str, dt.datetime, dt.datetime], tuple[Series, ...]] | None = None
+        self._loaded: tuple[str, tuple[Series, ...]] | None = None  # decoded cache.series
 
     def read(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         """The feed's relevant events with their instances between start and end (aware).
@@ -110,6 +125,10 @@ class ICSFeed:
         """
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("read needs timezone-aware start and end")
+        since = start.astimezone(dt.UTC).date() - _MARGIN
+        if self.cache.since and since < dt.date.fromisoformat(self.cache.since):
+            # The kept text lacks what this earlier window needs: fetch and filter anew.
+            self.cache = FeedCache()
         fetched = self._fetch_url() if self._url is not None else self._fetch_file()
         if fetched.body is None:
             self.not_modified = True
@@ -117,18 +136,35 @@ class ICSFeed:
             digest = hashlib.sha256(fetched.body).hexdigest()
             self.not_modified = digest == self.cache.sha256 and bool(self.cache.kept)
             if not self.not_modified:
-                kept = _prefilter(fetched.body, self._wanted, self._label(), self.name)
-                self.cache = FeedCache(sha256=digest, kept=kept.decode("utf-8", "replace"))
+                kept = _prefilter(fetched.body, self._wanted, self._label(), self.name, since)
+                self.cache = FeedCache(sha256=digest, kept=kept.decode("utf-8", "replace"),
+                                       since=since.isoformat())
         self.cache = replace(
             self.cache,
             etag=fetched.etag or self.cache.etag,
             last_modified=fetched.last_modified or self.cache.last_modified,
         )
-        key = (self.cache.sha256, start, end)
-        if self._memo is not None and self._memo[0] == key:
-            return self._memo[1]
-        series = self._series(start, end)
-        self._memo = (key, series)
+        series = self._converted(start, end)
+        return tuple(within(s, start, end) for s in series)
+
+    def _converted(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
+        """Series with instances for a window holding [start, end): the cached ones if
+        they cover it, else freshly parsed from the kept text (and cached)."""
+        cache = self.cache
+        if (cache.series and dt.datetime.fromisoformat(cache.series_from) <= start
+                and end <= dt.datetime.fromisoformat(cache.series_to)):
+            if self._loaded is None or self._loaded[0] != cache.series:
+                loaded = load_series(cache.series)
+                self._loaded = (cache.series, loaded) if loaded is not None else None
+            if self._loaded is not None:
+                return self._loaded[1]
+        until = end + _AHEAD
+        series = self._series(start, until)
+        text = dump_series(series)
+        if text is not None:
+            self.cache = replace(cache, series=text, series_from=start.isoformat(),
+                                 series_to=until.isoformat())
+            self._loaded = (text, series)
         return series
 
     # --- fetching ------------------------------------------------------------
@@ -208,22 +244,19 @@ class ICSFeed:
 
     def _series(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         digest = self.cache.sha256
-        if self._parsed is None or self._parsed[0] != digest:
-            try:
-                calendar = icalendar.Calendar.from_ical(self.cache.kept)
-            except Exception as exc:
-                raise CalendarError(
-                    f"{self.name}: not a valid calendar: {type(exc).__name__}: "
-                    f"{' '.join(str(exc).split())[:160]}"
-                ) from None
-            if not isinstance(calendar, icalendar.Calendar):
-                raise CalendarError(f"{self.name}: truncated or not a calendar")
-            groups: dict[str, list[bytes]] = {}
-            for event in calendar.walk("VEVENT"):
-                groups.setdefault(uid_of(event), []).append(event.to_ical())
-            etags = {uid: hashlib.sha256(b"".join(g)).hexdigest() for uid, g in groups.items()}
-            self._parsed = (digest, calendar, etags)
-        _, calendar, etags = self._parsed
+        try:
+            calendar = icalendar.Calendar.from_ical(self.cache.kept)
+        except Exception as exc:
+            raise CalendarError(
+                f"{self.name}: not a valid calendar: {type(exc).__name__}: "
+                f"{' '.join(str(exc).split())[:160]}"
+            ) from None
+        if not isinstance(calendar, icalendar.Calendar):
+            raise CalendarError(f"{self.name}: truncated or not a calendar")
+        groups: dict[str, list[bytes]] = {}
+        for event in calendar.walk("VEVENT"):
+            groups.setdefault(uid_of(event), []).append(event.to_ical())
+        etags = {uid: hashlib.sha256(b"".join(g)).hexdigest() for uid, g in groups.items()}
         series = series_from_calendar(
             calendar, start, end, self._default, lambda uid: etags.get(uid, digest)
         )
@@ -275,6 +308,16 @@ class _Event:
     begin: int  # offset of its BEGIN line
     uid: str = ""
     relevant: bool = False
+    recurring: bool = False  # has an RRULE or RDATE
+    last: dt.date = dt.date.min  # the latest date it names (start, end, recurrence id)
+    start: dt.date = dt.date.min
+    span: dt.timedelta = dt.timedelta(0)  # its DURATION, in whole days rounded up
+
+    def over_before(self, since: dt.date) -> bool:
+        """True when a one-off event surely ended before the day `since`."""
+        if self.recurring or self.start >= since:
+            return False
+        return max(self.last, self.start + self.span) < since
 
 
 @dataclass
@@ -283,14 +326,16 @@ class _Scan:
     timezones: list[bytes] = field(default_factory=list)
     groups: dict[str, list[bytes]] = field(default_factory=dict)  # uid → its VEVENTs
     relevant: set[str] = field(default_factory=set)
+    current: set[str] = field(default_factory=set)  # recurring, or not over before `since`
 
 
-def _prefilter(text: bytes, wanted: _Wanted, label: str, name: str) -> bytes:
+def _prefilter(text: bytes, wanted: _Wanted, label: str, name: str, since: dt.date) -> bytes:
     """The feed reduced to its header, time zones and relevant UID groups, as ICS text.
 
     A UID group (master and overrides) is kept whole when any of its VEVENTs is
-    relevant: overrides often lack attendees. A VEVENT without UID gets the UID
-    "<label>#<n>" (n counts every VEVENT from 1), as LocalCalendar names them.
+    relevant (overrides often lack attendees) and it is recurring or names a date
+    on or after `since`. A VEVENT without UID gets the UID "<label>#<n>" (n counts
+    every VEVENT from 1), as LocalCalendar names them.
     """
     scan = _Scan()
     stack: list[bytes] = []
@@ -327,7 +372,7 @@ def _prefilter(text: bytes, wanted: _Wanted, label: str, name: str) -> bytes:
                 if kind == b"VTIMEZONE":
                     scan.timezones.append(text[component:end])
                 elif event is not None:
-                    _keep(scan, text, event, end, label, events)
+                    _keep(scan, text, event, end, label, events, since)
                 event = None
                 gap = end
             elif not stack:
@@ -338,8 +383,8 @@ def _prefilter(text: bytes, wanted: _Wanted, label: str, name: str) -> bytes:
     if not finished:
         raise CalendarError(f"{name}: truncated or not a calendar")
     kept = [*scan.header[:-1], *scan.timezones]
-    kept += [chunk for uid, chunks in scan.groups.items() if uid in scan.relevant
-             for chunk in chunks]
+    kept += [chunk for uid, chunks in scan.groups.items()
+             if uid in scan.relevant and uid in scan.current for chunk in chunks]
     kept.append(scan.header[-1])
     return b"".join(kept)
 
@@ -352,11 +397,41 @@ def _look(event: _Event, what: bytes, rest: bytes, wanted: _Wanted) -> None:
         event.relevant = event.relevant or wanted.mentioned(rest)
     elif what == b"SUMMARY":
         event.relevant = event.relevant or wanted.titled(_value(rest))
+    elif what in (b"RRULE", b"RDATE"):
+        event.recurring = True
+    elif what == b"DURATION":
+        event.span = _days(_value(rest))
+    elif what == b"DTSTART":
+        event.start = _date(_value(rest))
+        event.last = max(event.last, event.start)
+    elif what in (b"DTEND", b"RECURRENCE-ID"):
+        event.last = max(event.last, _date(_value(rest)))
     else:
         event.relevant = True  # a syncd marker
 
 
-def _keep(scan: _Scan, text: bytes, event: _Event, end: int, label: str, number: int) -> None:
+def _date(value: bytes) -> dt.date:
+    """The date a DATE or DATE-TIME value starts with; unreadable ones count as never over."""
+    found = _DATE.match(value.strip())
+    try:
+        return dt.date(*(int(part) for part in found.groups())) if found else dt.date.max
+    except ValueError:
+        return dt.date.max
+
+
+def _days(value: bytes) -> dt.timedelta:
+    """At least the days a DURATION value spans (rounded up); its sign is ignored."""
+    days = 0
+    for number, unit in _DAYS.findall(value.upper()):
+        days += int(number) * (7 if unit == b"W" else 1 if unit == b"D" else 0)
+        if unit in b"HMS":
+            days += 1
+    return dt.timedelta(days=min(days, 36_500))
+
+
+def _keep(
+    scan: _Scan, text: bytes, event: _Event, end: int, label: str, number: int, since: dt.date
+) -> None:
     chunk = text[event.begin:end]
     uid = event.uid
     if not uid:
@@ -366,6 +441,8 @@ def _keep(scan: _Scan, text: bytes, event: _Event, end: int, label: str, number:
     scan.groups.setdefault(uid, []).append(chunk)
     if event.relevant:
         scan.relevant.add(uid)
+    if not event.over_before(since):
+        scan.current.add(uid)
 
 
 def _value(rest: bytes) -> bytes:

@@ -16,6 +16,7 @@ import pytest
 from syncd import observe
 from syncd.cadence import parse_cadence
 from syncd.calendars.base import CalendarError
+from syncd.calendars.codec import dump_series, load_series
 from syncd.calendars.ical import (
     MARKER_PROP,
     all_values,
@@ -66,17 +67,22 @@ def test_the_corpus_is_a_copy_with_its_sources_note() -> None:
         assert f"| {path.name} |" in notes
 
 
+def _relevant(calendar: icalendar.Calendar, emails: list[str], title: str) -> set[str]:
+    """UIDs with an event naming one of `emails`, a marker, or a title matching `title`."""
+    return {
+        uid_of(e) for e in calendar.walk("VEVENT")
+        if _emails(e) & set(emails) or MARKER_PROP in e
+        or (title and re.search(title, text_of(e, "SUMMARY"), re.IGNORECASE))
+    }
+
+
 @pytest.mark.parametrize("title", ["", "."], ids=["emails", "emails+titles"])
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_prefiltered_read_equals_a_full_parse(path: Path, title: str) -> None:
     calendar = _full(path)
     emails = sorted(set().union(*(_emails(e) for e in calendar.walk("VEVENT"))))
     people = [_person(e) for e in emails] + ([_person("title@x.invalid", title)] if title else [])
-    relevant = {
-        uid_of(e) for e in calendar.walk("VEVENT")
-        if _emails(e) & set(emails) or MARKER_PROP in e
-        or (title and re.search(title, text_of(e, "SUMMARY"), re.IGNORECASE))
-    }
+    relevant = _relevant(calendar, emails, title)
     full = series_from_calendar(calendar, *WIDE, BERLIN, lambda _: "")
     expected = sorted((_key(s) for s in full if s.uid in relevant), key=lambda k: k[0])
 
@@ -186,3 +192,72 @@ def test_prefiltered_read_classifies_exactly_like_a_full_parse(path: Path) -> No
     filtered = feed.read(*window)
     assert (observe.classify_roster(roster, filtered, *window, now)
             == observe.classify_roster(roster, full, *window, now))
+
+
+def test_a_this_and_future_split_moves_the_rest_of_the_series() -> None:
+    # Daily every other day at 12:00 UTC; RANGE=THISANDFUTURE on Sep 13 moves every later
+    # instance 3 hours earlier, and another on Sep 21 moves the rest a day and 2h22 later.
+    path = DATA / "rie__issue_75_range_parameter.ics"
+    person = dataclasses.replace(
+        _person("t@x.invalid", "."), cadence=parse_cadence("rrule:FREQ=DAILY;INTERVAL=2"),
+        slot=Slot(0, dt.time(12)), start=dt.date(2024, 9, 1))
+    feed = ICSFeed(url=None, path=path, default_timezone="UTC", people=[person],
+                   owner_email=OWNER)
+    window = (dt.datetime(2024, 9, 10, tzinfo=UTC), dt.datetime(2024, 9, 25, tzinfo=UTC))
+    (series,) = feed.read(*window)
+    slots = [i.recurrence_id for i in series.instances]
+    assert len(slots) == len(set(slots))  # each instance keeps its own slot
+
+    roster = Roster(Owner("Owner", OWNER), "UTC", (person,))
+    rows = observe.classify_roster(roster, (series,), *window, window[1])[person.email]
+    got = [(o.expected.day, o.status, o.actual_start and o.actual_start.strftime("%d %H:%M"))
+           for o in rows]
+    assert got == [
+        (11, "held", None), (13, "rescheduled", "13 09:00"), (15, "rescheduled", "15 17:00"),
+        (17, "rescheduled", "17 09:00"), (19, "rescheduled", "19 09:00"),
+        (21, "rescheduled", "22 14:22"), (23, "rescheduled", "24 14:22"),
+    ]
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_a_later_window_drops_only_what_ended_before_it(path: Path) -> None:
+    calendar = _full(path)
+    emails = sorted(set().union(*(_emails(e) for e in calendar.walk("VEVENT"))))
+    people = [_person(e) for e in emails] + [_person("title@x.invalid", ".")]
+    starts = sorted(s.start for s in series_from_calendar(calendar, *WIDE, BERLIN,
+                                                          lambda _: ""))
+    middle = starts[len(starts) // 2].astimezone(UTC) if starts else WIDE[0]
+    window = (middle, middle + dt.timedelta(days=365))
+    full = series_from_calendar(calendar, *window, BERLIN, lambda _: "")
+    feed = ICSFeed(url=None, path=path, default_timezone="Europe/Berlin", people=people,
+                   owner_email=OWNER)
+    try:
+        filtered = feed.read(*window)
+    except CalendarError:
+        return  # the file is refused whole, as test_every_corpus_file_loads... checks
+
+    relevant = _relevant(calendar, emails, ".")
+
+    def matters(s: Series) -> bool:
+        return s.uid in relevant and bool(s.instances or s.rrule or s.broken)
+
+    assert sorted(_key(s) for s in filtered if matters(s)) == sorted(
+        _key(s) for s in full if matters(s))
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_converted_series_survive_the_cache(path: Path) -> None:
+    calendar = _full(path)
+    series = tuple(series_from_calendar(calendar, *WIDE, BERLIN, lambda _: "etag"))
+    text = dump_series(series)
+    if text is None:  # a zone that is not an IANA name: such feeds are parsed every time
+        times = [m for s in series for m in (
+            s.start, s.end, *s.exdates,
+            *(t for i in s.instances for t in (i.recurrence_id, i.start, i.end)))]
+        assert any(not isinstance(m.tzinfo, ZoneInfo) and m.tzinfo is not UTC for m in times)
+        return
+    loaded = load_series(text)
+    assert loaded == series
+    assert loaded is not None
+    assert [(s.start.tzinfo, [i.start.tzinfo for i in s.instances]) for s in loaded] == [
+        (s.start.tzinfo, [i.start.tzinfo for i in s.instances]) for s in series]

@@ -7,7 +7,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -429,3 +429,69 @@ def test_open_calendar_gives_a_feed_for_kind_ics(tmp_path: Path) -> None:
     calendar = open_calendar(config, roster)
     assert isinstance(calendar, ICSFeed)
     assert [s.uid for s in calendar.read(*WINDOW)] == ["ann-weekly"]
+
+
+# --- what is kept between runs ---------------------------------------------------------
+
+
+def test_one_off_events_over_before_the_window_are_left_out(tmp_path: Path) -> None:
+    ann = "ATTENDEE:mailto:ann@example.com\r\n"
+    data = _calendar(
+        f"UID:long-over\r\nDTSTART:20250601T100000Z\r\nDTEND:20250601T110000Z\r\n{ann}",
+        f"UID:just-over\r\nDTSTART:20251230T100000Z\r\nDTEND:20251230T110000Z\r\n{ann}",
+        f"UID:day-before\r\nDTSTART:20251229T100000Z\r\nDTEND:20251229T110000Z\r\n{ann}",
+        f"UID:reaching-in\r\nDTSTART;VALUE=DATE:20251215\r\nDURATION:P20D\r\n{ann}",
+        f"UID:old-series\r\nDTSTART:20250106T100000Z\r\nDURATION:PT1H\r\n"
+        f"RRULE:FREQ=WEEKLY;UNTIL=20250301T000000Z\r\n{ann}",
+        f"UID:moved-in\r\nRECURRENCE-ID:20251201T100000Z\r\nDTSTART:20260102T100000Z\r\n"
+        f"DTEND:20260102T110000Z\r\n{ann}",
+        f"UID:inside\r\nDTSTART:20260110T100000Z\r\nDTEND:20260110T110000Z\r\n{ann}",
+    )
+    feed = _feed(path=_file(tmp_path, data))
+    uids = [s.uid for s in feed.read(*WINDOW)]
+    # Two days of margin (more than any UTC offset): Dec 30 is still parsed for Jan 1.
+    assert uids == ["inside", "just-over", "moved-in", "old-series", "reaching-in"]
+    assert "long-over" not in feed.cache.kept and "day-before" not in feed.cache.kept
+    assert feed.cache.since == "2025-12-30"
+
+
+def test_a_window_earlier_than_the_cache_reads_the_feed_again(server: Server) -> None:
+    past = ("UID:past\r\nDTSTART:20250601T100000Z\r\nDTEND:20250601T110000Z\r\n"
+            "ATTENDEE:mailto:ann@example.com\r\n")
+    body = _calendar(ANN_WEEKLY, past)
+
+    def with_etag(handler: BaseHTTPRequestHandler) -> None:
+        if handler.headers.get("If-None-Match") == '"v1"':
+            handler.send_response(304)
+            handler.end_headers()
+            return
+        handler.send_response(200)
+        handler.send_header("ETag", '"v1"')
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    server.routes["/feed.ics"] = with_etag
+    feed = _feed(url=server.url("/feed.ics"))
+    assert [s.uid for s in feed.read(*WINDOW)] == ["ann-weekly"]
+    earlier = (dt.datetime(2025, 5, 1, tzinfo=UTC), WINDOW[1])
+    assert [s.uid for s in feed.read(*earlier)] == ["ann-weekly", "past"]
+    assert "If-None-Match" not in server.seen[1][1]
+
+
+def test_an_unchanged_feed_is_not_parsed_again_in_a_new_process(tmp_path: Path) -> None:
+    path = _file(tmp_path, FEED)
+    first = _feed(path=path)
+    series = first.read(*WINDOW)
+    later_window = (WINDOW[0] + dt.timedelta(days=3), WINDOW[1] + dt.timedelta(days=3))
+    expected = _feed(path=path).read(*later_window)
+
+    # The kept text is spoiled: any parse would fail, so these reads used the stored Series.
+    stored = replace(first.cache, kept="BEGIN:VCALENDAR\r\nnot ics")
+    assert _feed(path=path, cache=stored).read(*WINDOW) == series
+    assert _feed(path=path, cache=stored).read(*later_window) == expected
+
+    beyond = (WINDOW[0], WINDOW[1] + dt.timedelta(days=8))
+    with pytest.raises(CalendarError, match=r"not a valid calendar|truncated"):
+        _feed(path=path, cache=stored).read(*beyond)
+    assert _feed(path=path, cache=first.cache).read(*beyond) == _feed(path=path).read(*beyond)

@@ -1,0 +1,97 @@
+"""Series as JSON, so a feed that did not change is not parsed again in a new process.
+
+Times keep their IANA zone: a rule is expanded in the wall time of its start, so
+a fixed offset would be wrong after the next DST change. A time in any other
+kind of zone (a feed's own VTIMEZONE that is not an IANA name) cannot be stored
+faithfully: `dump_series` then returns None and the feed is simply parsed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from syncd.model import Attendee, Instance, Series
+
+_VERSION = 1
+
+
+class _Unstorable(Exception):
+    """A time whose zone is neither UTC nor an IANA ZoneInfo."""
+
+
+def _time(moment: dt.datetime) -> list[Any]:
+    zone = moment.tzinfo
+    key: str | None
+    if isinstance(zone, ZoneInfo):
+        key = zone.key
+    elif zone is dt.UTC:
+        key = None  # datetime's own UTC, distinct from ZoneInfo("UTC")
+    else:
+        raise _Unstorable
+    # fold tells the two 02:30s of a DST change apart; isoformat drops it.
+    return [moment.replace(tzinfo=None).isoformat(), key, moment.fold]
+
+
+def _parse_time(value: list[Any]) -> dt.datetime:
+    wall, key, fold = value
+    zone = dt.UTC if key is None else ZoneInfo(key)
+    return dt.datetime.fromisoformat(wall).replace(tzinfo=zone, fold=fold)
+
+
+def _attendees(attendees: tuple[Attendee, ...]) -> list[list[str]]:
+    return [[a.email, a.name, a.partstat, a.cutype] for a in attendees]
+
+
+def _parse_attendees(rows: list[list[str]]) -> tuple[Attendee, ...]:
+    return tuple(Attendee(*row) for row in rows)
+
+
+def _instance(i: Instance) -> list[Any]:
+    return [_time(i.recurrence_id), _time(i.start), _time(i.end), i.status,
+            _attendees(i.attendees), i.overridden]
+
+
+def _parse_instance(row: list[Any]) -> Instance:
+    rid, start, end, status, attendees, overridden = row
+    return Instance(_parse_time(rid), _parse_time(start), _parse_time(end), status,
+                    _parse_attendees(attendees), overridden)
+
+
+def dump_series(series: tuple[Series, ...]) -> str | None:
+    """The series as JSON text, or None when a time's zone cannot be stored faithfully."""
+    try:
+        rows = [
+            {"uid": s.uid, "summary": s.summary, "start": _time(s.start), "end": _time(s.end),
+             "timezone": s.timezone, "rrule": s.rrule, "exdates": [_time(x) for x in s.exdates],
+             "attendees": _attendees(s.attendees), "organizer": s.organizer,
+             "status": s.status, "description": s.description, "marker": s.marker,
+             "notes_url": s.notes_url, "instances": [_instance(i) for i in s.instances],
+             "etag": s.etag, "broken": s.broken}
+            for s in series
+        ]
+    except _Unstorable:
+        return None
+    return json.dumps({"version": _VERSION, "series": rows}, separators=(",", ":"))
+
+
+def load_series(text: str) -> tuple[Series, ...] | None:
+    """The series `dump_series` wrote, or None when the text is from another version."""
+    data = json.loads(text)
+    if data.get("version") != _VERSION:
+        return None
+    return tuple(
+        Series(
+            uid=r["uid"], summary=r["summary"], start=_parse_time(r["start"]),
+            end=_parse_time(r["end"]), timezone=r["timezone"], rrule=r["rrule"],
+            exdates=tuple(_parse_time(x) for x in r["exdates"]),
+            attendees=_parse_attendees(r["attendees"]), organizer=r["organizer"],
+            status=r["status"], description=r["description"], marker=r["marker"],
+            notes_url=r["notes_url"],
+            instances=tuple(_parse_instance(i) for i in r["instances"]),
+            etag=r["etag"], broken=r["broken"],
+        )
+        for r in data["series"]
+    )
