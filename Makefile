@@ -21,6 +21,10 @@ run: $(BIN)/syncd
 test: $(VENV)/.test-deps
 	$(BIN)/ruff check syncd tests bench
 	$(BIN)/mypy --strict syncd
+	@# tests/integration/test_systemd_units.py needs systemd-analyze: as root (CI on Debian)
+	@# it is installed here when missing; otherwise that test says what to install.
+	command -v systemd-analyze >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get update -q && \
+		apt-get install -y -q --no-install-recommends systemd; }
 	$(BIN)/pytest
 
 bench: $(BIN)/syncd

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from syncd.calendars.base import CalendarError, WritableCalendar
+from syncd.calendars.base import BatchCreating, CalendarError, WritableCalendar
 from syncd.model import Action, NotesDoc, OwnedSeries, Plan, Roster, SeriesPatch
 from syncd.notes.base import NotesError, NotesStore
 from syncd.planner import agenda_title
@@ -129,13 +129,21 @@ def apply(
     state: State,
     now: dt.datetime,
     docs: Mapping[str, NotesDoc],
+    *,
+    stop: Callable[[], bool] | None = None,
 ) -> Outcome:
     """Apply every action in order. `docs` are the notes documents found while planning.
 
     A failed action is reported and the person's later actions are skipped (they
-    build on it); other people go on."""
+    build on it); other people go on. `stop` is asked before each action: once it
+    says True the rest is left for the next run (an action already begun always
+    completes, with its state commit)."""
     runner = _Runner(roster, calendar, notes, state, now, docs)
     outcome = Outcome()
+    if isinstance(calendar, BatchCreating):
+        specs = [a.spec for a in plan.actions if a.kind == "create-series" and a.spec]
+        if specs:
+            calendar.create_many(specs)
     if plan.recovered:
         with state.transaction():
             for owned in plan.recovered:
@@ -143,7 +151,10 @@ def apply(
                 state.audit(now, "recover-series", owned.person, owned.uid,
                             "ownership recovered from the calendar's marker")
     failed_people: set[str] = set()
-    for action in plan.actions:
+    for index, action in enumerate(plan.actions):
+        if stop is not None and stop():
+            log.info("stopping: %d action(s) left for the next run", len(plan.actions) - index)
+            break
         if action.person in failed_people:
             outcome.failed.append((action, "skipped: an earlier step for this person failed"))
             continue

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,12 +14,19 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from syncd import logs, service, show, status
 from syncd import reconcile as reconciling
-from syncd import show, status
-from syncd.config import Config, ConfigError, load_config, resolve_state_dir
+from syncd.config import Config, ConfigError, EmailConfig, load_config, resolve_state_dir
 from syncd.export import export_calendar
 from syncd.fsutil import atomic_write
+from syncd.google import auth as google_auth
+from syncd.lock import LockError, StateLock
+from syncd.model import NotesDoc
+from syncd.notes.base import NotesError
 from syncd.redact import install_redactor
+from syncd.report import build as report_build
+from syncd.report import mail as report_mail
+from syncd.report import render as report_render
 from syncd.state import State, StateError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,15 +49,24 @@ def common(func: F) -> F:
                         "$SYNCD_CONFIG or ~/.config/syncd/config.yaml",
                         type=click.Path(dir_okay=False, path_type=Path),
                         help="Roster and settings (YAML).")(func)
+    func = click.option("--log-format", type=click.Choice(logs.FORMATS), default="text",
+                        help="Log lines as text or as JSON objects (for log shippers).")(func)
     return click.option("--log-level", type=click.Choice(LEVELS), default="warning",
                         help="How much to log to stderr.")(func)
 
 
-def setup_logging(level: str) -> None:
+def setup_logging(level: str, log_format: str = "text") -> None:
     """Log lines to stderr; journald adds its own timestamps."""
-    fmt = "%(levelname)s %(name)s: %(message)s" if "JOURNAL_STREAM" in os.environ \
-        else "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    logging.basicConfig(level=level.upper(), format=fmt, stream=sys.stderr, force=True)
+    logs.setup_logging(level, log_format)
+
+
+def lock_or_exit(state_dir: Path) -> None:
+    """Hold the state lock until the command ends, or say who holds it and exit 2."""
+    try:
+        click.get_current_context().with_resource(StateLock(state_dir))
+    except LockError as exc:
+        click.echo(f"syncd: {exc}", err=True)
+        sys.exit(reconciling.EXIT_USAGE)
 
 
 def load_or_exit(path: Path) -> Config:
@@ -92,9 +108,9 @@ def main() -> None:
 
 @main.command()
 @common
-def validate(config_path: Path, log_level: str) -> None:
+def validate(config_path: Path, log_level: str, log_format: str) -> None:
     """Check the config; print every problem as FILE:LINE: FIELD: message (exit 2)."""
-    setup_logging(log_level)
+    setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     people = config.roster.people
     click.echo(f"{config_path}: ok ({len(people)} people, "
@@ -107,13 +123,16 @@ def validate(config_path: Path, log_level: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--force", is_flag=True, help="Apply a plan over the safety limit.")
 @click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
-def reconcile(config_path: Path, log_level: str, dry_run: bool, as_json: bool, force: bool,
-              now_text: str | None) -> None:
+def reconcile(config_path: Path, log_level: str, log_format: str, dry_run: bool, as_json: bool,
+              force: bool, now_text: str | None) -> None:
     """Bring the calendar and notes in line with the roster."""
-    setup_logging(log_level)
+    setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     now = parse_now(now_text, config.roster.timezone)
     state_dir = resolve_state_dir(config, os.environ)
+    if not dry_run:
+        # A writing run must not race the service (or another run) on the same state.
+        lock_or_exit(state_dir)
     try:
         state = State.open_readonly(state_dir) if dry_run else State.open(state_dir)
     except (StateError, OSError) as exc:
@@ -134,9 +153,10 @@ def reconcile(config_path: Path, log_level: str, dry_run: bool, as_json: bool, f
 @common
 @click.option("--limit", type=click.IntRange(min=1), help="Only the newest N entries.")
 @click.option("--json", "as_json", is_flag=True, help="Print entries as JSON lines.")
-def audit_log(config_path: Path, log_level: str, limit: int | None, as_json: bool) -> None:
+def audit_log(config_path: Path, log_level: str, log_format: str, limit: int | None,
+              as_json: bool) -> None:
     """Every write syncd made: when, what, for whom, which event or document."""
-    setup_logging(log_level)
+    setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     state = readonly_state(config)
     try:
@@ -163,10 +183,11 @@ def _day_start(value: dt.date | None, zone: ZoneInfo) -> dt.datetime | None:
               help="Last day of occurrences to list (default: now).")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
-def status_command(config_path: Path, log_level: str, from_day: dt.datetime | None,
+def status_command(config_path: Path, log_level: str, log_format: str,
+                   from_day: dt.datetime | None,
                    to_day: dt.datetime | None, as_json: bool, now_text: str | None) -> None:
     """Per person: last held 1:1, next one, skips in 90 days, overdue; every occurrence."""
-    setup_logging(log_level)
+    setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     zone = ZoneInfo(config.roster.timezone)
     now = parse_now(now_text, config.roster.timezone)
@@ -194,10 +215,10 @@ def status_command(config_path: Path, log_level: str, from_day: dt.datetime | No
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .ics file to write.")
 @click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
-def export_command(config_path: Path, log_level: str, output: Path,
+def export_command(config_path: Path, log_level: str, log_format: str, output: Path,
                    now_text: str | None) -> None:
     """Write the roster's 1:1 series (with notes links) as a calendar to import or subscribe to."""
-    setup_logging(log_level)
+    setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     now = parse_now(now_text, config.roster.timezone)
     state = readonly_state(config)
@@ -208,3 +229,203 @@ def export_command(config_path: Path, log_level: str, output: Path,
     urls = {doc.person: doc.url for doc in memory.notes}
     atomic_write(output, export_calendar(config.roster, memory, urls, now), 0o644)
     click.echo(f"{output}: {sum(p.active for p in config.roster.people)} series")
+
+
+def _interval(ctx: click.Context, param: click.Parameter, value: str) -> dt.timedelta:
+    try:
+        return service.parse_interval(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command(name="run")
+@common
+@click.option("--interval", default="15m", show_default=True, metavar="DURATION",
+              callback=_interval, help="Time between reconciles (30s, 15m, 1h, 1h30m), ±10%.")
+def run_command(config_path: Path, log_level: str, log_format: str,
+                interval: dt.timedelta) -> None:
+    """Reconcile now, then every interval, until stopped (the systemd service).
+
+    SIGHUP reloads the config, SIGTERM or SIGINT stop after the action in progress.
+    """
+    setup_logging(log_level, log_format)
+    config = load_or_exit(config_path)
+    try:
+        code = service.Service(config_path, config, interval).run()
+    except LockError as exc:
+        click.echo(f"syncd: {exc}", err=True)
+        sys.exit(reconciling.EXIT_USAGE)
+    sys.exit(code)
+
+
+_ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})", re.IGNORECASE)
+
+
+def _report_period(
+    week: str | None, from_day: dt.datetime | None, to_day: dt.datetime | None,
+    now: dt.datetime, zone: ZoneInfo,
+) -> report_build.Period:
+    """--week, or --from and --to, else the last complete ISO week before now."""
+    if week is not None and (from_day or to_day):
+        raise click.UsageError("give --week or --from/--to, not both")
+    if week is not None:
+        match = _ISO_WEEK.fullmatch(week.strip())
+        try:
+            if match is None:
+                raise ValueError
+            return report_build.iso_week(int(match.group(1)), int(match.group(2)), zone)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO week like 2026-W47: {week!r}",
+                                     param_hint="--week") from None
+    if from_day is None and to_day is None:
+        return report_build.last_complete_week(now, zone)
+    if from_day is None or to_day is None:
+        raise click.UsageError("--from and --to go together")
+    if to_day < from_day:
+        raise click.BadParameter("ends before --from", param_hint="--to")
+    return report_build.day_span(from_day.date(), to_day.date(), zone)
+
+
+def _agenda_facts(
+    config: Config, state: State, seen: reconciling.Observation, known: tuple[NotesDoc, ...],
+    now: dt.datetime, warnings: list[str],
+) -> tuple[dict[str, str], dict[tuple[str, dt.date], bool | None] | None]:
+    """Notes links, and whether each 1:1 of the coming week has its agenda written."""
+    urls = {doc.person: doc.url for doc in known}
+    ids = {doc.person: doc.doc_id for doc in known}
+    zone = ZoneInfo(config.roster.timezone)
+    agendas: dict[tuple[str, dt.date], bool | None] = {}
+    try:
+        notes = reconciling.open_notes(config.notes, state, reconciling.connect_google(config))
+    except google_auth.AuthError as exc:
+        warnings.append(f"notes: not read: {exc}")
+        return urls, None
+    try:
+        for email, coming in report_build.next_meetings(seen.rows, now).items():
+            doc = notes.find(email, ids.get(email))
+            if doc is None:
+                continue
+            urls[email] = doc.url
+            for occ in coming:
+                day = report_build.agenda_day(occ, zone)
+                agendas[(email, day)] = notes.agenda_written(doc, day)
+    except NotesError as exc:
+        warnings.append(f"notes: not read: {exc}")
+        return urls, None
+    return urls, agendas
+
+
+def _save_unsent(config: Config, label: str, text: str, html: str) -> list[Path]:
+    """Keep an unsent report under the state dir (0600), so nothing is lost."""
+    folder = resolve_state_dir(config, os.environ) / "reports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    saved = []
+    for suffix, body in (("html", html), ("txt", text)):
+        path = folder / f"{label}.{suffix}"
+        atomic_write(path, body.encode("utf-8"), 0o600)
+        saved.append(path)
+    return saved
+
+
+def _send_report(
+    config: Config, mail: EmailConfig, report: report_build.Report
+) -> bool:
+    """Email the report (text + HTML); on failure say why and save it. True when sent."""
+    text = report_render.render(report, "text")
+    html = report_render.render(report, "html")
+    try:
+        report_mail.send(mail, report_mail.message(
+            mail, config.roster.owner.name, report_render.subject(report), text, html,
+            report.generated_at), os.environ)
+    except report_mail.MailError as exc:
+        click.echo(f"syncd: report not sent: {exc}", err=True)
+        try:
+            saved = _save_unsent(config, report.period.label, text, html)
+        except OSError as err:
+            click.echo(f"syncd: cannot save it either ({err}); here it is:", err=True)
+            click.echo(text, nl=False)
+        else:
+            click.echo(f"syncd: saved to {' and '.join(map(str, saved))}", err=True)
+        return False
+    click.echo(f"report {report.period.label} sent to {', '.join(mail.to)}")
+    return True
+
+
+@main.command(name="report")
+@common
+@click.option("--week", metavar="YYYY-Www",
+              help="ISO week to report on (default: the last complete one before now).")
+@click.option("--from", "from_day", type=click.DateTime(["%Y-%m-%d"]),
+              help="First day of a span to report on instead of a week (with --to).")
+@click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day of that span (with --from).")
+@click.option("--format", "fmt", type=click.Choice(report_render.FORMATS), default="text",
+              show_default=True, help="How to print or write the report.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file (mode 0600) instead of stdout.")
+@click.option("--email", "send_email", is_flag=True,
+              help="Send it (text and HTML) to report.email.to instead of printing it.")
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+def report_command(config_path: Path, log_level: str, log_format: str, week: str | None,
+                   from_day: dt.datetime | None, to_day: dt.datetime | None, fmt: str,
+                   output: Path | None, send_email: bool, now_text: str | None) -> None:
+    """The skipped-meeting report: skips, overdue people, streaks, next week, roster health."""
+    setup_logging(log_level, log_format)
+    config = load_or_exit(config_path)
+    zone = ZoneInfo(config.roster.timezone)
+    now = parse_now(now_text, config.roster.timezone)
+    period = _report_period(week, from_day, to_day, now, zone)
+    mail = config.report.email if config.report is not None else None
+    if send_email and mail is None:
+        raise click.UsageError("--email needs a report.email section in the config")
+    state = readonly_state(config)
+    try:
+        seen = reconciling.observe_people(config, state, now, report_build.read_start(period),
+                                          period.end)
+        warnings = [f"{seen.failure}; reporting from stored history only"] if seen.failure \
+            else []
+        urls, agendas = _agenda_facts(config, state, seen, state.memory().notes, now, warnings)
+    finally:
+        state.close()
+    report = report_build.build(config.roster, seen.rows,
+                                None if seen.failure else seen.observed, urls, agendas,
+                                period, now)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    failed = bool(warnings)
+    if output is not None:
+        try:
+            atomic_write(output, report_render.render(report, fmt).encode("utf-8"), 0o600)
+        except OSError as exc:
+            click.echo(f"syncd: cannot write {output}: {exc.strerror or exc}", err=True)
+            failed = True
+    elif not send_email:
+        click.echo(report_render.render(report, fmt), nl=False)
+    if mail is not None and send_email and not _send_report(config, mail, report):
+        failed = True
+    sys.exit(reconciling.EXIT_FAILED if failed else reconciling.EXIT_OK)
+
+
+@main.group()
+def auth() -> None:
+    """Sign syncd in to Google (OAuth token kept in the state directory, mode 0600)."""
+
+
+@auth.command(name="login")
+@common
+@click.option("--no-browser", is_flag=True,
+              help="Only print the URL (headless box: open it elsewhere, tunnel the port).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Local port for Google's redirect (0: any free port).")
+def auth_login(config_path: Path, log_level: str, log_format: str, no_browser: bool,
+               port: int) -> None:
+    """Run Google's sign-in flow and store the token, asking only for the scopes needed."""
+    setup_logging(log_level, log_format)
+    config = load_or_exit(config_path)
+    state_dir = resolve_state_dir(config, os.environ)
+    try:
+        path = google_auth.login(config, state_dir, open_browser=not no_browser, port=port)
+    except google_auth.AuthError as exc:
+        click.echo(f"syncd: {exc}", err=True)
+        sys.exit(reconciling.EXIT_FAILED)
+    click.echo(f"signed in; token stored in {path} (mode 0600)")

@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -31,7 +32,10 @@ from syncd.cadence import parse_cadence
 from syncd.model import Cadence, Owner, Pause, Person, Role, Roster, Slot
 from syncd.redact import redact_url
 
-__all__ = ["BackendConfig", "Config", "ConfigError", "load_config", "resolve_state_dir"]
+__all__ = [
+    "BackendConfig", "Config", "ConfigError", "EmailConfig", "ReportConfig", "load_config",
+    "resolve_state_dir",
+]
 
 Key = str | int
 NodePath = tuple[Key, ...]
@@ -60,12 +64,57 @@ class ConfigError(Exception):
 class BackendConfig:
     """Which calendar or notes backend to use and where it keeps its data."""
 
-    kind: str  # "local" or "ics" for calendars, "markdown" for notes
+    kind: str  # "local", "ics" or "google" for calendars, "markdown" or "google-docs" for notes
     path: Path | None  # absolute; relative paths in the file are taken from its folder
     # kind "ics": the feed. A secret: kept out of repr, shown only through redact_url.
     url: str | None = field(default=None, repr=False)
     timeout: float = _DEFAULT_TIMEOUT  # kind "ics": seconds to connect, and between bytes
     max_bytes: int = _DEFAULT_MAX_BYTES  # kind "ics": a larger feed is refused
+    calendar_id: str = "primary"  # kind "google"
+    api_endpoint: str | None = None  # google kinds: another server (an emulator) than Google's
+    folder_id: str | None = None  # kind "google-docs": the Drive folder for the Docs
+    attach: bool = True  # kind "google-docs": attach the Doc to the events (guests see its title)
+
+
+GoogleCredentials = Literal["oauth", "service-account", "anonymous"]
+
+
+@dataclass(frozen=True)
+class GoogleConfig:
+    """How syncd signs in to Google (the `google:` section)."""
+
+    credentials: GoogleCredentials = "oauth"
+    client_secrets: Path | None = None  # the OAuth client JSON, for `syncd auth login`
+    service_account_file: Path | None = None
+    subject: str | None = None  # a user to act for, with domain-wide delegation
+    token_uri: str | None = None  # where OAuth tokens are refreshed, when not Google's
+
+
+Security = Literal["starttls", "ssl", "none"]
+_DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """Where `syncd report --email` sends the report. The password itself is never here:
+    only the file or environment variable that holds it."""
+
+    to: tuple[str, ...]
+    sender: str  # the From address
+    host: str
+    port: int
+    security: Security
+    user: str | None = None
+    password_file: Path | None = None  # absolute
+    password_env: str | None = None
+    ca_file: Path | None = None  # absolute; a CA to trust besides the system's
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """The `report:` section."""
+
+    email: EmailConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +126,8 @@ class Config:
     calendar: BackendConfig
     notes: BackendConfig
     state_dir: Path | None  # absolute; None when the file does not set it
+    report: ReportConfig | None = None  # the `report:` section, when the file has one
+    google: GoogleConfig = GoogleConfig()
 
 
 # --- field parsers: each raises ValueError with the message a person sees ----
@@ -212,6 +263,22 @@ def _feed_url(value: object) -> str:
     return text
 
 
+def _endpoint(value: object) -> str:
+    text = _non_empty(value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {text!r}")
+    if parts.scheme == "http" and not is_loopback(text):
+        raise ValueError("plain http is only accepted on 127.0.0.1, ::1 or localhost")
+    return text.rstrip("/")
+
+
+def is_loopback(url: str) -> bool:
+    """True for an address on this machine (an emulator, never Google)."""
+    host = urlsplit(url).hostname or ""
+    return host in ("127.0.0.1", "::1", "localhost")
+
+
 def _pattern(value: object) -> str:
     text = _non_empty(value)
     try:
@@ -219,6 +286,25 @@ def _pattern(value: object) -> str:
     except re.error as exc:
         raise ValueError(f"not a valid regular expression: {exc}") from None
     return text
+
+
+def _port(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
+        return value
+    raise ValueError(f"must be a port number from 1 to 65535, not {_kind_of(value)}")
+
+
+def _env_name(value: object) -> str:
+    text = _non_empty(value)
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) is None:
+        raise ValueError(f"not an environment variable name: {text!r}")
+    return text
+
+
+def _no_password(value: object) -> object:
+    # A password in the YAML ends up in backups, diffs and screen shares.
+    raise ValueError("do not put the password in the config: use password_file (a file "
+                     "only you can read) or password_env (an environment variable)")
 
 
 def _kind_of(value: object) -> str:
@@ -248,6 +334,10 @@ Seconds = Annotated[float, PlainValidator(_seconds)]
 ByteCount = Annotated[int, PlainValidator(_byte_count)]
 FeedURL = Annotated[str, PlainValidator(_feed_url)]
 Pattern = Annotated[str, PlainValidator(_pattern)]
+Endpoint = Annotated[str, PlainValidator(_endpoint)]
+Port = Annotated[int, PlainValidator(_port)]
+EnvName = Annotated[str, PlainValidator(_env_name)]
+Refused = Annotated[object, PlainValidator(_no_password)]
 
 
 # --- the file's shape -------------------------------------------------------
@@ -301,12 +391,22 @@ class _BackendModel(_Model):
 
 
 class _CalendarModel(_BackendModel):
-    kinds = ("local", "ics")
-    path_optional = ("ics",)
+    kinds = ("local", "ics", "google")
+    path_optional = ("ics", "google")
 
     url: FeedURL | None = Field(default=None, validate_default=True)
     timeout: Seconds | None = None
     max_bytes: ByteCount | None = None
+    calendar_id: Text | None = None
+    api_endpoint: Endpoint | None = None
+
+    @field_validator("calendar_id", "api_endpoint")
+    @classmethod
+    def _google_only(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind")
+        if value is not None and kind is not None and kind != "google":
+            raise ValueError(f"only for kind 'google', not {kind!r}")
+        return value
 
     @field_validator("url")
     @classmethod
@@ -332,7 +432,35 @@ class _CalendarModel(_BackendModel):
 
 
 class _NotesModel(_BackendModel):
-    kinds = ("markdown",)
+    kinds = ("markdown", "google-docs")
+    path_optional = ("google-docs",)
+
+    folder_id: Text | None = None
+    attach: bool | None = None
+    api_endpoint: Endpoint | None = None
+
+    @field_validator("folder_id", "attach", "api_endpoint")
+    @classmethod
+    def _docs_only(cls, value: object, info: ValidationInfo) -> object:
+        kind = info.data.get("kind")
+        if value is not None and kind is not None and kind != "google-docs":
+            raise ValueError(f"only for kind 'google-docs', not {kind!r}")
+        return value
+
+
+class _GoogleModel(_Model):
+    credentials: Literal["oauth", "service-account", "anonymous"] = "oauth"
+    client_secrets: Text | None = None
+    service_account_file: Text | None = None
+    subject: Email | None = None
+    token_uri: Endpoint | None = None
+
+    @field_validator("subject")
+    @classmethod
+    def _with_service_account(cls, subject: str | None, info: ValidationInfo) -> str | None:
+        if subject is not None and info.data.get("credentials") != "service-account":
+            raise ValueError("only with credentials: service-account")
+        return subject
 
 
 class _SlotModel(_Model):
@@ -379,6 +507,54 @@ class _PersonModel(_Model):
     active: bool = True
 
 
+class _EmailModel(_Model):
+    to: list[Email]
+    sender: Email = Field(alias="from")
+    host: Text
+    port: Port | None = None
+    security: Security = "starttls"
+    password: Refused = None
+    password_file: Text | None = None
+    password_env: EnvName | None = None
+    # Validated even when absent: a password source without a user is reported here.
+    user: Text | None = Field(default=None, validate_default=True)
+    ca_file: Text | None = None
+
+    @field_validator("to")
+    @classmethod
+    def _someone(cls, to: list[str]) -> list[str]:
+        if not to:
+            raise ValueError("must list at least one address")
+        return to
+
+    @field_validator("password_env")
+    @classmethod
+    def _one_password(cls, env: str | None, info: ValidationInfo) -> str | None:
+        if env is not None and info.data.get("password_file") is not None:
+            raise ValueError("give password_file or password_env, not both")
+        return env
+
+    @field_validator("user")
+    @classmethod
+    def _login(cls, user: str | None, info: ValidationInfo) -> str | None:
+        given = info.data.get("password_file") is not None or \
+            info.data.get("password_env") is not None
+        if user is None and given:
+            raise ValueError("required when password_file or password_env is set")
+        # Only when both sources checked out: a typo there is reported on its own line.
+        if user is not None and not given and {"password_file", "password_env"} <= set(
+                info.data):
+            raise ValueError("needs password_file or password_env")
+        if user is not None and info.data.get("security") == "none":
+            raise ValueError("security 'none' would send the password in clear; "
+                             "use starttls or ssl")
+        return user
+
+
+class _ReportModel(_Model):
+    email: _EmailModel | None = None
+
+
 class _ConfigModel(_Model):
     owner: _OwnerModel
     timezone: Zone
@@ -389,6 +565,8 @@ class _ConfigModel(_Model):
     max_changes: int = Field(default=20, ge=1)
     defaults: _DefaultsModel | None = None
     people: list[_PersonModel] | None
+    report: _ReportModel | None = None
+    google: _GoogleModel | None = None
 
 
 # --- reading the file -------------------------------------------------------
@@ -687,7 +865,27 @@ def _cross_checks(data: Mapping[Any, Any], lines: _Lines) -> list[_Problem]:
                 _check_hours(report, (*here, "duration"), d_slot, duration, hours)
         else:
             report((*here, "slot"), "required (or set defaults.slot)")
+    _check_google(report, data)
     return problems
+
+
+def _check_google(report: _Report, data: Mapping[Any, Any]) -> None:
+    """Anonymous access only to an emulator on this machine; each way to sign in needs
+    its file."""
+    google = data.get("google")
+    google = google if isinstance(google, dict) else {}
+    credentials = google.get("credentials", "oauth")
+    used = [(section, block) for section, kind in (("calendar", "google"),
+                                                   ("notes", "google-docs"))
+            if isinstance(block := data.get(section), dict) and block.get("kind") == kind]
+    if credentials == "anonymous":
+        for section, block in used:
+            endpoint = block.get("api_endpoint")
+            if not isinstance(endpoint, str) or not is_loopback(endpoint):
+                report((section, "api_endpoint"), "credentials: anonymous needs an "
+                       "api_endpoint on 127.0.0.1, ::1 or localhost (an emulator)")
+    elif credentials == "service-account" and used and not google.get("service_account_file"):
+        report(("google", "service_account_file"), "required for credentials: service-account")
 
 
 def _value(
@@ -781,9 +979,6 @@ def _build(source: Path, model: _ConfigModel) -> Config:
         max_changes=model.max_changes,
     )
 
-    def backend(block: _BackendModel) -> BackendConfig:
-        return BackendConfig(block.kind, _resolve(base, block.path) if block.path else None)
-
     feed = model.calendar
     calendar = BackendConfig(
         feed.kind,
@@ -791,14 +986,54 @@ def _build(source: Path, model: _ConfigModel) -> Config:
         url=feed.url,
         timeout=feed.timeout or _DEFAULT_TIMEOUT,
         max_bytes=feed.max_bytes or _DEFAULT_MAX_BYTES,
+        calendar_id=feed.calendar_id or "primary",
+        api_endpoint=feed.api_endpoint,
+    )
+    docs = model.notes
+    notes = BackendConfig(
+        docs.kind, _resolve(base, docs.path) if docs.path else None,
+        folder_id=docs.folder_id, attach=docs.attach is not False,
+        api_endpoint=docs.api_endpoint,
     )
     return Config(
         source=source,
         roster=roster,
         calendar=calendar,
-        notes=backend(model.notes),
+        notes=notes,
         state_dir=_resolve(base, model.state_dir) if model.state_dir else None,
+        report=_report(base, model.report),
+        google=_google(base, model.google),
     )
+
+
+def _google(base: Path, model: _GoogleModel | None) -> GoogleConfig:
+    if model is None:
+        return GoogleConfig()
+    return GoogleConfig(
+        credentials=model.credentials,
+        client_secrets=_resolve(base, model.client_secrets) if model.client_secrets else None,
+        service_account_file=_resolve(base, model.service_account_file)
+        if model.service_account_file else None,
+        subject=model.subject,
+        token_uri=model.token_uri,
+    )
+
+
+def _report(base: Path, model: _ReportModel | None) -> ReportConfig | None:
+    if model is None:
+        return None
+    mail = model.email
+    return ReportConfig(email=None if mail is None else EmailConfig(
+        to=tuple(dict.fromkeys(mail.to)),
+        sender=mail.sender,
+        host=mail.host,
+        port=mail.port or _DEFAULT_PORTS[mail.security],
+        security=mail.security,
+        user=mail.user,
+        password_file=_resolve(base, mail.password_file) if mail.password_file else None,
+        password_env=mail.password_env,
+        ca_file=_resolve(base, mail.ca_file) if mail.ca_file else None,
+    ))
 
 
 def load_config(path: Path) -> Config:

@@ -12,16 +12,23 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from syncd import history, observe, planner
 from syncd.apply import Outcome, apply
 from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
+from syncd.calendars.google import GoogleCalendar, SyncCache
 from syncd.calendars.ics import FeedCache, ICSFeed
 from syncd.calendars.local import LocalCalendar
-from syncd.config import BackendConfig, Config
+from syncd.config import BackendConfig, Config, resolve_state_dir
+from syncd.google import auth
+from syncd.google.api import Endpoints, GoogleApi
+from syncd.identity import person_key
 from syncd.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
 from syncd.notes.base import NotesError, NotesStore
+from syncd.notes.gdocs import GoogleDocsNotes
 from syncd.notes.markdown import MarkdownNotes
 from syncd.state import State
 
@@ -49,43 +56,105 @@ class Result:
                                (self.refused and not self.dry_run)) else EXIT_OK
 
 
+def connect_google(config: Config) -> GoogleApi | None:
+    """Google clients when the calendar or the notes live at Google, else None.
+
+    Raises AuthError when there are no usable credentials (no token, a token others
+    can read, a revoked token).
+    """
+    if config.calendar.kind != "google" and config.notes.kind != "google-docs":
+        return None
+    credentials = auth.credentials(config, resolve_state_dir(config, os.environ))
+    calendar = Endpoints.at(config.calendar.api_endpoint)
+    drive = Endpoints.at(config.notes.api_endpoint)
+    return GoogleApi(credentials, dataclasses.replace(drive, calendar=calendar.calendar,
+                                                      batch=calendar.batch))
+
+
 def open_calendar(
-    config: BackendConfig, roster: Roster, state: State | None = None
+    config: BackendConfig, roster: Roster, state: State | None = None,
+    google: GoogleApi | None = None, *, attach: bool = True,
 ) -> CalendarSource:
-    """The calendar backend the config names; an ics feed starts from its cache in state."""
+    """The calendar backend the config names, starting from what state remembers of it
+    (an ics feed's validators, a Google calendar's sync token). `google` is needed for
+    kind google; `attach` puts notes links in Google event attachments."""
     if config.kind == "ics":
+        raw = state.get_value(_cache_key(config)) if state is not None else None
         return ICSFeed(
             url=config.url, path=config.path, default_timezone=roster.timezone,
             people=roster.people, owner_email=roster.owner.email,
             timeout=config.timeout, max_bytes=config.max_bytes,
-            cache=load_feed_cache(state, config) if state is not None else None,
+            cache=FeedCache(**json.loads(raw)) if raw else None,
         )
+    if config.kind == "google":
+        if google is None:
+            raise CalendarError("google calendar: no Google credentials were loaded")
+        raw = state.get_value(_cache_key(config)) if state is not None else None
+        return GoogleCalendar(
+            google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
+            default_timezone=roster.timezone, attach=attach,
+            cache=SyncCache.from_json(raw) if raw else None)
     assert config.path is not None
     return LocalCalendar(config.path, roster.timezone)
 
 
-def _feed_key(config: BackendConfig) -> str:
+def _cache_key(config: BackendConfig) -> str:
     # Keyed by a hash, so the secret in a private feed URL is not stored in clear.
+    if config.kind == "google":
+        source = f"google {config.api_endpoint or ''} {config.calendar_id}"
+        return "calendar:" + hashlib.sha256(source.encode()).hexdigest()[:24]
     source = config.url or str(config.path)
     return "feed:" + hashlib.sha256(source.encode()).hexdigest()[:24]
 
 
-def load_feed_cache(state: State, config: BackendConfig) -> FeedCache | None:
-    """What the last successful run learned about the feed (validators, kept text)."""
-    raw = state.get_value(_feed_key(config))
-    return FeedCache(**json.loads(raw)) if raw else None
-
-
-def save_feed_cache(state: State, config: BackendConfig, calendar: CalendarSource) -> None:
-    """Remember the feed's validators, inside an open transaction."""
+def save_calendar_cache(state: State, config: BackendConfig, calendar: CalendarSource) -> None:
+    """Remember what the calendar read learned (feed validators, sync token), inside an
+    open transaction."""
     if isinstance(calendar, ICSFeed):
-        state.set_value(_feed_key(config), json.dumps(dataclasses.asdict(calendar.cache)))
+        state.set_value(_cache_key(config), json.dumps(dataclasses.asdict(calendar.cache)))
+    elif isinstance(calendar, GoogleCalendar):
+        state.set_value(_cache_key(config), calendar.cache.to_json())
 
 
-def open_notes(config: BackendConfig) -> NotesStore:
-    """The notes backend the config names."""
+class StateReservations:
+    """Notes Doc ids reserved before creation, kept in state (committed at once)."""
+
+    def __init__(self, state: State) -> None:
+        """Reservations in `state`'s key-value table."""
+        self._state = state
+
+    def reserved(self, person: str) -> str | None:
+        """The Doc id reserved for `person`, if any."""
+        return self._state.get_value(f"notes-id:{person_key(person)}")
+
+    def reserve(self, person: str, doc_id: str) -> None:
+        """Commit `doc_id` for `person` before the Doc is created."""
+        with self._state.transaction():
+            self._state.set_value(f"notes-id:{person_key(person)}", doc_id)
+
+
+def open_notes(
+    config: BackendConfig, state: State | None = None, google: GoogleApi | None = None
+) -> NotesStore:
+    """The notes backend the config names (kind google-docs needs `google` and `state`)."""
+    if config.kind == "google-docs":
+        if google is None or state is None:
+            raise NotesError("google docs: no Google credentials were loaded")
+        return GoogleDocsNotes(google, folder_id=config.folder_id,
+                               reservations=StateReservations(state))
     assert config.path is not None
     return MarkdownNotes(config.path)
+
+
+def open_backends(config: Config, state: State) -> tuple[CalendarSource, NotesStore]:
+    """The calendar and notes store the config names, with what state remembers of them.
+
+    Raises AuthError when they live at Google and there are no usable credentials.
+    """
+    google = connect_google(config)
+    return (open_calendar(config.calendar, config.roster, state, google,
+                          attach=config.notes.attach),
+            open_notes(config.notes, state, google))
 
 
 def read_calendar(
@@ -114,20 +183,29 @@ def read_notes(
     except NotesError as exc:
         warnings.append(f"notes: not read, nothing planned for them: {exc}")
         return None
+    if isinstance(notes, GoogleDocsNotes):
+        warnings.extend(notes.warnings)
     return found
 
 
 def reconcile(
     config: Config, state: State, now: dt.datetime, *, dry_run: bool, force: bool,
     calendar: CalendarSource | None = None, notes: NotesStore | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Result:
     """Read, plan and apply (unless `dry_run`, or the safety limit refuses and not `force`).
 
-    `calendar` and `notes` default to the backends the config names.
+    `calendar` and `notes` default to the backends the config names; `stop` is
+    passed to apply, which asks it before each action.
     """
     warnings: list[str] = []
-    calendar = calendar or open_calendar(config.calendar, config.roster, state)
-    notes = notes or open_notes(config.notes)
+    if calendar is None or notes is None:
+        try:
+            opened = open_backends(config, state)
+        except auth.AuthError as exc:
+            # Nothing can be read, so nothing is planned: one clear message, exit 1.
+            return Result(Plan(), dry_run, source_failed=True, warnings=[f"google: {exc}"])
+        calendar, notes = calendar or opened[0], notes or opened[1]
     memory = state.memory()
     window = planner.read_window(now)
     observed = read_calendar(calendar, *window, warnings)
@@ -146,12 +224,15 @@ def reconcile(
         return result
     if observed is not None:
         record_history(config, state, observed, window[0], now)
-        with state.transaction():
-            save_feed_cache(state, config.calendar, calendar)
     # A read-only calendar is never written; the notes are still the lead's own.
     todo = dataclasses.replace(plan, actions=tuple(
         a for a in plan.actions if not (plan.read_only and a.writes_event)))
-    result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {})
+    result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {},
+                           stop=stop)
+    if observed is not None:
+        # After applying: the cache then holds syncd's own writes too.
+        with state.transaction():
+            save_calendar_cache(state, config.calendar, calendar)
     return result
 
 
@@ -189,12 +270,15 @@ def observe_people(
     """
     first = min(start, now - observe.lookback(config.roster))
     last = max(end, now + planner.HORIZON)
-    calendar = open_calendar(config.calendar, config.roster, state)
-    failure = None
+    failure: str | None = None
+    observed: tuple[Series, ...] = ()
     try:
+        calendar = open_calendar(config.calendar, config.roster, state, connect_google(config))
         observed = calendar.read(first, last)
+    except auth.AuthError as exc:
+        failure = f"google: {exc}"
     except CalendarError as exc:
-        failure, observed = f"{calendar.name}: not read: {exc}", ()
+        failure = f"{config.calendar.kind} calendar: not read: {exc}"
     fresh = observe.classify_roster(config.roster, observed, first, last, now)
     return Observation(observe.with_history(fresh, state.occurrences(first, last)),
                        observed, failure)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from syncd.model import Series, SeriesPatch, SeriesSpec
@@ -46,4 +47,15 @@ class WritableCalendar(CalendarSource, Protocol):
         Raises ConflictError when the event changed meanwhile and CalendarError when
         it is gone. Overrides (moved or cancelled instances) are kept as they are.
         """
+        ...
+
+
+@runtime_checkable
+class BatchCreating(Protocol):
+    """A calendar that can send many creates in one round trip before they are applied."""
+
+    def create_many(self, specs: Sequence[SeriesSpec]) -> None:
+        """Send these creates together; each `create(spec)` afterwards answers from what
+        was sent (or tries again alone). Creating is idempotent, so nothing is lost if the
+        run stops before the matching `create` calls."""
         ...

@@ -26,3 +26,9 @@ class NotesStore(Protocol):
     def append_section(self, doc: NotesDoc, date: dt.date, title: str) -> None:
         """Append a dated agenda section; the text already there is never changed."""
         ...
+
+    def agenda_written(self, doc: NotesDoc, date: dt.date) -> bool | None:
+        """True when someone wrote something under that date's agenda section beyond the
+        template text, False when it is still the bare template, None when the section
+        does not exist."""
+        ...

@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from importlib import resources
 from pathlib import Path
-from string import Template
 
 from syncd.model import NotesDoc
+from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 
 # The line that starts every appended section; find() reads the dates back from it.
@@ -58,9 +57,7 @@ class MarkdownNotes:
             return doc
         except OSError as exc:
             raise NotesError(f"cannot create notes file {file}: {exc}") from exc
-        text = Template(_resource("template.md")).safe_substitute(
-            name=_one_line(name), owner_name=_one_line(owner_name)
-        )
+        text = notes_text.template(name, owner_name)
         try:
             try:
                 os.fchmod(fd, 0o600)  # the umask may not be what we expect
@@ -85,10 +82,7 @@ class MarkdownNotes:
         if date in _sections(data):
             return
         day = date.isoformat()
-        section = (
-            f"<!-- syncd:agenda {day} -->\n## {day} — {_one_line(title)}\n\n"
-            + _resource("agenda.md")
-        )
+        section = f"<!-- syncd:agenda {day} -->\n" + notes_text.agenda(date, title)
         # End the user's last line if needed, then leave one blank line before the section.
         if not data or data.endswith(b"\n\n"):
             separator = b""
@@ -108,6 +102,39 @@ class MarkdownNotes:
             raise NotesError(f"cannot append to notes file {file}: {exc}") from exc
         finally:
             os.close(fd)
+
+    def agenda_written(self, doc: NotesDoc, date: dt.date) -> bool | None:
+        """Whether the agenda section for `date` holds anything beyond the template: True
+        when it does, False when it is still the bare template, None when there is none.
+
+        A section runs from its marker to the next marker (or the end of the file), so
+        notes typed below the last agenda count for it.
+        """
+        file = self.path / _checked_name(doc.doc_id)
+        try:
+            text = file.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise NotesError(f"cannot read notes file {file}: {exc}") from exc
+        markers = [(m, _marker_date(m)) for m in _MARKER.finditer(text)]
+        starts = [i for i, (_, day) in enumerate(markers) if day == date]
+        if not starts:
+            return None
+        index = starts[0]
+        end = markers[index + 1][0].start() if index + 1 < len(markers) else len(text)
+        lines = [line.strip() for line in text[markers[index][0].end():end].splitlines()]
+        # The heading syncd wrote (its title comes from the roster of that day) is not notes.
+        body = [line for line in lines if line]
+        if body and body[0].startswith(f"## {date.isoformat()}"):
+            body = body[1:]
+        template = {line.strip() for line in notes_text.resource("agenda.md").splitlines()}
+        return any(line not in template for line in body)
+
+
+def _marker_date(match: re.Match[str]) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
 
 
 def _default_name(person: str) -> str:
@@ -134,15 +161,6 @@ def _sections(data: bytes) -> frozenset[dt.date]:
 
 def _url(file: Path) -> str:
     return file.resolve().as_uri()
-
-
-def _one_line(text: str) -> str:
-    """Collapse whitespace so a value cannot break a heading across lines."""
-    return " ".join(text.split())
-
-
-def _resource(name: str) -> str:
-    return resources.files("syncd.notes").joinpath(name).read_text(encoding="utf-8")
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -7,13 +7,19 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner
 
 from syncd.cli import main
 from tests.contract import CONTRACT
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.emulator import Emulator
+    from tests.integration.gdemo import GoogleDemo
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo"
@@ -88,3 +94,23 @@ def demo(tmp_path: Path) -> Demo:
     d = Demo(tmp_path)
     d.write_config()
     return d
+
+
+@pytest.fixture
+def owner_emulator() -> Iterator[Emulator]:
+    """The Google emulator with the contract roster's owner owning the calendar."""
+    from tests.emulator import running_emulator
+    from tests.integration.gdemo import OWNER
+
+    with running_emulator(owner=OWNER) as emu:
+        yield emu
+
+
+@pytest.fixture
+def g(owner_emulator: Emulator, tmp_path: Path) -> GoogleDemo:
+    """The contract roster on the emulator's calendar and Google Docs notes."""
+    from tests.integration.gdemo import GoogleDemo
+
+    demo = GoogleDemo(owner_emulator, tmp_path)
+    demo.write_config()
+    return demo

@@ -382,7 +382,7 @@ CASES = [
     ),
     pytest.param(
         HEAD.replace("kind: local", "kind: caldav") + "  []\n",
-        "config.yaml:3: calendar.kind: unsupported kind 'caldav' (expected: local, ics)",
+        "config.yaml:3: calendar.kind: unsupported kind 'caldav' (expected: local, ics, google)",
         id="unsupported-calendar",
     ),
     pytest.param(

@@ -1,0 +1,410 @@
+"""Google Calendar (API v3) as a read/write calendar source.
+
+Reading: one incremental `events.list` with the `syncToken` kept in state (a 410
+means the token expired: one full list, never a guess). Incremental sync covers the
+whole calendar and cannot be filtered by Google, so syncd keeps only the events
+that can concern the roster (attendees, its own marker, title patterns) and every
+changed or cancelled instance of those. The kept events are turned into iCalendar
+components and go through the same conversion as the local and ICS calendars, so
+every source is classified alike.
+
+Writing: only events syncd owns or adopts. A series syncd creates gets a
+deterministic event id derived from the person's key, so a retried insert after a
+crash answers 409 and is "already there", never a duplicate. Updates carry the
+etag in If-Match: a 412 means the person changed the event meanwhile; it is not
+overwritten and the next run plans again from what the person did.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import icalendar
+
+from syncd import identity, matching
+from syncd.calendars.base import CalendarError, ConflictError
+from syncd.calendars.ical import MARKER_PROP, NOTES_PROP, series_from_calendar, zone_named
+from syncd.google.api import GoogleApi, GoogleError
+from syncd.model import Person, Series, SeriesPatch, SeriesSpec
+
+log = logging.getLogger(__name__)
+
+# Keys in extendedProperties.private: visible on the owner's copy of the event only.
+MARKER_KEY = "syncdId"
+UID_KEY = "syncdUid"
+NOTES_KEY = "syncdNotes"
+DOC_MIME = "application/vnd.google-apps.document"
+_PAGE = 2500
+_PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE",
+             "needsAction": "NEEDS-ACTION"}
+_DRIVE_URL = re.compile(r"^https://(docs|drive)\.google\.com/")
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncCache:
+    """What an earlier read kept: the sync token and the relevant events by id."""
+
+    token: str = ""
+    roster: str = ""  # fingerprint of who was relevant when the events were kept
+    events: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """For the state's key-value table."""
+        return json.dumps({"token": self.token, "roster": self.roster, "events": self.events},
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> SyncCache:
+        """The cache `to_json` wrote."""
+        data = json.loads(text)
+        return cls(data["token"], data["roster"], data["events"])
+
+
+def event_id(uid: str) -> str | None:
+    """The Google event id of a series syncd creates (base32hex: lower-case 0-9 and a-v),
+    derived from its uid `<person key>-<generation>@syncd`; None for other uids."""
+    marker, _, domain = uid.rpartition("@")
+    parsed = identity.parse_marker(marker) if domain == identity.UID_DOMAIN else None
+    if parsed is None:
+        return None
+    key, generation = parsed
+    return f"{key}s{generation}"
+
+
+class GoogleCalendar:
+    """One Google calendar, read with incremental sync and written with etags."""
+
+    def __init__(
+        self, api: GoogleApi, calendar_id: str, *, people: Sequence[Person], owner_email: str,
+        default_timezone: str, attach: bool = True, cache: SyncCache | None = None,
+    ) -> None:
+        """`people` decide which events are kept; `attach` puts notes links in the
+        event's attachments (guests see the Doc's title) besides the private property."""
+        self.name = f"google calendar {calendar_id}"
+        self._api = api
+        self._calendar_id = calendar_id
+        self._people = tuple(people)
+        self._owner = owner_email.lower()
+        zone = zone_named(default_timezone)
+        if zone is None:
+            raise CalendarError(f"unknown time zone {default_timezone!r}")
+        self._zone = zone
+        self._attach = attach
+        self.cache = cache or SyncCache()
+        self._ids: dict[str, str] = {}  # series uid → event id, from the last read
+        self._made: dict[str, Any] = {}  # event id → event inserted by create_many
+
+    # --- reading ----------------------------------------------------------------
+
+    def read(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
+        """Every kept event with its instances between start and end (aware).
+
+        Raises CalendarError when any page of the listing fails: a partial read
+        must never look like a calendar without 1:1s.
+        """
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("read needs timezone-aware start and end")
+        try:
+            self.cache = self._sync()
+        except GoogleError as exc:
+            raise CalendarError(f"{self.name}: {exc}") from None
+        return self._series(start, end)
+
+    def _fingerprint(self) -> str:
+        wanted = sorted({*(e for p in self._people for e in matching.person_emails(p)),
+                         *(p.title_pattern for p in self._people if p.title_pattern)})
+        return hashlib.sha256("\n".join([self._owner, *wanted]).encode()).hexdigest()[:16]
+
+    def _sync(self) -> SyncCache:
+        fingerprint = self._fingerprint()
+        cache = self.cache
+        if cache.token and cache.roster == fingerprint:
+            try:
+                items, token = self._list({"syncToken": cache.token})
+            except GoogleError as exc:
+                if exc.status != 410:
+                    raise
+                log.info("%s: sync token expired; reading the whole calendar again", self.name)
+            else:
+                merged = self._merge(dict(cache.events), items, incremental=True)
+                if merged is not None:
+                    return SyncCache(token, fingerprint, merged)
+        items, token = self._list({"showDeleted": True})
+        merged = self._merge({}, items, incremental=False)
+        assert merged is not None
+        return SyncCache(token, fingerprint, merged)
+
+    def _list(self, params: dict[str, Any]) -> tuple[list[Any], str]:
+        """Every page of events.list (an explicit pageToken loop: list_next mishandles
+        repeated parameters); the last page's nextSyncToken."""
+        events = self._api.calendar().events()
+        items: list[Any] = []
+        page: str | None = None
+        while True:
+            response = self._api.execute(events.list(
+                calendarId=self._calendar_id, maxResults=_PAGE, singleEvents=False,
+                pageToken=page, **params))
+            items.extend(response.get("items", []))
+            page = response.get("nextPageToken")
+            if not page:
+                token = response.get("nextSyncToken")
+                if not token:
+                    raise GoogleError(0, "", "the listing ended without a sync token")
+                return items, str(token)
+
+    def _merge(
+        self, kept: dict[str, Any], items: Iterable[Any], *, incremental: bool
+    ) -> dict[str, Any] | None:
+        """`kept` with the listed changes applied; None when a full read is needed (a
+        recurring series became relevant: its earlier changed instances were dropped)."""
+        items = list(items)
+        masters = [i for i in items if not i.get("recurringEventId")]
+        for item in masters:
+            if item.get("status") != "cancelled" and self._relevant(item):
+                if incremental and item["id"] not in kept and item.get("recurrence"):
+                    return None
+                kept[item["id"]] = item
+            elif item["id"] in kept:
+                # Deleted, or no longer anyone's 1:1: it goes with its changed instances.
+                for ident in [k for k, v in kept.items()
+                              if k == item["id"] or v.get("recurringEventId") == item["id"]]:
+                    del kept[ident]
+        for item in items:
+            parent = item.get("recurringEventId")
+            if parent and (parent in kept or self._relevant(item)):
+                kept[item["id"]] = item
+        return kept
+
+    def _relevant(self, event: Mapping[str, Any]) -> bool:
+        private = event.get("extendedProperties", {}).get("private", {})
+        if MARKER_KEY in private:
+            return True
+        people = {str(a.get("email", "")).lower() for a in event.get("attendees", [])}
+        people.add(str(event.get("organizer", {}).get("email", "")).lower())
+        people.discard(self._owner)
+        for person in self._people:
+            if people & matching.person_emails(person):
+                return True
+        summary = str(event.get("summary", ""))
+        return any(p.title_pattern and re.search(p.title_pattern, summary, re.IGNORECASE)
+                   for p in self._people)
+
+    def _series(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
+        events = self.cache.events
+        uids = {i: _uid(e) for i, e in events.items() if not e.get("recurringEventId")}
+        calendar = icalendar.Calendar()
+        etags: dict[str, str] = {}
+        self._ids = {}
+        for ident, event in events.items():
+            parent = event.get("recurringEventId")
+            if parent and parent in events:
+                master = events[parent]
+                uid = uids[parent]
+            else:
+                master, uid = event, uids.get(ident) or _uid(event)
+            if event.get("status") == "cancelled" and not parent:
+                continue
+            try:
+                calendar.add_component(self._vevent(event, master, uid))
+            except (ValueError, KeyError, TypeError) as exc:
+                log.warning("%s: event %s cannot be read (%s); left out", self.name, ident, exc)
+                continue
+            if not parent or parent not in events:
+                etags[uid] = str(event.get("etag", ""))
+                self._ids[uid] = ident
+        series = series_from_calendar(calendar, start, end, self._zone,
+                                      lambda uid: etags.get(uid, ""))
+        return tuple(sorted(series, key=lambda s: s.uid))
+
+    def _vevent(self, event: Mapping[str, Any], master: Mapping[str, Any],
+                uid: str) -> icalendar.Event:
+        """One Google event as a VEVENT; a cancelled instance carries no times of its own,
+        so they are taken from its original start and the master's length."""
+        out = icalendar.Event()
+        out.add("UID", uid)
+        original = event.get("originalStartTime")
+        if event.get("status") == "cancelled" and original:
+            begin = self._time(original)
+            out.add("DTSTART", begin)
+            out.add("DTEND", begin + (self._time(master["end"]) - self._time(master["start"])))
+        else:
+            out.add("DTSTART", self._time(event["start"]))
+            out.add("DTEND", self._time(event["end"]))
+        if original:
+            out.add("RECURRENCE-ID", self._time(original))
+        recurrence = [line for line in event.get("recurrence", []) if line.strip()]
+        if recurrence:
+            lines = "\r\n".join(recurrence)
+            rules = icalendar.Event.from_ical(f"BEGIN:VEVENT\r\n{lines}\r\nEND:VEVENT\r\n")
+            for name in ("RRULE", "RDATE", "EXDATE"):
+                if name in rules:
+                    out[name] = rules[name]
+        out.add("STATUS", str(event.get("status", "confirmed")).upper())
+        out.add("SUMMARY", str(event.get("summary", master.get("summary", ""))))
+        if event.get("description"):
+            out.add("DESCRIPTION", str(event["description"]))
+        organizer = event.get("organizer", master.get("organizer", {})).get("email")
+        if organizer:
+            out.add("ORGANIZER", f"mailto:{organizer}")
+        for guest in event.get("attendees", []):
+            params = {"PARTSTAT": _PARTSTAT.get(guest.get("responseStatus", ""), "NEEDS-ACTION"),
+                      "CUTYPE": "RESOURCE" if guest.get("resource") else "INDIVIDUAL"}
+            if guest.get("displayName"):
+                params["CN"] = str(guest["displayName"])
+            out.add("ATTENDEE", f"mailto:{guest.get('email', '')}", parameters=params)
+        private = event.get("extendedProperties", {}).get("private", {})
+        if not event.get("recurringEventId"):
+            if private.get(MARKER_KEY):
+                out.add(MARKER_PROP, private[MARKER_KEY])
+            if private.get(NOTES_KEY):
+                out.add(NOTES_PROP, private[NOTES_KEY])
+        return out
+
+    def _time(self, value: Mapping[str, Any]) -> dt.date | dt.datetime:
+        if "dateTime" in value:
+            moment = dt.datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
+            zone = zone_named(str(value.get("timeZone", ""))) if value.get("timeZone") else None
+            if moment.tzinfo is None:
+                return moment.replace(tzinfo=zone or self._zone)
+            return moment.astimezone(zone) if zone else moment
+        return dt.date.fromisoformat(str(value["date"]))
+
+    # --- writing ----------------------------------------------------------------
+
+    def create_many(self, specs: Sequence[SeriesSpec]) -> None:
+        """Insert these series in HTTP batches; `create` then answers from the results
+        (a part that failed, or answered 409, is tried again alone by `create`)."""
+        events = self._api.calendar().events()
+        wanted = [(spec, ident) for spec in specs if (ident := event_id(spec.uid))]
+        requests = [events.insert(calendarId=self._calendar_id, body=_body(spec, ident),
+                                  sendUpdates="all", supportsAttachments=True)
+                    for spec, ident in wanted]
+        for (_, ident), result in zip(wanted, self._api.batch(requests), strict=True):
+            if not isinstance(result, GoogleError):
+                self._made[ident] = result
+
+    def create(self, spec: SeriesSpec) -> str:
+        """Insert the series under its deterministic id; a 409 means an earlier run made
+        it already (its etag is returned)."""
+        ident = event_id(spec.uid)
+        if ident is None:
+            raise CalendarError(f"{self.name}: {spec.uid} is not a uid syncd makes")
+        events = self._api.calendar().events()
+        try:
+            made = self._made.pop(ident, None) or self._api.execute(events.insert(
+                calendarId=self._calendar_id, body=_body(spec, ident), sendUpdates="all",
+                supportsAttachments=True))
+        except GoogleError as exc:
+            if exc.status != 409:
+                raise CalendarError(f"{self.name}: creating {spec.uid}: {exc}") from None
+            try:
+                made = self._api.execute(events.get(calendarId=self._calendar_id,
+                                                    eventId=ident))
+            except GoogleError as again:
+                raise CalendarError(f"{self.name}: reading {spec.uid}: {again}") from None
+        self._ids[spec.uid] = ident
+        self.cache = dataclasses.replace(self.cache, events={**self.cache.events, ident: made})
+        return str(made["etag"])
+
+    def patch(self, uid: str, patch: SeriesPatch, etag: str) -> str:
+        """Change the master of series `uid` if it still has `etag`; returns the new etag.
+
+        Raises ConflictError on 412 (changed meanwhile), CalendarError when gone.
+        """
+        ident = self._ids.get(uid) or event_id(uid)
+        if ident is None:
+            raise CalendarError(f"{self.name}: event {uid} was not read in this run")
+        master = self.cache.events.get(ident)
+        body = self._patch_body(master or {}, patch)
+        events = self._api.calendar().events()
+        # A notes link is not news for the guest; a new length or an end is.
+        notify = "all" if patch.duration or patch.until or patch.summary else "none"
+        try:
+            changed = self._api.execute(
+                events.patch(calendarId=self._calendar_id, eventId=ident, body=body,
+                             sendUpdates=notify, supportsAttachments=True),
+                headers={"If-Match": etag})
+        except GoogleError as exc:
+            if exc.status == 412:
+                raise ConflictError(f"{self.name}: event {uid} changed since it was read") \
+                    from None
+            if exc.status in (404, 410):
+                raise CalendarError(f"{self.name}: event {uid} is gone") from None
+            raise CalendarError(f"{self.name}: changing {uid}: {exc}") from None
+        self.cache = dataclasses.replace(self.cache,
+                                         events={**self.cache.events, ident: changed})
+        return str(changed["etag"])
+
+    def _patch_body(self, master: Mapping[str, Any], patch: SeriesPatch) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        private = dict(master.get("extendedProperties", {}).get("private", {}))
+        if patch.marker is not None:
+            private[MARKER_KEY] = patch.marker
+        if patch.summary is not None:
+            body["summary"] = patch.summary
+        if patch.duration is not None:
+            start = master["start"]
+            begin = self._time(start)
+            if not isinstance(begin, dt.datetime):
+                raise CalendarError(f"{self.name}: an all-day series has no duration to set")
+            end = begin + patch.duration
+            body["end"] = {"dateTime": end.isoformat(), **(
+                {"timeZone": start["timeZone"]} if "timeZone" in start else {})}
+        if patch.until is not None:
+            body["recurrence"] = _until(master.get("recurrence", []), patch.until,
+                                        "date" in master.get("start", {}))
+        if patch.notes_url is not None:
+            previous = private.get(NOTES_KEY)
+            private[NOTES_KEY] = patch.notes_url
+            if self._attach and _DRIVE_URL.match(patch.notes_url):
+                kept = [a for a in master.get("attachments", [])
+                        if a.get("fileUrl") not in (previous, patch.notes_url)]
+                body["attachments"] = [*kept, {"fileUrl": patch.notes_url, "title": "1:1 notes",
+                                               "mimeType": DOC_MIME}]
+        if private != master.get("extendedProperties", {}).get("private", {}):
+            body["extendedProperties"] = {"private": private}
+        return body
+
+
+def _uid(event: Mapping[str, Any]) -> str:
+    private = event.get("extendedProperties", {}).get("private", {})
+    return str(private.get(UID_KEY) or event.get("iCalUID") or f"{event['id']}@google.com")
+
+
+def _body(spec: SeriesSpec, ident: str) -> dict[str, Any]:
+    end = spec.start + spec.duration
+    return {
+        "id": ident,
+        "summary": spec.summary,
+        "description": spec.description,
+        "start": {"dateTime": spec.start.isoformat(), "timeZone": spec.timezone},
+        "end": {"dateTime": end.isoformat(), "timeZone": spec.timezone},
+        "recurrence": [f"RRULE:{spec.rrule}"],
+        "attendees": [
+            {"email": spec.organizer.email, "responseStatus": "accepted"},
+            {"email": spec.attendee.email, **(
+                {"displayName": spec.attendee.name} if spec.attendee.name else {})},
+        ],
+        "extendedProperties": {"private": {MARKER_KEY: spec.marker, UID_KEY: spec.uid}},
+        "reminders": {"useDefault": True},
+    }
+
+
+def _until(lines: Sequence[str], until: dt.datetime, all_day: bool) -> list[str]:
+    """The recurrence lines with every RRULE ending at `until` (COUNT dropped)."""
+    value = until.astimezone(dt.UTC).strftime("%Y%m%d" if all_day else "%Y%m%dT%H%M%SZ")
+    out = []
+    for line in lines:
+        if line.upper().startswith("RRULE:"):
+            parts = [p for p in line[6:].split(";")
+                     if p and not p.upper().startswith(("UNTIL=", "COUNT="))]
+            line = "RRULE:" + ";".join([*parts, f"UNTIL={value}"])
+        out.append(line)
+    return out

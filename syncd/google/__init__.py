@@ -1,0 +1,1 @@
+"""Google APIs: signing in, building clients, retrying politely."""

@@ -1,0 +1,70 @@
+"""The words syncd writes into notes documents, and how to find its agenda sections again.
+
+Pure text functions shared by the notes backends. A Google Doc shows everything
+as text, so there an agenda section is found by its heading line
+"## YYYY-MM-DD — title" (the Markdown files also carry a hidden marker comment).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from importlib import resources
+from string import Template
+
+HEADING = re.compile(r"^## (\d{4}-\d{2}-\d{2}) — ", re.MULTILINE)
+
+
+def resource(name: str) -> str:
+    """A text file shipped in the syncd.notes package (template.md, agenda.md)."""
+    return resources.files("syncd.notes").joinpath(name).read_text(encoding="utf-8")
+
+
+def one_line(text: str) -> str:
+    """Collapse whitespace so a value cannot break a heading across lines."""
+    return " ".join(text.split())
+
+
+def template(name: str, owner_name: str) -> str:
+    """A new notes document for `name`, kept by `owner_name`."""
+    return Template(resource("template.md")).safe_substitute(
+        name=one_line(name), owner_name=one_line(owner_name))
+
+
+def heading(date: dt.date, title: str) -> str:
+    """The heading line of the agenda section for `date`."""
+    return f"## {date.isoformat()} — {one_line(title)}\n"
+
+
+def agenda(date: dt.date, title: str) -> str:
+    """The agenda section for `date`: its heading and the agenda template."""
+    return heading(date, title) + "\n" + resource("agenda.md")
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def agenda_dates(text: str) -> frozenset[dt.date]:
+    """The dates of the agenda sections found by their heading lines."""
+    return frozenset(d for m in HEADING.finditer(text) if (d := _date(m.group(1))) is not None)
+
+
+def agenda_written(text: str, date: dt.date) -> bool | None:
+    """True when the agenda section for `date` holds anything beyond the template,
+    False when it is still bare, None when there is no such section. A section runs
+    to the next agenda heading (or the end), so notes typed below it count for it."""
+    starts = [(m, _date(m.group(1))) for m in HEADING.finditer(text)]
+    mine = [i for i, (_, day) in enumerate(starts) if day == date]
+    if not mine:
+        return None
+    index = mine[0]
+    line_end = text.find("\n", starts[index][0].start())
+    begin = len(text) if line_end < 0 else line_end + 1
+    end = starts[index + 1][0].start() if index + 1 < len(starts) else len(text)
+    template_lines = {line.strip() for line in resource("agenda.md").splitlines()}
+    return any(line.strip() and line.strip() not in template_lines
+               for line in text[begin:end].splitlines())

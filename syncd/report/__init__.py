@@ -1,0 +1,1 @@
+"""The weekly skipped-meeting report: `build` (pure data), `render` (formats), `mail` (SMTP)."""
