@@ -369,6 +369,7 @@ class _HoursModel(_Model):
 class _BackendModel(_Model):
     kinds: ClassVar[tuple[str, ...]] = ()
     path_optional: ClassVar[tuple[str, ...]] = ()  # kinds that may use something else
+    only_for: ClassVar[dict[str, str]] = {}  # field → the one kind it applies to
 
     kind: Text
     # Validated even when absent so a missing path is reported for known kinds.
@@ -380,6 +381,15 @@ class _BackendModel(_Model):
         if kind not in cls.kinds:
             raise ValueError(f"unsupported kind {kind!r} (expected: {', '.join(cls.kinds)})")
         return kind
+
+    @field_validator("*")
+    @classmethod
+    def _for_its_kind(cls, value: object, info: ValidationInfo) -> object:
+        wanted = cls.only_for.get(info.field_name or "")
+        kind = info.data.get("kind")
+        if wanted and value is not None and kind is not None and kind != wanted:
+            raise ValueError(f"only for kind {wanted!r}, not {kind!r}")
+        return value
 
     @field_validator("path")
     @classmethod
@@ -393,20 +403,14 @@ class _BackendModel(_Model):
 class _CalendarModel(_BackendModel):
     kinds = ("local", "ics", "google")
     path_optional = ("ics", "google")
+    only_for = {"timeout": "ics", "max_bytes": "ics", "calendar_id": "google",
+                "api_endpoint": "google"}
 
     url: FeedURL | None = Field(default=None, validate_default=True)
     timeout: Seconds | None = None
     max_bytes: ByteCount | None = None
     calendar_id: Text | None = None
     api_endpoint: Endpoint | None = None
-
-    @field_validator("calendar_id", "api_endpoint")
-    @classmethod
-    def _google_only(cls, value: str | None, info: ValidationInfo) -> str | None:
-        kind = info.data.get("kind")
-        if value is not None and kind is not None and kind != "google":
-            raise ValueError(f"only for kind 'google', not {kind!r}")
-        return value
 
     @field_validator("url")
     @classmethod
@@ -422,30 +426,18 @@ class _CalendarModel(_BackendModel):
             raise ValueError(f"only for kind 'ics', not {kind!r}")
         return url
 
-    @field_validator("timeout", "max_bytes")
-    @classmethod
-    def _feed_only(cls, value: float | None, info: ValidationInfo) -> float | None:
-        kind = info.data.get("kind")
-        if value is not None and kind is not None and kind != "ics":
-            raise ValueError(f"only for kind 'ics', not {kind!r}")
-        return value
 
 
 class _NotesModel(_BackendModel):
     kinds = ("markdown", "google-docs")
     path_optional = ("google-docs",)
 
+    only_for = {"folder_id": "google-docs", "attach": "google-docs",
+                "api_endpoint": "google-docs"}
+
     folder_id: Text | None = None
     attach: bool | None = None
     api_endpoint: Endpoint | None = None
-
-    @field_validator("folder_id", "attach", "api_endpoint")
-    @classmethod
-    def _docs_only(cls, value: object, info: ValidationInfo) -> object:
-        kind = info.data.get("kind")
-        if value is not None and kind is not None and kind != "google-docs":
-            raise ValueError(f"only for kind 'google-docs', not {kind!r}")
-        return value
 
 
 class _GoogleModel(_Model):

@@ -322,7 +322,9 @@ class GoogleCalendar:
         if ident is None:
             raise CalendarError(f"{self.name}: event {uid} was not read in this run")
         master = self.cache.events.get(ident)
-        body = self._patch_body(master or {}, patch)
+        if master is None:
+            raise CalendarError(f"{self.name}: event {uid} was not read in this run")
+        body = self._patch_body(master, patch)
         events = self._api.calendar().events()
         # A notes link is not news for the guest; a new length or an end is.
         notify = "all" if patch.duration or patch.until or patch.summary else "none"

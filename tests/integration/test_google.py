@@ -296,3 +296,15 @@ def test_the_weekly_report_reads_a_google_calendar(g: GoogleDemo) -> None:
     alice = next(p for p in run.json()["people"] if p["email"] == PEOPLE[0])
     assert [(s["expected"], s["reason"]) for s in alice["skipped_this_week"]] == [
         ("2026-12-08T10:00:00+01:00", "cancelled")]
+
+
+def test_a_notes_doc_someone_shared_is_reported(g: GoogleDemo) -> None:
+    assert g.syncd("reconcile").code == 0
+    state = g.emu.state()
+    alice = next(f for f in state["files"]
+                 if f["appProperties"]["syncdPerson"] == identity.person_key(PEOPLE[0]))
+    state["permissions"][alice["id"]] = [{"emailAddress": "someone@example.com"}]
+    g.emu.seed(state)
+    run = g.syncd("reconcile")
+    assert f"{PEOPLE[0]}: the notes Doc {alice['id']} is shared with someone" in run.out
+    assert not any("/permissions" in path for _, path in g.writes_since(0))  # never shares

@@ -630,3 +630,43 @@ def test_match_problems_name_their_line(tmp_path: Path) -> None:
         "missing ), unterminated subpattern at position 4",
         "config.yaml:12: people[0].match.subject: unknown key",
     ]
+
+
+GOOGLE = HEAD.replace("calendar: {kind: local, path: cal}",
+                      "calendar: {kind: google, api_endpoint: 'http://127.0.0.1:8088'}").replace(
+    "notes: {kind: markdown, path: notes}",
+    "notes: {kind: google-docs, attach: false, folder_id: f1}")
+
+
+def test_google_backends_and_sign_in(tmp_path: Path) -> None:
+    config = load(tmp_path, GOOGLE + "  []\n")
+    assert (config.calendar.kind, config.calendar.calendar_id) == ("google", "primary")
+    assert config.calendar.api_endpoint == "http://127.0.0.1:8088"
+    assert (config.notes.folder_id, config.notes.attach) == ("f1", False)
+    assert config.google.credentials == "oauth"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    pytest.param(HEAD.replace("path: cal}", "path: cal, calendar_id: x}") + "  []\n",
+                 "config.yaml:3: calendar.calendar_id: only for kind 'google', not 'local'",
+                 id="calendar-id-on-local"),
+    pytest.param(HEAD.replace("path: notes}", "path: notes, attach: false}") + "  []\n",
+                 "config.yaml:4: notes.attach: only for kind 'google-docs', not 'markdown'",
+                 id="attach-on-markdown"),
+    pytest.param(GOOGLE.replace("http://127.0.0.1:8088", "http://calendar.example.com")
+                 + "  []\n",
+                 "config.yaml:3: calendar.api_endpoint: plain http is only accepted on "
+                 "127.0.0.1, ::1 or localhost", id="plain-http-elsewhere"),
+    pytest.param(GOOGLE + "  []\ngoogle: {credentials: anonymous}\n",
+                 "config.yaml:4: notes.api_endpoint: credentials: anonymous needs an "
+                 "api_endpoint on 127.0.0.1, ::1 or localhost (an emulator)",
+                 id="anonymous-at-google"),
+    pytest.param(GOOGLE + "  []\ngoogle: {credentials: service-account}\n",
+                 "config.yaml:7: google.service_account_file: required for credentials: "
+                 "service-account", id="service-account-without-key"),
+    pytest.param(GOOGLE + "  []\ngoogle: {subject: a@example.com}\n",
+                 "config.yaml:7: google.subject: only with credentials: service-account",
+                 id="subject-without-service-account"),
+])
+def test_google_settings_are_checked(tmp_path: Path, text: str, expected: str) -> None:
+    assert problems(tmp_path, text) == [expected]
