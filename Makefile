@@ -25,10 +25,15 @@ test: $(VENV)/.test-deps
 	@# it is installed here when missing; otherwise that test says what to install.
 	command -v systemd-analyze >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get update -q && \
 		apt-get install -y -q --no-install-recommends systemd; }
+	@# tests/integration/test_report_browser.py screenshots the HTML report in Chromium
+	@# (~420 MB): installed the same way; otherwise those tests are skipped with a hint.
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ "$$(id -u)" != 0 ] || \
+		{ apt-get update -q && apt-get install -y -q --no-install-recommends chromium; }
 	$(BIN)/pytest
 
 bench: $(BIN)/syncd
 	$(BIN)/python bench/reconcile_local.py
+	$(BIN)/python bench/daemon_idle.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

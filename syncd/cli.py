@@ -24,6 +24,7 @@ from syncd.lock import LockError, StateLock
 from syncd.model import NotesDoc
 from syncd.notes.base import NotesError
 from syncd.redact import install_redactor
+from syncd.report import browser as report_browser
 from syncd.report import build as report_build
 from syncd.report import mail as report_mail
 from syncd.report import render as report_render
@@ -359,8 +360,9 @@ def _send_report(
               help="First day of a span to report on instead of a week (with --to).")
 @click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]),
               help="Last day of that span (with --from).")
-@click.option("--format", "fmt", type=click.Choice(report_render.FORMATS), default="text",
-              show_default=True, help="How to print or write the report.")
+@click.option("--format", "fmt", type=click.Choice((*report_render.FORMATS, "pdf")),
+              default="text", show_default=True,
+              help="How to print or write the report (pdf: with --output, through Chromium).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file (mode 0600) instead of stdout.")
 @click.option("--email", "send_email", is_flag=True,
@@ -378,6 +380,11 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
     mail = config.report.email if config.report is not None else None
     if send_email and mail is None:
         raise click.UsageError("--email needs a report.email section in the config")
+    if fmt == "pdf" and output is None:
+        raise click.UsageError("--format pdf needs --output FILE")
+    if fmt == "pdf" and report_browser.find() is None:
+        click.echo(f"syncd: no PDF without Chromium: {report_browser.INSTALL_HINT}", err=True)
+        sys.exit(reconciling.EXIT_FAILED)
     state = readonly_state(config)
     try:
         seen = reconciling.observe_people(config, state, now, report_build.read_start(period),
@@ -395,7 +402,12 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
     failed = bool(warnings)
     if output is not None:
         try:
-            atomic_write(output, report_render.render(report, fmt).encode("utf-8"), 0o600)
+            data = report_browser.pdf(report_render.render(report, "html")) if fmt == "pdf" \
+                else report_render.render(report, fmt).encode("utf-8")
+            atomic_write(output, data, 0o600)
+        except report_browser.BrowserError as exc:
+            click.echo(f"syncd: no PDF: {exc}", err=True)
+            failed = True
         except OSError as exc:
             click.echo(f"syncd: cannot write {output}: {exc.strerror or exc}", err=True)
             failed = True

@@ -37,6 +37,8 @@ class MarkdownNotes:
             return None
         except OSError as exc:
             raise NotesError(f"cannot read notes file {file}: {exc}") from exc
+        if not data:
+            return None  # created but never filled (a stopped run): create() finishes it
         return NotesDoc(person.lower(), file_name, _url(file), _sections(data))
 
     def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
@@ -47,14 +49,17 @@ class MarkdownNotes:
             self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise NotesError(f"cannot create notes folder {self.path}: {exc}") from exc
+        fd: int | None
         try:
             fd = os.open(file, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o600)
         except FileExistsError:
             # Left by an earlier run that crashed before recording it, or made by the user.
-            doc = self.find(person, file_name)
-            if doc is None:
-                raise NotesError(f"notes file {file} vanished while being created") from None
-            return doc
+            fd = _unfinished(file)
+            if fd is None:
+                doc = self.find(person, file_name)
+                if doc is None:
+                    raise NotesError(f"notes file {file} vanished while being created") from None
+                return doc
         except OSError as exc:
             raise NotesError(f"cannot create notes file {file}: {exc}") from exc
         text = notes_text.template(name, owner_name)
@@ -128,6 +133,19 @@ class MarkdownNotes:
             body = body[1:]
         template = {line.strip() for line in notes_text.resource("agenda.md").splitlines()}
         return any(line not in template for line in body)
+
+
+def _unfinished(file: Path) -> int | None:
+    """An empty notes file open for appending: a run stopped between creating it and
+    writing the template (an empty file holds no one's notes). None when it has text."""
+    try:
+        fd = os.open(file, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+    except OSError:
+        return None
+    if os.fstat(fd).st_size == 0:
+        return fd
+    os.close(fd)
+    return None
 
 
 def _marker_date(match: re.Match[str]) -> dt.date | None:

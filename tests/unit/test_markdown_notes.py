@@ -169,3 +169,15 @@ def test_a_notes_path_that_cannot_be_read_is_an_error(notes: MarkdownNotes, fold
     (folder / "ann@x.org.md").mkdir(parents=True)
     with pytest.raises(NotesError):
         notes.find("ann@x.org", None)
+
+
+def test_an_empty_file_left_by_a_stopped_run_gets_its_template(
+    notes: MarkdownNotes, folder: Path
+) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ann@example.com.md").touch(mode=0o600)
+    assert notes.find("ann@example.com", None) is None  # not a notes document yet
+    doc = notes.create("ann@example.com", "Ann", "Dana")
+    text = (folder / doc.doc_id).read_text()
+    assert text.startswith("# 1:1 notes: Ann")
+    assert notes.find("ann@example.com", None) == doc
