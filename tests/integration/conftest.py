@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from tests.emulator import Emulator
     from tests.integration.gdemo import GoogleDemo
+    from tests.integration.test_service import NotifySocket
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo"
@@ -114,3 +115,15 @@ def g(owner_emulator: Emulator, tmp_path: Path) -> GoogleDemo:
     demo = GoogleDemo(owner_emulator, tmp_path)
     demo.write_config()
     return demo
+
+
+@pytest.fixture
+def notify() -> Iterator[NotifySocket]:
+    """A NOTIFY_SOCKET datagram socket, as systemd gives a Type=notify service."""
+    from tests.integration.test_service import NotifySocket
+
+    sock = NotifySocket()
+    try:
+        yield sock
+    finally:
+        sock.close()

@@ -88,15 +88,6 @@ def is_cycle(fields: Fields) -> bool:
     return "READY=1" not in fields and "next run" in status(fields)
 
 
-@pytest.fixture
-def notify() -> Iterator[NotifySocket]:
-    sock = NotifySocket()
-    try:
-        yield sock
-    finally:
-        sock.close()
-
-
 @contextmanager
 def running(args: Sequence[str], env: dict[str, str], stderr: IO[bytes],
             pass_fds: Sequence[int] = ()) -> Iterator[subprocess.Popen[bytes]]:

@@ -25,7 +25,6 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +47,6 @@ from tests.integration.test_service import (
 
 LATENCY_MS = 1500  # how long the emulator holds the chosen request: ample time to kill
 GATES = ("rename", "dirsync", "notes-fchmod")
-
-
-@pytest.fixture
-def notify() -> Iterator[NotifySocket]:
-    sock = NotifySocket()
-    try:
-        yield sock
-    finally:
-        sock.close()
 
 
 # --- the gate: a real `syncd run`, stopped at a chosen step of its cycle -----------------------
