@@ -31,7 +31,7 @@ import icalendar
 from syncd import identity, matching
 from syncd.calendars.base import CalendarError, ConflictError
 from syncd.calendars.ical import MARKER_PROP, NOTES_PROP, series_from_calendar, zone_named
-from syncd.google.api import GoogleApi, GoogleError
+from syncd.google.api import DOC_MIME, GoogleApi, GoogleError
 from syncd.model import Person, Series, SeriesPatch, SeriesSpec
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 MARKER_KEY = "syncdId"
 UID_KEY = "syncdUid"
 NOTES_KEY = "syncdNotes"
-DOC_MIME = "application/vnd.google-apps.document"
 _PAGE = 2500
 _PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE",
              "needsAction": "NEEDS-ACTION"}

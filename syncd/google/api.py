@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 GOOGLE_ROOT = "https://www.googleapis.com"
 DOCS_ROOT = "https://docs.googleapis.com"
 BATCH_SIZE = 50  # Google advises at most 50 calls a batch
+DOC_MIME = "application/vnd.google-apps.document"
 _RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
 
 

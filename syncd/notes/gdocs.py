@@ -17,12 +17,11 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from syncd import identity
-from syncd.google.api import GoogleApi, GoogleError
+from syncd.google.api import DOC_MIME, GoogleApi, GoogleError
 from syncd.model import NotesDoc
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 
-DOC_MIME = "application/vnd.google-apps.document"
 PERSON_KEY = "syncdPerson"
 _FIELDS = "id,name,webViewLink,trashed,shared,appProperties"
 
