@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test systemd-test bench clean
 
 $(BIN)/syncd: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(VENV)/.test-deps
 	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ "$$(id -u)" != 0 ] || \
 		{ apt-get update -q && apt-get install -y -q --no-install-recommends chromium; }
 	$(BIN)/pytest
+
+# The units under a real systemd in a container (root; see tests/system/prepare.sh).
+systemd-test: $(VENV)/.test-deps
+	tests/system/prepare.sh
+	$(BIN)/pytest -o addopts=-q tests/system
 
 bench: $(BIN)/syncd
 	$(BIN)/python bench/reconcile_local.py

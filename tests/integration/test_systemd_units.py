@@ -119,7 +119,7 @@ def test_service_runs_as_a_notify_service_with_its_own_directories() -> None:
     unit = settings(UNITS / "syncd.service")
     assert unit["Type"] == ["notify"]
     assert unit["ExecStart"][0].split()[:2] == ["/usr/local/bin/syncd", "run"]
-    assert unit["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
+    assert unit["ExecReload"] == ["/bin/sh -c 'kill -HUP \"$MAINPID\"'"]
     assert unit["Restart"] == ["on-failure"] and unit["WatchdogSec"]
     assert unit["StateDirectory"] == unit["ConfigurationDirectory"] == ["syncd"]
     assert unit["RestrictAddressFamilies"] == ["AF_INET AF_INET6 AF_UNIX"]
