@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from syncd import logs, service, show, status
+from syncd import logs, preflight, service, show, status
 from syncd import reconcile as reconciling
 from syncd.config import Config, ConfigError, EmailConfig, load_config, resolve_state_dir
 from syncd.export import export_calendar
@@ -23,6 +23,7 @@ from syncd.google import auth as google_auth
 from syncd.lock import LockError, StateLock
 from syncd.model import NotesDoc
 from syncd.notes.base import NotesError
+from syncd.oneline import one_line
 from syncd.redact import install_redactor
 from syncd.report import browser as report_browser
 from syncd.report import build as report_build
@@ -78,10 +79,24 @@ def load_or_exit(path: Path) -> Config:
         for problem in exc.problems:
             click.echo(problem, err=True)
         sys.exit(reconciling.EXIT_USAGE)
+    problems = preflight.feed_problems(config, os.environ)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(reconciling.EXIT_USAGE)
     if config.calendar.url:
         # A private feed URL carries a secret: no log line may show it.
         install_redactor().add(config.calendar.url)
     return config
+
+
+def tighten_or_exit(config: Config) -> None:
+    """Before a writing command: syncd's private files and folders closed to others, or exit 1."""
+    try:
+        preflight.tighten(config, os.environ)
+    except preflight.PreflightError as exc:
+        click.echo(f"syncd: {exc}", err=True)
+        sys.exit(reconciling.EXIT_FAILED)
 
 
 def readonly_state(config: Config) -> State:
@@ -134,6 +149,7 @@ def reconcile(config_path: Path, log_level: str, log_format: str, dry_run: bool,
     if not dry_run:
         # A writing run must not race the service (or another run) on the same state.
         lock_or_exit(state_dir)
+        tighten_or_exit(config)
     try:
         state = State.open_readonly(state_dir) if dry_run else State.open(state_dir)
     except (StateError, OSError) as exc:
@@ -203,7 +219,7 @@ def status_command(config_path: Path, log_level: str, log_format: str,
     people = [status.person_status(p, seen.rows[p.email], start, end, now)
               for p in config.roster.people if p.active]
     if failure:
-        click.echo(f"warning: {failure}; showing stored history only", err=True)
+        click.echo(f"warning: {one_line(failure)}; showing stored history only", err=True)
     if as_json:
         click.echo(json.dumps(status.status_json(people, zone), indent=2))
     else:
@@ -251,6 +267,7 @@ def run_command(config_path: Path, log_level: str, log_format: str,
     """
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
+    tighten_or_exit(config)
     try:
         code = service.Service(config_path, config, interval).run()
     except LockError as exc:
@@ -323,9 +340,27 @@ def _save_unsent(config: Config, label: str, text: str, html: str) -> list[Path]
     saved = []
     for suffix, body in (("html", html), ("txt", text)):
         path = folder / f"{label}.{suffix}"
-        atomic_write(path, body.encode("utf-8"), 0o600)
+        atomic_write(path, body.encode("utf-8"), 0o600, keep_mode=False)
         saved.append(path)
     return saved
+
+
+def _guard_password(mail: EmailConfig) -> None:
+    """Refuse a password file others can read; keep the password out of every log line.
+
+    Raises MailError, as sending would, when the password is exposed or cannot be had.
+    """
+    if mail.user is None:
+        return
+    if mail.password_file is not None:
+        try:
+            why = preflight.exposed(mail.password_file, "SMTP password file",
+                                    "change the password")
+        except OSError:
+            why = None  # report_mail.password says why it cannot be read
+        if why is not None:
+            raise report_mail.MailError(why)
+    install_redactor().add(report_mail.password(mail, os.environ))
 
 
 def _send_report(
@@ -335,6 +370,7 @@ def _send_report(
     text = report_render.render(report, "text")
     html = report_render.render(report, "html")
     try:
+        _guard_password(mail)
         report_mail.send(mail, report_mail.message(
             mail, config.roster.owner.name, report_render.subject(report), text, html,
             report.generated_at), os.environ)
@@ -398,13 +434,13 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
                                 None if seen.failure else seen.observed, urls, agendas,
                                 period, now)
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {one_line(warning)}", err=True)
     failed = bool(warnings)
     if output is not None:
         try:
             data = report_browser.pdf(report_render.render(report, "html")) if fmt == "pdf" \
                 else report_render.render(report, fmt).encode("utf-8")
-            atomic_write(output, data, 0o600)
+            atomic_write(output, data, 0o600, keep_mode=False)
         except report_browser.BrowserError as exc:
             click.echo(f"syncd: no PDF: {exc}", err=True)
             failed = True
@@ -435,6 +471,7 @@ def auth_login(config_path: Path, log_level: str, log_format: str, no_browser: b
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     state_dir = resolve_state_dir(config, os.environ)
+    tighten_or_exit(config)
     try:
         path = google_auth.login(config, state_dir, open_browser=not no_browser, port=port)
     except google_auth.AuthError as exc:

@@ -47,6 +47,10 @@ _MAX_DURATION = dt.timedelta(hours=8)
 _WEEK_CADENCES = ("monthly", "quarterly")
 # A config has a few hundred nodes; far more means an alias bomb, not a roster.
 _MAX_NODES = 100_000
+# A roster of a thousand people is about 100 kB. Pure-Python YAML needs seconds and
+# ~90 bytes of memory per byte of input, so a larger file is refused unread rather
+# than parsed for a minute into a gigabyte.
+_MAX_FILE_BYTES = 1_000_000
 _FEED_SCHEMES = ("http", "https", "webcal")
 _DEFAULT_TIMEOUT = 30.0
 _DEFAULT_MAX_BYTES = 20_000_000
@@ -612,7 +616,8 @@ class _Lines:
 
 def _read(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(_MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise _Abort(_Problem(None, "", "file not found")) from None
     except IsADirectoryError:
@@ -621,6 +626,9 @@ def _read(path: Path) -> str:
         raise _Abort(_Problem(None, "", "cannot read file: permission denied")) from None
     except OSError as exc:
         raise _Abort(_Problem(None, "", f"cannot read file: {exc.strerror}")) from None
+    if len(data) > _MAX_FILE_BYTES:
+        message = f"larger than {_MAX_FILE_BYTES} bytes: not a roster syncd will read"
+        raise _Abort(_Problem(None, "", message))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

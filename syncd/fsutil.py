@@ -9,14 +9,17 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+def atomic_write(path: Path, data: bytes, mode: int = 0o600, *, keep_mode: bool = True) -> None:
     """Replace `path` with `data` so a reader sees the old or the new bytes, never a mix.
 
-    An existing file keeps its permission bits; a new one gets `mode`. The data and
-    the rename are fsynced, so a crash leaves one of the two versions on disk.
+    An existing file keeps its permission bits unless `keep_mode` is false; a new one
+    (or any file, without `keep_mode`) gets `mode`. Secrets pass `keep_mode=False`: a
+    token must not inherit the looser mode of the file it replaces. The data and the
+    rename are fsynced, so a crash leaves one of the two versions on disk.
     """
-    with contextlib.suppress(FileNotFoundError):
-        mode = stat.S_IMODE(path.stat().st_mode)
+    if keep_mode:
+        with contextlib.suppress(FileNotFoundError):
+            mode = stat.S_IMODE(path.stat().st_mode)
     # Same folder as the target, so os.replace is a rename on one file system.
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -5,7 +5,8 @@ the journal, which stamps every line itself and reads a `<N>` syslog priority
 prefix as the line's level). JSON (`--log-format json`) is one object per line
 for log shippers. Every handler carries the Redactor from syncd/redact.py, and
 the formatters run their whole output through it as well, so a secret cannot
-leak through a traceback either.
+leak through a traceback either. urllib3's request lines lose their path and query
+(a redirect's target is a secret syncd has not seen yet).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
@@ -25,6 +27,23 @@ FORMATS = ("text", "json")
 # logging level → syslog priority, for the journal's "<N>" line prefix.
 _PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3,
              logging.CRITICAL: 2}
+
+
+# urllib3 logs each request line at debug ('http://host:80 "GET /path?query HTTP/1.1" 200 512'),
+# and a redirect's target reaches it before syncd could register that URL as a secret (a
+# private feed that redirects to another private URL). Request targets are never logged.
+_REQUEST_LINE = re.compile(r'"([A-Z]+) (\S+) (HTTP/[0-9.]+)"')
+
+
+class HideRequestTargets(logging.Filter):
+    """Replace the path and query of urllib3's request lines with "/…"; keeps every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite a urllib3 record's message; others pass unchanged."""
+        if record.name.startswith("urllib3."):
+            record.msg = _REQUEST_LINE.sub(r'"\1 /… \3"', record.getMessage())
+            record.args = ()
+        return True
 
 
 def journal_stream(stream: TextIO, environ: Mapping[str, str]) -> bool:
@@ -108,6 +127,7 @@ def setup_logging(
     formatter: _Redacting = (JsonFormatter(journal=journal) if log_format == "json"
                              else TextFormatter(journal=journal))
     handler.setFormatter(formatter)
+    handler.addFilter(HideRequestTargets())
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     redactor = install_redactor()
     formatter.redactor = redactor

@@ -30,6 +30,7 @@ from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
 
+from syncd import preflight
 from syncd import reconcile as reconciling
 from syncd.calendars.base import CalendarError, CalendarSource
 from syncd.config import Config, ConfigError, load_config, resolve_state_dir
@@ -431,6 +432,13 @@ class Service:
             log.error("reload failed: %s has %d problem(s); keeping the previous config",
                       self.config_path, len(exc.problems))
             self.notifier.ready(f"reload failed, running with the previous config; "
+                                f"{self._last_status()}")
+            return False
+        if problems := preflight.feed_problems(config, self.environ):
+            for problem in problems:
+                log.error("reload: %s", problem)
+            log.error("reload failed: keeping the previous config")
+            self.notifier.ready(f"reload refused (feed file not allowed); "
                                 f"{self._last_status()}")
             return False
         if config.calendar.url:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from syncd.model import Action
+from syncd.oneline import one_line
 from syncd.reconcile import Result
 
 
@@ -88,4 +89,5 @@ def result_lines(result: Result) -> list[str]:
     lines += [f"note: {i}" for i in result.plan.info]
     lines += [f"note: {o.person}: series {o.uid} carries syncd's marker; ownership recorded"
               for o in result.plan.recovered]
-    return lines
+    # Titles and names come from calendars: never let one start a line of its own.
+    return [one_line(line) for line in lines]

@@ -19,3 +19,30 @@ def google_emulator() -> Iterator[Emulator]:
 
     with running_emulator() as emulator:
         yield emulator
+
+
+# The hostile-input promise "memory stays bounded" is checked for the whole run: the
+# largest resident set of the test process, and of any process it started (syncd
+# subprocesses, servers, Chromium), is printed and must stay under this.
+PEAK_MEMORY_LIMIT_MB = 500
+
+
+def _peak_memory_mb() -> tuple[float, float]:
+    """(this process, its largest finished child) peak RSS in MB; Linux reports KiB."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return own * 1024 / 1e6, children * 1024 / 1e6
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    own, child = _peak_memory_mb()
+    over = " - OVER THE LIMIT, the run fails" if max(own, child) > PEAK_MEMORY_LIMIT_MB else ""
+    terminalreporter.write_line(f"peak memory: test process {own:.0f} MB, largest child "
+                                f"{child:.0f} MB (limit {PEAK_MEMORY_LIMIT_MB} MB){over}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if max(_peak_memory_mb()) > PEAK_MEMORY_LIMIT_MB and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

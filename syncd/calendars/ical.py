@@ -30,6 +30,24 @@ NOTES_PROP = "X-SYNCD-NOTES"
 _SLACK = dt.timedelta(days=1)
 _REASON_LENGTH = 160
 _T = TypeVar("_T")
+# dateutil walks a rule from its DTSTART one FREQ period at a time, every period
+# producing each of its days times each BYHOUR/BYMINUTE/BYSECOND combination, and
+# recurring_ical_events keeps every start in the window in a list. A 1:1 rule costs a
+# few thousand such steps even from decades back; FREQ=SECONDLY, or DAILY with sixty
+# BYSECONDs, costs billions of steps and gigabytes. Rules estimated above this are not
+# expanded: their series comes back broken, saying why.
+_MAX_STEPS = 200_000
+_PERIOD = {  # the shortest length of one period, so the step count is never underestimated
+    "SECONDLY": dt.timedelta(seconds=1), "MINUTELY": dt.timedelta(minutes=1),
+    "HOURLY": dt.timedelta(hours=1), "DAILY": dt.timedelta(days=1),
+    "WEEKLY": dt.timedelta(days=7), "MONTHLY": dt.timedelta(days=28),
+    "YEARLY": dt.timedelta(days=365),
+}
+_DAYS_IN_PERIOD = {"WEEKLY": 7, "MONTHLY": 31, "YEARLY": 366}  # candidate days per period
+# RFC 5545 nests three deep (VCALENDAR > VEVENT > VALARM). Deeper nesting is an attack:
+# icalendar and recurring_ical_events walk every component below each event, so events
+# nested inside events cost time quadratic in the depth, and serialising recurses.
+_MAX_DEPTH = 8
 
 
 def series_from_calendar(
@@ -44,20 +62,27 @@ def series_from_calendar(
     Floating and all-day times are read in the calendar's X-WR-TIMEZONE, else in
     `default_zone`. `etag_for(uid)` gives each Series its etag. Every VEVENT must
     have a UID (see name_anonymous_events). A UID whose events cannot be expanded
-    or read comes back with `broken` set and no instances.
+    or read comes back with `broken` set and no instances, as does one whose rule is
+    too costly to expand (see _too_dense) or that has two different masters (see
+    _ambiguous). Components nested deeper than any calendar nests them raise ValueError.
     """
+    check_depth(calendar)
     zone = floating_zone(calendar, default_zone)
     by_uid: dict[str, list[Component]] = {}
     for event in calendar.walk("VEVENT"):
         by_uid.setdefault(uid_of(event), []).append(event)
     occurrences: dict[str, list[Component]] = {}
-    failed: dict[str, str] = {}
+    failed = {uid: reason for uid, events in by_uid.items()
+              if (reason := _ambiguous(events) or _too_dense(events, end + _SLACK))}
+    expandable = {uid: events for uid, events in by_uid.items() if uid not in failed}
+    whole = calendar if not failed else _alone(
+        calendar, [event for events in expandable.values() for event in events])
     try:
-        for occurrence in _expand(calendar, start - _SLACK, end + _SLACK):
+        for occurrence in _expand(whole, start - _SLACK, end + _SLACK):
             occurrences.setdefault(uid_of(occurrence), []).append(occurrence)
     except Exception:
         occurrences.clear()
-        for uid, events in by_uid.items():
+        for uid, events in expandable.items():
             try:
                 occurrences[uid] = _expand(_alone(calendar, events), start - _SLACK, end + _SLACK)
             except Exception as exc:
@@ -73,6 +98,17 @@ def series_from_calendar(
         except Exception as exc:
             result.append(_broken(events, zone, etag, _reason(exc), start))
     return result
+
+
+def check_depth(calendar: Component) -> None:
+    """ValueError when components are nested deeper than any real calendar nests them."""
+    level = [calendar]
+    for _ in range(_MAX_DEPTH):
+        level = [child for component in level for child in component.subcomponents]
+        if not level:
+            return
+    raise ValueError(f"components nested more than {_MAX_DEPTH} deep "
+                     "(RFC 5545 nests three: VCALENDAR, VEVENT, VALARM)")
 
 
 def name_anonymous_events(calendar: icalendar.Calendar, prefix: str) -> frozenset[str]:
@@ -154,6 +190,64 @@ def aware(value: dt.date, zone: ZoneInfo) -> dt.datetime:
 
 def _expand(calendar: icalendar.Calendar, start: dt.datetime, end: dt.datetime) -> list[Component]:
     return list(recurring_ical_events.of(calendar).between(start, end))
+
+
+def _ambiguous(events: list[Component]) -> str:
+    """Why a UID's events do not say which one is the series, or "".
+
+    Two masters of one UID are told apart by SEQUENCE. When the newest differ (beyond
+    DTSTAMP), the expansion would silently pick one, hide the other and, for a local
+    calendar, write to either: such a UID is treated as unreadable instead.
+    """
+    masters = [e for e in events if not _is_override(e)]
+    if len(masters) < 2:
+        return ""
+    try:
+        top = max(int(e.get("SEQUENCE", 0)) for e in masters)
+        newest = {_content(e) for e in masters if int(e.get("SEQUENCE", 0)) == top}
+    except Exception:
+        return ""  # an unreadable SEQUENCE: reading the series fails on its own, saying why
+    if len(newest) < 2:
+        return ""
+    return f"{len(newest)} different events share this UID and SEQUENCE {top}"
+
+
+def _content(event: Component) -> bytes:
+    return b"\n".join(line for line in event.to_ical().splitlines()
+                       if not line.upper().startswith(b"DTSTAMP"))
+
+
+def _too_dense(events: list[Component], end: dt.datetime) -> str:
+    """Why the rules of a UID's events are too costly to expand up to `end`, or ""."""
+    for event in events:
+        for rule in all_values(event.get("RRULE")):
+            try:
+                steps, freq, first = _steps(event, rule, end.date())
+            except Exception:
+                continue  # an unreadable rule or DTSTART: expansion fails on its own, saying why
+            if steps > _MAX_STEPS:
+                return (f"RRULE:FREQ={freq} from {first.isoformat()} needs over "
+                        f"{_MAX_STEPS} steps to expand: not a 1:1 cadence")
+    return ""
+
+
+def _steps(event: Component, rule: Any, end: dt.date) -> tuple[int, str, dt.date]:
+    """How many candidate starts dateutil may make for `rule` from DTSTART to `end`
+    (an overestimate: every period counted at its shortest, every day of it a candidate)."""
+    first = _day(when(event, "DTSTART"))
+    freq = str(_first(rule.get("FREQ")) or "").upper()
+    until = _first(rule.get("UNTIL"))
+    last = min(end, _day(until)) if isinstance(until, dt.date) else end
+    span = dt.timedelta(days=max(0, (last - first).days) + 1)
+    interval = max(1, int(_first(rule.get("INTERVAL")) or 1))
+    steps = (span // (_PERIOD[freq] * interval) + 1) * _DAYS_IN_PERIOD.get(freq, 1)
+    for by in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+        steps *= max(1, len(all_values(rule.get(by))))
+    return steps, freq, first
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _alone(calendar: icalendar.Calendar, events: list[Component]) -> icalendar.Calendar:

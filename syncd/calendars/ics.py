@@ -16,25 +16,42 @@ show it only through redact_url.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Sequence
+import socket
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import icalendar
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
 
 from syncd.calendars.base import CalendarError
 from syncd.calendars.codec import dump_series, load_series
-from syncd.calendars.ical import MARKER_PROP, series_from_calendar, uid_of, within, zone_named
+from syncd.calendars.ical import (
+    MARKER_PROP,
+    check_depth,
+    series_from_calendar,
+    uid_of,
+    within,
+    zone_named,
+)
 from syncd.model import Person, Series
 from syncd.redact import redact_url
 
 _MAX_REDIRECTS = 5
 _CHUNK = 64 * 1024
+# `timeout` bounds each wait for the server, so a server that trickles a byte now and
+# then (a slow-loris feed) would hold a run forever: the whole fetch, headers included,
+# gets this many timeouts at most before its sockets are shut down.
+_DEADLINE_FACTOR = 10
 _FOLD = re.compile(rb"\r?\n[ \t]")
 # The only lines the pre-filter needs, with their continuation lines; everything else
 # is copied without a look (and without unfolding: icalendar unfolds what is kept).
@@ -44,7 +61,9 @@ _LINE = re.compile(
     rb"([;:][^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)",
     re.MULTILINE | re.IGNORECASE,
 )
-_EMAILISH = re.compile(rb"[^\s:;,\"<>=\\()\[\]]+@[^\s:;,\"<>=\\()\[\]]+")
+# Bounded repeats: with `+`, a 100k-character run without a delimiter is rescanned from
+# each of its characters (quadratic: 40 s for one long CN). No address part is longer.
+_EMAILISH = re.compile(rb"[^\s:;,\"<>=\\()\[\]]{1,254}@[^\s:;,\"<>=\\()\[\]]{1,254}")
 _ESCAPED = re.compile(r"\\([\\;,nN])")
 _DATE = re.compile(rb"(\d{4})(\d{2})(\d{2})")
 _DAYS = re.compile(rb"(\d+)([WDTHMS])")
@@ -116,6 +135,8 @@ class ICSFeed:
         self.not_modified = False
         self._session = requests.Session()
         self._session.max_redirects = _MAX_REDIRECTS
+        for prefix in ("http://", "https://"):
+            self._session.mount(prefix, _WatchedAdapter())
         self._loaded: tuple[str, tuple[Series, ...]] | None = None  # decoded cache.series
 
     def read(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
@@ -177,6 +198,24 @@ class ICSFeed:
                 headers["If-None-Match"] = self.cache.etag
             if self.cache.last_modified:
                 headers["If-Modified-Since"] = self.cache.last_modified
+        deadline = self._timeout * _DEADLINE_FACTOR
+        with _deadline(deadline) as expired:
+            try:
+                fetched = self._get(headers)
+            except CalendarError:
+                if not expired.is_set():
+                    raise
+            else:
+                if not expired.is_set():
+                    return fetched
+            # The sockets were shut down under the request: what it raised says
+            # "connection dropped", or a body without Content-Length looks complete.
+            raise CalendarError(
+                f"{self.name}: not complete within {deadline:g} seconds (the server "
+                "keeps sending slowly)")
+
+    def _get(self, headers: dict[str, str]) -> _Fetched:
+        assert self._url is not None
         try:
             with self._session.get(
                 self._url, headers=headers, timeout=(self._timeout, self._timeout), stream=True
@@ -246,6 +285,8 @@ class ICSFeed:
         digest = self.cache.sha256
         try:
             calendar = icalendar.Calendar.from_ical(self.cache.kept)
+            # Before anything walks or serialises the components (see check_depth).
+            check_depth(calendar)
         except Exception as exc:
             raise CalendarError(
                 f"{self.name}: not a valid calendar: {type(exc).__name__}: "
@@ -268,6 +309,90 @@ class _Fetched:
     body: bytes | None  # None: not modified since the cached read
     etag: str
     last_modified: str
+
+
+# --- the total deadline ---------------------------------------------------------
+
+# The deadline of the fetch running in this thread; connections register their sockets
+# with it as they open them (requests gives no other hold on the socket while it
+# waits for headers).
+_current = threading.local()
+
+
+class _Deadline:
+    """Shuts down every socket registered with it once `seconds` have passed."""
+
+    def __init__(self) -> None:
+        self.expired = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired.is_set():
+                _shut(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    # shutdown, not close: it wakes a recv blocked in the fetching thread (close may not).
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[threading.Event]:
+    """Within the block, connections this thread opens are shut down after `seconds`;
+    yields the event set when that happened."""
+    deadline = _Deadline()
+    timer = threading.Timer(seconds, deadline.expire)
+    timer.daemon = True
+    _current.deadline = deadline
+    timer.start()
+    try:
+        yield deadline.expired
+    finally:
+        timer.cancel()
+        _current.deadline = None
+
+
+def _watched(sock: socket.socket) -> socket.socket:
+    deadline: _Deadline | None = getattr(_current, "deadline", None)
+    if deadline is not None:
+        deadline.watch(sock)
+    return sock
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        return _watched(super()._new_conn())
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        return _watched(super()._new_conn())
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter with connections whose sockets the fetch's deadline can shut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 # --- the pre-filter ------------------------------------------------------------

@@ -9,7 +9,6 @@ files syncd itself created (`drive.file`) when Google Docs notes are on.
 from __future__ import annotations
 
 import json
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ from google.oauth2 import service_account
 
 from syncd.config import Config
 from syncd.fsutil import atomic_write
+from syncd.preflight import exposed
+from syncd.redact import install_redactor
 
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events.owned"
 DRIVE_SCOPE = "https://www.googleapis.com/auth/drive.file"
@@ -86,6 +87,7 @@ def _user_token(path: Path, wanted: list[str], token_uri: str | None) -> Credent
     except (ValueError, OSError) as exc:
         raise AuthError(f"{path}: not a usable Google token ({exc}); "
                         "run `syncd auth login` again") from None
+    hide_secrets(token)
     if missing := set(wanted) - set(token.scopes or ()):
         raise AuthError(f"{path}: the token lacks {', '.join(sorted(missing))}; "
                         "run `syncd auth login` again")
@@ -97,26 +99,39 @@ def _user_token(path: Path, wanted: list[str], token_uri: str | None) -> Credent
                             "run `syncd auth login` again") from None
         except google.auth.exceptions.TransportError as exc:
             raise AuthError(f"cannot reach Google to refresh the token: {exc}") from None
+        hide_secrets(token)
         save_token(path, token)
     return token
+
+
+def hide_secrets(token: user_credentials.Credentials) -> None:
+    """Register the token's secrets with the log redactor, so no log line can show them.
+
+    Nothing in syncd logs them on purpose; this also covers a library's debug line or
+    an exception message that quotes a request.
+    """
+    redactor = install_redactor()
+    for secret in (token.token, token.refresh_token, token.client_secret):
+        if secret:
+            redactor.add(secret)
 
 
 def _check_private(path: Path, what: str) -> None:
     """Refuse a secret file that others can read or write: someone may have copied it."""
     try:
-        mode = path.stat().st_mode
+        why = exposed(path, what, "revoke it and sign in again")
     except OSError as exc:
         raise AuthError(f"{path}: cannot read the {what}: {exc.strerror}") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise AuthError(f"{path}: the {what} is readable by others (mode "
-                        f"{stat.S_IMODE(mode):04o}); run `chmod 600 {path}` and, if others "
-                        "could have read it, revoke it and sign in again")
+    if why is not None:
+        raise AuthError(why)
 
 
 def save_token(path: Path, token: user_credentials.Credentials) -> None:
-    """Store the token with mode 0600 (written whole, never half)."""
+    """Store the token with mode 0600 (written whole, never half), even over a token
+    file that was more open."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    atomic_write(path, token.to_json().encode(), 0o600)  # type: ignore[no-untyped-call]
+    atomic_write(path, token.to_json().encode(), 0o600,  # type: ignore[no-untyped-call]
+                 keep_mode=False)
 
 
 def login(config: Config, state_dir: Path, *, open_browser: bool, port: int = 0) -> Path:
@@ -142,6 +157,7 @@ def login(config: Config, state_dir: Path, *, open_browser: bool, port: int = 0)
         host="127.0.0.1", port=port, open_browser=open_browser,
         authorization_prompt_message="Open this URL to let syncd use your calendar:\n{url}",
         success_message="syncd is signed in. You may close this window.")
+    hide_secrets(token)
     path = token_path(state_dir)
     save_token(path, token)
     return path

@@ -18,9 +18,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from syncd.config import EmailConfig
-from syncd.report.render import one_line
+from syncd.oneline import one_line
 
 TIMEOUT = 30.0  # seconds to connect, and for each answer of the server
+# The email package drops the quotes around a display name it has to fold across lines,
+# and a "<x@y>" inside the name then reads as the sender's address. A name this short
+# always fits on one line with its quotes; longer ones are cut.
+_MAX_DISPLAY_NAME = 60
 
 
 class MailError(Exception):
@@ -39,7 +43,7 @@ def message(
     try:
         msg = EmailMessage()
         msg["Subject"] = one_line(subject)
-        msg["From"] = Address(display_name=one_line(sender_name), addr_spec=config.sender)
+        msg["From"] = Address(display_name=_display_name(sender_name), addr_spec=config.sender)
         msg["To"] = [Address(addr_spec=address) for address in config.to]
         msg["Date"] = format_datetime(date)
         msg["Message-ID"] = make_msgid("syncd-report", domain=config.sender.rpartition("@")[2])
@@ -48,6 +52,12 @@ def message(
     except (ValueError, IndexError, email.errors.MessageError) as exc:
         raise MailError(f"cannot build the message: {exc}") from None
     return msg
+
+
+def _display_name(name: str) -> str:
+    text = one_line(name)
+    # An ASCII ellipsis: "…" would make the whole name an encoded word.
+    return text if len(text) <= _MAX_DISPLAY_NAME else text[:_MAX_DISPLAY_NAME - 3] + "..."
 
 
 def password(config: EmailConfig, environ: Mapping[str, str]) -> str:

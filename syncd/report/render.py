@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from syncd.oneline import one_line
 from syncd.report.build import Adherence, CellStatus, Report
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -44,17 +44,8 @@ _CELL, _GAP, _LABEL, _HEAD = 22, 2, 160, 20
 _LEGEND_ITEM, _LEGEND_PER_ROW = 112, 4
 _NAME_CHARS = 20  # longer names are cut in the picture; the cell titles keep them whole
 
-# Line and paragraph breaks, other control characters and the bidirectional overrides
-# that can make text read differently from what it says.
-_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Values never start a line (see one_line), so only inline markup needs escaping.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()|~&])")
-
-
-def one_line(text: str) -> str:
-    """`text` with line breaks, control characters and bidi overrides turned into spaces."""
-    return "".join(" " if c in _BIDI or unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
-                   for c in text)
 
 
 class _Own(str):

@@ -461,6 +461,7 @@ def test_email_is_sent_as_text_and_html_over_tls_with_a_login(
 def test_a_refused_login_exits_1_and_keeps_the_report(team: Demo, tmp_path: Path) -> None:
     secret = team.root / "smtp-password"
     secret.write_text("not the password\n")
+    secret.chmod(0o600)
     with smtp_server(tmp_path) as box:
         mail_config(team, box, password=f"password_file: {secret}")
         run = report(team, "--email")
