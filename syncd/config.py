@@ -132,6 +132,8 @@ class Config:
     state_dir: Path | None  # absolute; None when the file does not set it
     report: ReportConfig | None = None  # the `report:` section, when the file has one
     google: GoogleConfig = GoogleConfig()
+    # Where each key sits in the file, for messages about what the config points at.
+    lines: Lines = field(default_factory=lambda: Lines({}, {}), compare=False, repr=False)
 
 
 # --- field parsers: each raises ValueError with the message a person sees ----
@@ -598,7 +600,7 @@ class _Abort(Exception):
 
 
 @dataclass
-class _Lines:
+class Lines:
     """Where each part of the document starts (1-based), by path from the root."""
 
     nodes: dict[NodePath, int]
@@ -637,7 +639,7 @@ def _read(path: Path) -> str:
         raise _Abort(_Problem(line, "", f"not valid UTF-8 (byte 0x{bad})")) from None
 
 
-def _parse(text: str) -> tuple[object, _Lines, list[_Problem]]:
+def _parse(text: str) -> tuple[object, Lines, list[_Problem]]:
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
@@ -652,7 +654,7 @@ def _parse(text: str) -> tuple[object, _Lines, list[_Problem]]:
             raise _Abort(_Problem(line, "", f"top level must be a mapping of keys, not {found}"))
         problems = _check_nodes(root)
         data = loader.construct_document(root)
-        lines = _Lines({}, {})
+        lines = Lines({}, {})
         _map_lines(loader, root, (), lines)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -715,7 +717,7 @@ def _check_nodes(root: yaml.Node) -> list[_Problem]:
     return problems
 
 
-def _map_lines(loader: _Loader, node: yaml.Node, path: NodePath, lines: _Lines) -> None:
+def _map_lines(loader: _Loader, node: yaml.Node, path: NodePath, lines: Lines) -> None:
     lines.nodes[path] = node.start_mark.line + 1
     if isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -757,7 +759,7 @@ _MESSAGES = {
 }
 
 
-def _from_validation(exc: ValidationError, lines: _Lines) -> list[_Problem]:
+def _from_validation(exc: ValidationError, lines: Lines) -> list[_Problem]:
     problems = []
     for error in exc.errors(include_url=False):
         path: NodePath = tuple(error["loc"])
@@ -803,7 +805,7 @@ _SLOT: TypeAdapter[_SlotModel] = TypeAdapter(_SlotModel)
 _HOURS: TypeAdapter[_HoursModel] = TypeAdapter(_HoursModel)
 
 
-def _cross_checks(data: Mapping[Any, Any], lines: _Lines) -> list[_Problem]:
+def _cross_checks(data: Mapping[Any, Any], lines: Lines) -> list[_Problem]:
     """Rules that span fields. Each uses only the values it needs, checked on their own,
     so a typo elsewhere in the same entry does not hide these problems."""
     problems: list[_Problem] = []
@@ -949,7 +951,7 @@ def _resolve(base: Path, text: str) -> Path:
     return (base / Path(text).expanduser()).resolve()
 
 
-def _build(source: Path, model: _ConfigModel) -> Config:
+def _build(source: Path, model: _ConfigModel, lines: Lines) -> Config:
     base = source.parent
     hours = model.working_hours or _HoursModel()
     defaults = model.defaults or _DefaultsModel()
@@ -1003,6 +1005,7 @@ def _build(source: Path, model: _ConfigModel) -> Config:
         state_dir=_resolve(base, model.state_dir) if model.state_dir else None,
         report=_report(base, model.report),
         google=_google(base, model.google),
+        lines=lines,
     )
 
 
@@ -1056,7 +1059,7 @@ def load_config(path: Path) -> Config:
     if problems or model is None:
         ordered = sorted(problems, key=lambda p: p.line or 0)
         raise ConfigError([_format(path, p) for p in ordered])
-    return _build(path, model)
+    return _build(path, model, lines)
 
 
 def _format(path: Path, problem: _Problem) -> str:

@@ -13,8 +13,6 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
-
 from syncd.config import Config, resolve_state_dir
 
 log = logging.getLogger(__name__)
@@ -42,9 +40,7 @@ def feed_problems(config: Config, environ: Mapping[str, str]) -> list[str]:
     why = _feed_refusal(path.resolve(), config, environ)
     if why is None:
         return []
-    line = _line_of(config.source, ("calendar", "path"))
-    where = str(config.source) if line is None else f"{config.source}:{line}"
-    return [f"{where}: calendar.path: {why}"]
+    return [f"{config.source}:{config.lines.of(('calendar', 'path'))}: calendar.path: {why}"]
 
 
 def _feed_refusal(target: Path, config: Config, environ: Mapping[str, str]) -> str | None:
@@ -70,28 +66,6 @@ def _secret_files(config: Config) -> set[Path]:
     named = (config.google.service_account_file, config.google.client_secrets,
              mail.password_file if mail is not None else None)
     return {path.resolve() for path in named if path is not None}
-
-
-def _line_of(source: Path, keys: tuple[str, ...]) -> int | None:
-    """The line of the deepest key of `keys` found in the YAML file (None: not even the first).
-
-    Merge keys are not followed: the line of the mapping holding them is close enough.
-    """
-    try:
-        node = yaml.compose(source.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    line = None
-    for key in keys:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        found = next(((k, v) for k, v in node.value
-                      if isinstance(k, yaml.ScalarNode) and k.value == key), None)
-        if found is None:
-            break
-        line = found[0].start_mark.line + 1
-        node = found[1]
-    return line
 
 
 def exposed(path: Path, what: str, remedy: str) -> str | None:
