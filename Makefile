@@ -29,7 +29,9 @@ test: $(VENV)/.test-deps
 	@# (~420 MB): installed the same way; otherwise those tests are skipped with a hint.
 	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ "$$(id -u)" != 0 ] || \
 		{ apt-get update -q && apt-get install -y -q --no-install-recommends chromium; }
-	$(BIN)/pytest
+	@# Branch coverage of syncd/ (subprocesses included): a table per module; under 85% fails.
+	$(BIN)/pytest --cov=syncd --cov-report=json:.cache/coverage.json --cov-report=
+	$(BIN)/python .ci/coverage_floor.py .cache/coverage.json 85
 
 # The units under a real systemd in a container (root; see tests/system/prepare.sh).
 systemd-test: $(VENV)/.test-deps

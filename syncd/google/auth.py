@@ -88,7 +88,12 @@ def _user_token(path: Path, wanted: list[str], token_uri: str | None) -> Credent
         raise AuthError(f"{path}: not a usable Google token ({exc}); "
                         "run `syncd auth login` again") from None
     hide_secrets(token)
-    if missing := set(wanted) - set(token.scopes or ()):
+    # from_authorized_user_info takes `wanted` as the token's scopes whatever the file
+    # says: what Google granted is the file's own list (absent in old files: not known).
+    granted = info.get("scopes")
+    if isinstance(granted, str):
+        granted = granted.split()
+    if isinstance(granted, list) and (missing := set(wanted) - set(granted)):
         raise AuthError(f"{path}: the token lacks {', '.join(sorted(missing))}; "
                         "run `syncd auth login` again")
     if not token.valid:
@@ -151,13 +156,20 @@ def login(config: Config, state_dir: Path, *, open_browser: bool, port: int = 0)
         raise AuthError("neither the calendar nor the notes use Google: nothing to sign in to")
     try:
         flow = InstalledAppFlow.from_client_secrets_file(str(secrets), scopes=wanted)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, KeyError, TypeError, AttributeError) as exc:
+        # The client library reads the JSON's shape without checking it first.
         raise AuthError(f"{secrets}: not an OAuth client file ({exc})") from None
     token: Any = flow.run_local_server(
         host="127.0.0.1", port=port, open_browser=open_browser,
         authorization_prompt_message="Open this URL to let syncd use your calendar:\n{url}",
-        success_message="syncd is signed in. You may close this window.")
+        success_message="syncd is signed in. You may close this window.",
+        # Google sends a refresh token only with a consent screen; without one a second
+        # login would store a token that stops working within the hour.
+        prompt="consent")
     hide_secrets(token)
+    if not token.refresh_token:
+        raise AuthError("Google sent no refresh token, so the sign-in would not last; "
+                        "nothing was stored. Run `syncd auth login` again")
     path = token_path(state_dir)
     save_token(path, token)
     return path

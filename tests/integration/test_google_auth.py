@@ -25,11 +25,13 @@ class TokenServer:
     def __init__(self) -> None:
         self.revoked = False
         self.calls = 0
+        # What a sign-in (authorization_code grant) gets besides the access token.
+        self.refresh_token: str | None = "new-refresh"
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                form = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 server.calls += 1
                 if server.revoked:
                     body = {"error": "invalid_grant", "error_description": "Token has been "
@@ -38,6 +40,8 @@ class TokenServer:
                 else:
                     body = {"access_token": "fresh-access", "expires_in": 3600,
                             "token_type": "Bearer"}
+                    if "grant_type=authorization_code" in form and server.refresh_token:
+                        body["refresh_token"] = server.refresh_token
                     self.send_response(200)
                 data = json.dumps(body).encode()
                 self.send_header("Content-Type", "application/json")
