@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test systemd-test bench clean
+.PHONY: run test systemd-test soak bench clean
 
 $(BIN)/syncd: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(VENV)/.test-deps
 systemd-test: $(VENV)/.test-deps
 	tests/system/prepare.sh
 	$(BIN)/pytest -o addopts=-q tests/system
+
+# The state machines of tests/stateful with the long, randomised profile (40-60 min).
+soak: $(VENV)/.test-deps
+	SYNCD_SOAK=1 $(BIN)/pytest -o addopts=-q tests/stateful --hypothesis-show-statistics
 
 bench: $(BIN)/syncd
 	$(BIN)/python bench/reconcile_local.py

@@ -141,7 +141,12 @@ def apply(
     runner = _Runner(roster, calendar, notes, state, now, docs)
     outcome = Outcome()
     if isinstance(calendar, BatchCreating):
-        specs = [a.spec for a in plan.actions if a.kind == "create-series" and a.spec]
+        # Only creates that are their person's first action go out early. One that follows
+        # another (ending the series it replaces) waits its turn: sent ahead, it would leave
+        # two live series whenever that earlier write fails or the run dies before it.
+        first = {a.person: a for a in reversed(plan.actions)}
+        specs = [a.spec for a in plan.actions
+                 if a.kind == "create-series" and a.spec and first[a.person] is a]
         if specs:
             calendar.create_many(specs)
     if plan.recovered:

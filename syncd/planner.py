@@ -256,11 +256,15 @@ class _Planner:
         if len(matching) == 1:
             series = matching[0]
             gen = self.next_generation(person)
+            # The roster's duration is set in the same write: left for the next run (as
+            # `update` would do for an owned series), this run would not have converged.
+            duration = person.duration if series.duration != person.duration else None
+            length = f", set to {_minutes(duration)} min" if duration is not None else ""
             self.actions.append(Action(
                 "adopt-series", person.email,
-                f"adopt hand-made '{series.summary}' ({person.cadence.text})",
+                f"adopt hand-made '{series.summary}' ({person.cadence.text}{length})",
                 series_uid=series.uid, etag=series.etag, generation=gen,
-                patch=SeriesPatch(marker=identity.marker(person.email, gen)),
+                patch=SeriesPatch(marker=identity.marker(person.email, gen), duration=duration),
             ))
             self.report_edits(person, series)
             return series.uid, series
@@ -391,6 +395,10 @@ def desired_spec(roster: Roster, person: Person, now: dt.datetime, generation: i
         description=(f"Recurring 1:1 ({person.cadence.text}), kept by syncd. Moving or "
                      "cancelling a single meeting is fine: syncd keeps your change."),
     )
+
+
+def _minutes(duration: dt.timedelta) -> int:
+    return int(duration.total_seconds() // 60)
 
 
 def _when(moment: dt.datetime) -> str:

@@ -49,7 +49,9 @@ class Notifier:
         target = "\0" + self.address[1:] if self.address.startswith("@") else self.address
         try:
             if self._socket is None:
-                kind = socket.SOCK_DGRAM | socket.SOCK_CLOEXEC
+                # Non-blocking: with the manager's queue full (it is busy, or a test
+                # never reads), a notification is dropped instead of freezing the daemon.
+                kind = socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK
                 self._socket = socket.socket(socket.AF_UNIX, kind)
             self._socket.sendto(message, target)
         except OSError as exc:

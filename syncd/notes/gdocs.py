@@ -118,7 +118,7 @@ class GoogleDocsNotes:
             doc_id = self._generate_id()
             self._reservations.reserve(person, doc_id)
         body: dict[str, Any] = {
-            "id": doc_id, "name": f"1:1 notes — {notes_text.one_line(name)}",
+            "id": doc_id, "name": f"1:1 notes — {notes_text.single_line(name)}",
             "mimeType": DOC_MIME, "appProperties": {PERSON_KEY: key},
             **({"parents": [self._folder]} if self._folder else {}),
         }
@@ -152,7 +152,10 @@ class GoogleDocsNotes:
         text, revision = self._text(doc.doc_id)
         if date in notes_text.agenda_dates(text):
             return
-        separator = "" if text.endswith("\n\n") else "\n" if text.endswith("\n") else "\n\n"
+        # Every Doc body ends with a newline and the insert lands before it, so the text
+        # the new section follows is the one without that last newline.
+        before = text.removesuffix("\n")
+        separator = "" if before.endswith("\n\n") else "\n" if before.endswith("\n") else "\n\n"
         self._insert(doc.doc_id, revision, separator + notes_text.agenda(date, title))
 
     def _insert(self, doc_id: str, revision: str, text: str) -> None:

@@ -16,8 +16,10 @@ from syncd.model import NotesDoc
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 
-# The line that starts every appended section; find() reads the dates back from it.
-_MARKER = re.compile(r"<!--\s*syncd:agenda\s+(\d{4}-\d{2}-\d{2})\s*-->")
+# The line that starts every appended section; find() reads the dates back from it. Only
+# a line of its own counts: a name or title holding one must not hide an agenda.
+_MARKER = re.compile(r"^[ \t]*<!--[ \t]*syncd:agenda[ \t]+(\d{4}-\d{2}-\d{2})[ \t]*-->[ \t\r]*$",
+                     re.MULTILINE)
 
 
 class MarkdownNotes:
@@ -120,19 +122,7 @@ class MarkdownNotes:
             text = file.read_bytes().decode("utf-8", errors="replace")
         except OSError as exc:
             raise NotesError(f"cannot read notes file {file}: {exc}") from exc
-        markers = [(m, _marker_date(m)) for m in _MARKER.finditer(text)]
-        starts = [i for i, (_, day) in enumerate(markers) if day == date]
-        if not starts:
-            return None
-        index = starts[0]
-        end = markers[index + 1][0].start() if index + 1 < len(markers) else len(text)
-        lines = [line.strip() for line in text[markers[index][0].end():end].splitlines()]
-        # The heading syncd wrote (its title comes from the roster of that day) is not notes.
-        body = [line for line in lines if line]
-        if body and body[0].startswith(f"## {date.isoformat()}"):
-            body = body[1:]
-        template = {line.strip() for line in notes_text.resource("agenda.md").splitlines()}
-        return any(line not in template for line in body)
+        return notes_text.agenda_written(text, date, _MARKER)
 
 
 def _unfinished(file: Path) -> int | None:
@@ -148,13 +138,6 @@ def _unfinished(file: Path) -> int | None:
     return None
 
 
-def _marker_date(match: re.Match[str]) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(match.group(1))
-    except ValueError:
-        return None
-
-
 def _default_name(person: str) -> str:
     return f"{person.lower()}.md"
 
@@ -168,13 +151,7 @@ def _checked_name(file_name: str) -> str:
 
 def _sections(data: bytes) -> frozenset[dt.date]:
     # The user may write anything, including invalid UTF-8 and marker look-alikes.
-    dates: set[dt.date] = set()
-    for match in _MARKER.finditer(data.decode("utf-8", errors="replace")):
-        try:
-            dates.add(dt.date.fromisoformat(match.group(1)))
-        except ValueError:
-            continue
-    return frozenset(dates)
+    return notes_text.agenda_dates(data.decode("utf-8", errors="replace"), _MARKER)
 
 
 def _url(file: Path) -> str:

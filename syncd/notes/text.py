@@ -12,6 +12,8 @@ import re
 from importlib import resources
 from string import Template
 
+from syncd.oneline import one_line
+
 HEADING = re.compile(r"^## (\d{4}-\d{2}-\d{2}) — ", re.MULTILINE)
 
 
@@ -20,20 +22,20 @@ def resource(name: str) -> str:
     return resources.files("syncd.notes").joinpath(name).read_text(encoding="utf-8")
 
 
-def one_line(text: str) -> str:
-    """Collapse whitespace so a value cannot break a heading across lines."""
-    return " ".join(text.split())
+def single_line(text: str) -> str:
+    """`text` as one line with its whitespace collapsed, fit for a heading or a title."""
+    return " ".join(one_line(text).split())
 
 
 def template(name: str, owner_name: str) -> str:
     """A new notes document for `name`, kept by `owner_name`."""
     return Template(resource("template.md")).safe_substitute(
-        name=one_line(name), owner_name=one_line(owner_name))
+        name=single_line(name), owner_name=single_line(owner_name))
 
 
 def heading(date: dt.date, title: str) -> str:
     """The heading line of the agenda section for `date`."""
-    return f"## {date.isoformat()} — {one_line(title)}\n"
+    return f"## {date.isoformat()} — {single_line(title)}\n"
 
 
 def agenda(date: dt.date, title: str) -> str:
@@ -48,16 +50,17 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
-def agenda_dates(text: str) -> frozenset[dt.date]:
-    """The dates of the agenda sections found by their heading lines."""
-    return frozenset(d for m in HEADING.finditer(text) if (d := _date(m.group(1))) is not None)
+def agenda_dates(text: str, pattern: re.Pattern[str] = HEADING) -> frozenset[dt.date]:
+    """The dates of the agenda sections found by `pattern` (group 1 is the date)."""
+    return frozenset(d for m in pattern.finditer(text) if (d := _date(m.group(1))) is not None)
 
 
-def agenda_written(text: str, date: dt.date) -> bool | None:
+def agenda_written(text: str, date: dt.date, pattern: re.Pattern[str] = HEADING) -> bool | None:
     """True when the agenda section for `date` holds anything beyond the template,
-    False when it is still bare, None when there is no such section. A section runs
-    to the next agenda heading (or the end), so notes typed below it count for it."""
-    starts = [(m, _date(m.group(1))) for m in HEADING.finditer(text)]
+    False when it is still bare, None when there is no such section. Sections start at
+    the lines `pattern` finds and run to the next one (or the end), so notes typed below
+    the last one count for it."""
+    starts = [(m, _date(m.group(1))) for m in pattern.finditer(text)]
     mine = [i for i, (_, day) in enumerate(starts) if day == date]
     if not mine:
         return None
@@ -65,6 +68,9 @@ def agenda_written(text: str, date: dt.date) -> bool | None:
     line_end = text.find("\n", starts[index][0].start())
     begin = len(text) if line_end < 0 else line_end + 1
     end = starts[index + 1][0].start() if index + 1 < len(starts) else len(text)
+    lines = [line.strip() for line in text[begin:end].splitlines() if line.strip()]
+    # Under a marker line comes the heading syncd wrote (with that day's title): not notes.
+    if lines and lines[0].startswith(f"## {date.isoformat()}"):
+        lines = lines[1:]
     template_lines = {line.strip() for line in resource("agenda.md").splitlines()}
-    return any(line.strip() and line.strip() not in template_lines
-               for line in text[begin:end].splitlines())
+    return any(line not in template_lines for line in lines)

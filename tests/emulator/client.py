@@ -54,6 +54,10 @@ class Emulator:
         """Queue a fault, e.g. fault(nth=1, status=503, retry_after=2)."""
         self._admin("POST", "faults", spec)
 
+    def clear_faults(self) -> None:
+        """Drop every pending fault (one that never fired would hit a later run)."""
+        self._admin("DELETE", "faults")
+
     def expire_sync_tokens(self) -> None:
         """Make every sync token issued so far answer 410 fullSyncRequired."""
         self._admin("POST", "faults", {"expire_sync_tokens": True})

@@ -1,10 +1,14 @@
 """Injected failures: the Nth matching request from now fails (or is slowed) `times` times.
 
     {"nth": 1, "status": 503, "reason": "backendError", "message": "...", "retry_after": 2,
-     "times": 1, "method": "POST", "path": "regex", "latency_ms": 0}
+     "times": 1, "method": "POST", "path": "regex", "latency_ms": 0, "drop": false}
 
 Every key is optional (status defaults to 503; `"status": null` only delays). Inner requests
 of a batch count one by one; a batch envelope counts only for a fault whose `path` matches it.
+`"drop": true` carries the request out and then closes the connection without an answer
+(status is ignored): the write happened, the client never heard, as when a connection or
+the client's process dies mid-call. A drop inside a batch loses the whole batch's answer
+and the parts after it are not carried out.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ _DEFAULT_REASONS = {
     500: "backendError", 502: "backendError", 503: "backendError", 504: "backendError",
 }
 _KEYS = {"nth", "status", "reason", "message", "retry_after", "times", "method", "path",
-         "latency_ms"}
+         "latency_ms", "drop"}
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Fault:
     method: str | None = None
     path: re.Pattern[str] | None = None
     latency_ms: int = 0
+    drop: bool = False
     seen: int = 0
     fired: int = 0
 

@@ -54,6 +54,10 @@ def _api_of(path: str) -> str | None:
     return "docs" if path.startswith("/v1/") else None
 
 
+class DroppedAnswer(Exception):
+    """A `drop` fault fired: the request was carried out; close the connection unanswered."""
+
+
 class Api:
     """Serves API requests against one store, with faults and a request log."""
 
@@ -94,12 +98,18 @@ class Api:
         if fault is not None:
             time.sleep(fault.latency_ms / 1000)
             error = fault.error()
-            if error is not None:
+            if error is not None and not fault.drop:
                 return _error_response(error, api)
         try:
             if envelope:
                 return self._batch(headers, body, entry)
-            return self._call(method, path, query, headers, body)
+            response = self._call(method, path, query, headers, body)
+            if fault is not None and fault.drop:
+                entry["status"] = "dropped"
+                raise DroppedAnswer
+            return response
+        except DroppedAnswer:
+            raise
         except ApiError as error:
             return _error_response(error, api)
         except Exception as error:  # an emulator bug: answer, and say so loudly
@@ -189,6 +199,8 @@ class Admin:
                         return _json_response(200, list(api.log))
                 case "POST", "faults":
                     self._faults(payload)
+                case "DELETE", "faults":
+                    api.faults.clear()
                 case "POST", "reset":
                     with api.store.lock:
                         api.store.replace_with(Store(self.owner, self.time_zone))
@@ -244,7 +256,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = self.server.admin.handle(self.command, urlsplit(self.path).path, body)
         else:
             headers = {name.lower(): value for name, value in self.headers.items()}
-            response = self.server.api.handle(self.command, self.path, headers, body)
+            try:
+                response = self.server.api.handle(self.command, self.path, headers, body)
+            except DroppedAnswer:
+                self.close_connection = True
+                return
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)

@@ -82,8 +82,6 @@ def test_markdown_notes_headings_stay_one_line(eve: Workspace) -> None:
     assert agenda == ["## 2026-12-01 — 1:1 with " + " ".join(NAME.split())]
 
 
-@pytest.mark.xfail(strict=True, reason="notes/markdown.py finds agenda markers anywhere in "
-                   "a line, so a name holding one hides that agenda (fix outside tests)")
 def test_a_name_holding_an_agenda_marker_does_not_hide_that_agenda(ws: Workspace) -> None:
     people = (CORPUS / "roster_injection.yaml").read_text().replace(
         'ATTENDEE:mailto:mallory@example.com"',

@@ -88,7 +88,8 @@ def test_find_missing_is_none(notes: MarkdownNotes, folder: Path) -> None:
     assert notes.find("ann@x.org", "other.md") is None
 
 
-def test_find_by_doc_id_and_reads_all_markers(notes: MarkdownNotes, folder: Path) -> None:
+def test_find_by_doc_id_and_reads_marker_lines_only(notes: MarkdownNotes, folder: Path) -> None:
+    """A marker counts on a line of its own: inside text (a name, a title) it is data."""
     folder.mkdir()
     (folder / "custom.md").write_text(
         "x\n<!-- syncd:agenda 2026-01-05 -->\ntext <!-- syncd:agenda 2026-02-02 -->\n"
@@ -97,7 +98,7 @@ def test_find_by_doc_id_and_reads_all_markers(notes: MarkdownNotes, folder: Path
     doc = notes.find("ann@x.org", "custom.md")
     assert doc is not None
     assert doc.doc_id == "custom.md"
-    assert doc.sections == {dt.date(2026, 1, 5), dt.date(2026, 2, 2)}
+    assert doc.sections == {dt.date(2026, 1, 5)}
 
 
 def test_doc_ids_cannot_leave_the_folder(notes: MarkdownNotes, folder: Path) -> None:

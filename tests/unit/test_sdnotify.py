@@ -74,6 +74,18 @@ def test_without_notify_socket_everything_is_a_quiet_no_op() -> None:
     assert notifier.stopping() is False
 
 
+def test_a_manager_that_never_reads_cannot_freeze_the_daemon() -> None:
+    """With the socket's queue full, notifications are dropped, not waited on."""
+    address = f"@syncd-test-{uuid.uuid4().hex}"
+    with listener(address) as sock:
+        notifier = Notifier(address)
+        sent = [notifier.watchdog() for _ in range(5000)]
+        assert sent[0] is True
+        assert sent[-1] is False  # the queue filled up long before; the call returned
+        assert fields(sock) == ["WATCHDOG=1"]
+        notifier.close()
+
+
 def test_a_vanished_socket_does_not_raise(short_dir: Path) -> None:
     notifier = Notifier(str(short_dir / "gone"))
     assert notifier.ready() is False

@@ -1,0 +1,354 @@
+"""The Google backends (Calendar v3 + Docs) under arbitrary sequences of roster changes,
+a person's calendar and notes edits, injected API faults and reconcile runs.
+
+syncd runs through its real CLI and the real google-api-python-client against the
+loopback emulator; a person edits their calendar and notes with the real client too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import shutil
+from typing import Any
+
+from google.auth.credentials import AnonymousCredentials
+from googleapiclient.discovery import build
+from hypothesis import strategies as st
+from hypothesis.stateful import rule
+
+from syncd import identity
+from syncd.calendars.google import MARKER_KEY, UID_KEY
+from tests.emulator import running_emulator
+from tests.stateful import roster as R
+from tests.stateful.conftest import profile
+from tests.stateful.machine import ZONE_INFO, RosterMachine
+
+Event = dict[str, Any]
+# What a person's instance edit is made of, compared before and after every run.
+EDIT_FIELDS = ("status", "start", "end", "attendees", "summary")
+
+
+def _marker(event: Event) -> str:
+    return str(event.get("extendedProperties", {}).get("private", {}).get(MARKER_KEY, ""))
+
+
+def _until(event: Event) -> dt.datetime | None:
+    for line in event.get("recurrence", []):
+        found = re.search(r"UNTIL=(\d{8}T\d{6}Z|\d{8})", line)
+        if found:
+            text = found.group(1)
+            if "T" in text:
+                return dt.datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+            return dt.datetime.strptime(text, "%Y%m%d").replace(tzinfo=ZONE_INFO)
+    return None
+
+
+def _original_start(event: Event) -> dt.datetime:
+    return dt.datetime.fromisoformat(event["originalStartTime"]["dateTime"])
+
+
+class GoogleMachine(RosterMachine):
+    """The lead's roster, people's edits through the real client, faults, syncd runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack = contextlib.ExitStack()
+        self.emu = self.stack.enter_context(running_emulator(owner=R.OWNER))
+        anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]
+        self.client = build("calendar", "v3", credentials=anonymous,
+                            static_discovery=True,
+                            client_options={"api_endpoint": self.emu.calendar_endpoint})
+        self.docs_client = build("docs", "v1", credentials=anonymous,
+                                 static_discovery=True,
+                                 client_options={"api_endpoint": self.emu.docs_endpoint})
+        self.edits: dict[str, Event] = {}  # instance id → its fields after the person's edit
+        self.descriptions: dict[str, str] = {}  # event id → a line a person added
+        self.titles: dict[str, str] = {}  # adopted event id → the title a person gave it
+        self.notes_lines: dict[str, str] = {}  # doc id → a line the lead wrote
+        # As in the demo: Alice's weekly made by hand (adoptable), Frank's biweekly (not on
+        # the roster), and a team meeting with two roster people (nobody's 1:1).
+        self.insert(self.handmade_body("alice@example.com", follows=True, minutes=45))
+        self.insert(self.handmade_body("frank@example.com", follows=True, minutes=30))
+        self.insert({
+            "summary": "Team sync", "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=WE"],
+            "start": {"dateTime": "2026-09-02T09:30:00+02:00", "timeZone": R.ZONE},
+            "end": {"dateTime": "2026-09-02T10:00:00+02:00", "timeZone": R.ZONE},
+            "attendees": [{"email": e, "responseStatus": "accepted"}
+                          for e in (R.OWNER, "alice@example.com", "bob@example.com")]})
+        self.write_config()
+
+    def teardown(self) -> None:
+        self.stack.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def backends(self) -> str:
+        return R.head(f"{{kind: google, api_endpoint: '{self.emu.url}'}}",
+                      f"{{kind: google-docs, api_endpoint: '{self.emu.url}'}}",
+                      self.root / "state", extra="google: {credentials: anonymous}\n")
+
+    # --- the calendar as the emulator holds it ----------------------------------------------
+
+    def events(self) -> dict[str, Event]:
+        (calendar,) = self.emu.state()["calendars"]
+        return {e["id"]: e for e in calendar["events"]}
+
+    def docs(self) -> dict[str, str]:
+        """Doc id → its text, for every notes Doc not in the trash."""
+        state = self.emu.state()
+        return {f["id"]: state["docs"][f["id"]]["text"] for f in state["files"]
+                if not f.get("trashed")}
+
+    def live(self, event: Event) -> bool:
+        until = _until(event)
+        return (event.get("status") != "cancelled" and not event.get("recurringEventId")
+                and (until is None or until > self.now))
+
+    def live_owned(self, email: str, events: dict[str, Event] | None = None) -> list[Event]:
+        key = identity.person_key(email) + "-"
+        return [e for e in (events or self.events()).values()
+                if _marker(e).startswith(key) and self.live(e)]
+
+    def insert(self, body: Event) -> Event:
+        made: Event = self.client.events().insert(calendarId="primary", body=body).execute()
+        return made
+
+    def handmade_body(self, email: str, *, follows: bool, minutes: int) -> Event:
+        entry = self.roster.get(email, R.POOL[email])
+        first = R.first_slot(entry) + (dt.timedelta(0) if follows else dt.timedelta(hours=1))
+        day = entry.day[:2].upper()
+        rule_text = {"weekly": f"FREQ=WEEKLY;BYDAY={day}",
+                     "biweekly": f"FREQ=WEEKLY;INTERVAL=2;BYDAY={day}",
+                     "monthly": f"FREQ=MONTHLY;BYDAY=1{day}"}[entry.cadence]
+        end = first + dt.timedelta(minutes=minutes)
+        return {"summary": f"{entry.name.split()[0]} / Dana",
+                "start": {"dateTime": first.isoformat(), "timeZone": R.ZONE},
+                "end": {"dateTime": end.isoformat(), "timeZone": R.ZONE},
+                "recurrence": [f"RRULE:{rule_text}"],
+                "attendees": [{"email": R.OWNER, "responseStatus": "accepted"},
+                              {"email": email, "responseStatus": "accepted"}]}
+
+    # --- a person's calendar and notes ---------------------------------------------------
+
+    def _instance(self, email: str, nth: int) -> Event | None:
+        """An untouched future instance of the person's live owned series."""
+        owned = self.live_owned(email)
+        if not owned:
+            return None
+        items = self.client.events().instances(
+            calendarId="primary", eventId=owned[-1]["id"], timeMin=self.now.isoformat(),
+            maxResults=8).execute()["items"]
+        fresh = [i for i in items if i["id"] not in self.edits]
+        return fresh[nth % len(fresh)] if fresh else None
+
+    def _record(self, instance_id: str) -> None:
+        edited = self.events()[instance_id]
+        self.edits[instance_id] = {k: edited.get(k) for k in EDIT_FIELDS}
+
+    @rule(email=R.emails, nth=st.integers(0, 6),
+          shift=st.sampled_from([dt.timedelta(hours=3), dt.timedelta(days=1)]))
+    def move_instance(self, email: str, nth: int, shift: dt.timedelta) -> None:
+        found = self._instance(email, nth)
+        if found is None:
+            return
+        start = dt.datetime.fromisoformat(found["start"]["dateTime"]) + shift
+        end = dt.datetime.fromisoformat(found["end"]["dateTime"]) + shift
+        self.client.events().patch(calendarId="primary", eventId=found["id"], body={
+            "start": {"dateTime": start.isoformat(), "timeZone": R.ZONE},
+            "end": {"dateTime": end.isoformat(), "timeZone": R.ZONE}}).execute()
+        self._record(found["id"])
+
+    @rule(email=R.emails, nth=st.integers(0, 6))
+    def cancel_instance(self, email: str, nth: int) -> None:
+        found = self._instance(email, nth)
+        if found is not None:
+            self.client.events().delete(calendarId="primary", eventId=found["id"]).execute()
+            self._record(found["id"])
+
+    @rule(email=R.emails, nth=st.integers(0, 6))
+    def decline_instance(self, email: str, nth: int) -> None:
+        found = self._instance(email, nth)
+        if found is not None:
+            attendees = [{"email": a["email"], "responseStatus":
+                          "declined" if a["email"] == email else a.get("responseStatus")}
+                         for a in found.get("attendees", [])]
+            self.client.events().patch(calendarId="primary", eventId=found["id"],
+                                       body={"attendees": attendees}).execute()
+            self._record(found["id"])
+
+    @rule(email=R.emails)
+    def delete_series(self, email: str) -> None:
+        for event in self.live_owned(email):
+            self.client.events().delete(calendarId="primary", eventId=event["id"]).execute()
+            self.edits = {k: v for k, v in self.edits.items()
+                          if not k.startswith(event["id"] + "_")}
+            self.descriptions.pop(event["id"], None)
+            self.titles.pop(event["id"], None)
+
+    @rule(email=R.emails, words=st.sampled_from(["Room 4.2", "Bring the roadmap", "Ünïcödé ✓"]))
+    def edit_series(self, email: str, words: str) -> None:
+        """A person retitles the series and adds a line to its description."""
+        for event in self.live_owned(email)[-1:]:
+            line = f"{words} ({len(self.descriptions)})"
+            text = event.get("description", "")
+            self.client.events().patch(calendarId="primary", eventId=event["id"], body={
+                "summary": f"{words}: 1:1",
+                "description": f"{text}\n{line}" if text else line}).execute()
+            self.descriptions[event["id"]] = line
+            if not identity.created_by_syncd(_uid_of(event), _marker(event)):
+                self.titles[event["id"]] = f"{words}: 1:1"
+
+    @rule(email=R.emails, follows=st.booleans(), minutes=R.durations)
+    def make_handmade_series(self, email: str, follows: bool, minutes: int) -> None:
+        """The lead makes a recurring 1:1 by hand: on the roster's slot, or an hour off it,
+        of any length."""
+        body = self.handmade_body(email, follows=follows, minutes=minutes)
+        made = self.insert(body)
+        self.titles[made["id"]] = body["summary"]
+
+    @rule(email=R.emails)
+    def write_notes(self, email: str) -> None:
+        """The lead types private notes at the end of a person's notes Doc."""
+        key = identity.person_key(email)
+        state = self.emu.state()
+        for file in state["files"]:
+            if file.get("appProperties", {}).get("syncdPerson") == key and not file.get(
+                    "trashed"):
+                line = f"- private: {email} said something ({len(self.notes_lines)})\n"
+                self.docs_client.documents().batchUpdate(documentId=file["id"], body={
+                    "requests": [{"insertText": {"endOfSegmentLocation": {},
+                                                 "text": line}}]}).execute()
+                self.notes_lines[file["id"]] = line
+
+    # --- syncd, with and without faults ------------------------------------------------------
+
+    @rule()
+    def reconcile(self) -> None:
+        before = self.snapshot()
+        run = self.syncd("reconcile", "--force", "--json")
+        assert run.code == 0, run.out + run.err
+        result = run.json()
+        self.check_safe(before, adopted={a["series"] for a in result["actions"]
+                                         if a["action"] == "adopt-series"})
+        self.check_converged(result["warnings"])
+
+    def reconcile_with(self, **fault: Any) -> None:
+        """A run with `fault` queued: it may fail, but must lose and duplicate nothing;
+        then a clean run converges."""
+        before = self.snapshot()
+        self.emu.fault(**fault)
+        run = self.syncd("reconcile", "--force", "--json")
+        self.emu.clear_faults()
+        assert run.code in (0, 1), run.out + run.err
+        self.check_safe(before, adopted=None)
+        self.reconcile()
+
+    @rule(k=st.integers(1, 12), status=st.sampled_from([400, 500]),
+          method=st.sampled_from([None, "POST", "PATCH"]))
+    def reconcile_with_failing_call(self, k: int, status: int, method: str | None) -> None:
+        """The k-th call (of that method) fails for good: 400, or 500 on every retry
+        (Retry-After: 0, so syncd's backoff does not really wait)."""
+        self.reconcile_with(nth=k, status=status, times=1 if status == 400 else 10,
+                            retry_after=0, **({"method": method} if method else {}))
+
+    @rule()
+    def reconcile_with_conflict(self) -> None:
+        """A person changed the event between syncd's read and its write: 412."""
+        self.reconcile_with(nth=1, method="PATCH", status=412, reason="conditionNotMet")
+
+    @rule(times=st.integers(1, 8), status=st.sampled_from([429, 403, 503]))
+    def reconcile_in_rate_limit_storm(self, times: int, status: int) -> None:
+        """Calls are refused `times` in a row (Retry-After: 0, so no real waiting)."""
+        reason = "userRateLimitExceeded" if status == 403 else None
+        self.reconcile_with(nth=1, status=status, retry_after=0, times=times,
+                            **({"reason": reason} if reason else {}))
+
+    @rule(k=st.integers(1, 12))
+    def reconcile_losing_an_answer(self, k: int) -> None:
+        """The k-th write is carried out but its answer never arrives (a dropped connection,
+        as when syncd is killed mid-call); syncd retries it or a fresh run finds it done."""
+        self.reconcile_with(nth=k, drop=True, path="^/(calendar|batch|v1|drive)")
+
+    @rule()
+    def expire_sync_tokens(self) -> None:
+        """The stored sync token expires: the next read answers 410, then lists in full."""
+        self.emu.expire_sync_tokens()
+
+    # --- what must hold --------------------------------------------------------------------
+
+    def snapshot(self) -> tuple[dict[str, Event], dict[str, str]]:
+        return self.events(), self.docs()
+
+    def check_safe(self, before: tuple[dict[str, Event], dict[str, str]],
+                   adopted: set[str] | None) -> None:
+        """What any run, failed or not, must leave: nothing a person made lost or changed,
+        never two live series for one person. `adopted`: the series a successful run
+        adopted (None after a failed run: any changed hand-made event must now be owned)."""
+        events, docs = before
+        after = self.events()
+        owned = {i for i, e in events.items() if _marker(e)}
+        for ident, event in events.items():
+            now = after[ident]
+            series = event.get("recurringEventId", ident)
+            if series in owned or now == event:
+                continue
+            assert _marker(after[series]), f"{ident} changed but syncd does not own it"
+            if adopted is not None:
+                assert _uid_of(after[series]) in adopted or series in adopted, \
+                    f"{ident} changed without being adopted"
+            assert now.get("status") == event.get("status"), f"{ident} cancelled by syncd"
+        for ident, fields in self.edits.items():
+            now = after[ident]
+            master = after[now["recurringEventId"]]
+            until = _until(master)
+            if until is not None and _original_start(now) > until:
+                continue  # the roster ended the series: Google drops what follows its end
+            assert {k: now.get(k) for k in EDIT_FIELDS} == fields, f"instance edit {ident} lost"
+        for ident, event in events.items():
+            if _marker(event) and event.get("status") != "cancelled" \
+                    and not event.get("recurringEventId"):
+                assert after[ident].get("status") != "cancelled", f"syncd deleted {ident}"
+        texts = self.docs()
+        for ident, text in docs.items():
+            # A Doc's body always ends with a newline that text is inserted before.
+            assert texts[ident].startswith(text.removesuffix("\n")), \
+                f"notes Doc {ident}: existing text changed"
+        for ident, line in self.notes_lines.items():
+            assert line in texts[ident], f"notes Doc {ident}: the lead's line was lost"
+        for email in R.EMAILS:
+            assert len(self.live_owned(email, after)) <= 1, f"{email}: duplicate live series"
+
+    def check_converged(self, warnings: list[str]) -> None:
+        """After a clean run: the roster is on the calendar, and a rerun has nothing to do."""
+        events = self.events()
+        for email in R.EMAILS:
+            entry = self.roster.get(email)
+            owned = self.live_owned(email, events)
+            if entry is not None and entry.active:
+                wanted = 0 if self.left_alone(email, warnings) else 1
+                assert len(owned) == wanted, (email, owned, warnings)
+            elif entry is not None:
+                assert owned == [], f"{email} is retired but still has a live series"
+        for ident, line in self.descriptions.items():
+            if events[ident].get("status") != "cancelled":
+                assert line in events[ident].get("description", ""), f"{ident}: description"
+        for ident, title in self.titles.items():
+            if events[ident].get("status") != "cancelled":
+                assert events[ident]["summary"] == title, f"{ident}: a person's title changed"
+        for ident, text in self.docs().items():
+            # Each agenda section starts after a blank line, as in the Markdown notes.
+            glued = re.findall(r"[^\n]\n## \d{4}-\d{2}-\d{2} — ", text)
+            assert not glued, f"notes Doc {ident}: an agenda heading glued to the text above"
+        self.check_plans_nothing()
+        self.check_history()
+
+
+def _uid_of(event: Event) -> str:
+    """The series uid syncd reports for a Google event (as syncd.calendars.google reads it)."""
+    private = event.get("extendedProperties", {}).get("private", {})
+    return str(private.get(UID_KEY) or event.get("iCalUID") or f"{event['id']}@google.com")
+
+
+TestGoogleMachine = GoogleMachine.TestCase
+TestGoogleMachine.settings = profile()

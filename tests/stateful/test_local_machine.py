@@ -1,0 +1,300 @@
+"""The local backend (a folder of .ics files + Markdown notes) under arbitrary sequences of
+roster changes, a person's calendar and notes edits, failing or crashing writes and
+reconcile runs. syncd runs through its real CLI; a person edits the files directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import icalendar
+from hypothesis import strategies as st
+from hypothesis.stateful import rule
+
+from syncd import identity, planner
+from syncd.calendars.local import LocalCalendar
+from syncd.model import Series
+from tests.integration.conftest import DEMO, ROOT
+from tests.stateful import roster as R
+from tests.stateful.conftest import profile
+from tests.stateful.crashing import CRASH_EXIT
+from tests.stateful.machine import ZONE_INFO, RosterMachine
+
+ZONE = R.ZONE
+MARKER = b"X-SYNCD-ID"
+
+
+def _ics(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.ics"))}
+
+
+def _overrides(data: bytes) -> dict[tuple[str, str], bytes]:
+    """(uid, recurrence id) → the override VEVENT as icalendar writes it back."""
+    calendar = icalendar.Calendar.from_ical(data)
+    return {(str(c["UID"]), _rid(c.decoded("RECURRENCE-ID"))): c.to_ical()
+            for c in calendar.walk("VEVENT") if "RECURRENCE-ID" in c}
+
+
+def _master(calendar: icalendar.Calendar, uid: str) -> icalendar.cal.Component:
+    return next(c for c in calendar.walk("VEVENT")
+                if str(c["UID"]) == uid and "RECURRENCE-ID" not in c)
+
+
+class LocalMachine(RosterMachine):
+    """The lead's roster, the lead's and their people's calendar edits, and syncd runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        shutil.copytree(DEMO / "calendar", self.calendar)
+        # What people wrote, to find again after every run.
+        self.edits: dict[str, dict[tuple[str, str], bytes]] = {}  # file → overrides
+        self.descriptions: dict[str, str] = {}  # series uid → a line a person added
+        self.titles: dict[str, str] = {}  # adopted series uid → the title a person gave it
+        self.notes_lines: dict[str, str] = {}  # notes file → a line the lead wrote
+        self.handmade = 0
+        self.write_config()
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # --- the world -----------------------------------------------------------------
+
+    @property
+    def calendar(self) -> Path:
+        return self.root / "calendar"
+
+    @property
+    def notes(self) -> Path:
+        return self.root / "notes"
+
+    def backends(self) -> str:
+        return R.head(f"{{kind: local, path: {self.calendar}}}",
+                      f"{{kind: markdown, path: {self.notes}}}", self.root / "state")
+
+    def series(self) -> tuple[Series, ...]:
+        return LocalCalendar(self.calendar, ZONE).read(*planner.read_window(self.now))
+
+    def live_owned(self, email: str) -> list[Series]:
+        key = identity.person_key(email) + "-"
+        return [s for s in self.series()
+                if s.marker.startswith(key) and planner.is_live(s, self.now)]
+
+    def file_of(self, uid: str) -> Path:
+        (path,) = [p for p in self.calendar.glob("*.ics") if uid.encode() in p.read_bytes()]
+        return path
+
+    # --- a person's calendar and notes ---------------------------------------------------
+
+    def _future_instance(self, email: str, nth: int) -> tuple[Series, dt.datetime] | None:
+        """An untouched future occurrence of one of the person's live owned series."""
+        owned = self.live_owned(email)
+        if not owned:
+            return None
+        series = owned[-1]
+        edited = {key[1] for key in _overrides(self.file_of(series.uid).read_bytes())}
+        slots = [i.recurrence_id for i in series.instances if i.recurrence_id > self.now
+                 and _rid(i.recurrence_id) not in edited]
+        return (series, slots[nth % len(slots)]) if slots else None
+
+    def _override(self, email: str, nth: int, *, shift: dt.timedelta = dt.timedelta(0),
+                  status: str = "CONFIRMED", partstat: str = "ACCEPTED") -> None:
+        """Edit one instance as a calendar app does: an override VEVENT in the same file."""
+        found = self._future_instance(email, nth)
+        if found is None:
+            return
+        series, slot = found
+        path = self.file_of(series.uid)
+        calendar = icalendar.Calendar.from_ical(path.read_bytes())
+        master = _master(calendar, series.uid)
+        local = slot.astimezone(ZONE_INFO)
+        event = icalendar.Event()
+        event.add("UID", series.uid)
+        event.add("RECURRENCE-ID", local)
+        event.add("DTSTART", local + shift)
+        event.add("DTEND", local + shift + series.duration)
+        event.add("DTSTAMP", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        event.add("SEQUENCE", 1)
+        event.add("SUMMARY", str(master.get("SUMMARY", "")))
+        event.add("STATUS", status)
+        event.add("ORGANIZER", f"mailto:{R.OWNER}")
+        event.add("ATTENDEE", f"mailto:{R.OWNER}", parameters={"PARTSTAT": "ACCEPTED"})
+        event.add("ATTENDEE", f"mailto:{email}", parameters={"PARTSTAT": partstat})
+        calendar.add_component(event)
+        path.write_bytes(calendar.to_ical())
+        self.edits.setdefault(path.name, {}).update(_overrides(path.read_bytes()))
+
+    @rule(email=R.emails, nth=st.integers(0, 6),
+          shift=st.sampled_from([dt.timedelta(hours=3), dt.timedelta(days=1),
+                                 dt.timedelta(days=-1, hours=4)]))
+    def move_instance(self, email: str, nth: int, shift: dt.timedelta) -> None:
+        self._override(email, nth, shift=shift)
+
+    @rule(email=R.emails, nth=st.integers(0, 6))
+    def cancel_instance(self, email: str, nth: int) -> None:
+        self._override(email, nth, status="CANCELLED")
+
+    @rule(email=R.emails, nth=st.integers(0, 6))
+    def decline_instance(self, email: str, nth: int) -> None:
+        self._override(email, nth, partstat="DECLINED")
+
+    @rule(email=R.emails)
+    def delete_series(self, email: str) -> None:
+        """The person deletes the whole series (its file) from their calendar."""
+        for series in self.live_owned(email):
+            path = self.file_of(series.uid)
+            self.edits.pop(path.name, None)
+            self.descriptions.pop(series.uid, None)
+            self.titles.pop(series.uid, None)
+            path.unlink()
+
+    @rule(email=R.emails, words=st.sampled_from(["Room 4.2", "Bring the roadmap", "Ünïcödé ✓"]))
+    def edit_series(self, email: str, words: str) -> None:
+        """A person retitles the series and adds a line to its description."""
+        for series in self.live_owned(email)[-1:]:
+            path = self.file_of(series.uid)
+            calendar = icalendar.Calendar.from_ical(path.read_bytes())
+            master = _master(calendar, series.uid)
+            line = f"{words} ({len(self.descriptions)})"
+            text = str(master.get("DESCRIPTION", ""))
+            master.pop("DESCRIPTION", None)
+            master.add("DESCRIPTION", f"{text}\n{line}" if text else line)
+            master.pop("SUMMARY", None)
+            master.add("SUMMARY", f"{words}: 1:1")
+            path.write_bytes(calendar.to_ical())
+            self.descriptions[series.uid] = line
+            if not identity.created_by_syncd(series.uid, series.marker):
+                self.titles[series.uid] = f"{words}: 1:1"
+
+    @rule(email=R.emails, follows=st.booleans(), minutes=R.durations)
+    def make_handmade_series(self, email: str, follows: bool, minutes: int) -> None:
+        """The lead makes a recurring 1:1 by hand: on the roster's slot, or an hour off it,
+        of any length."""
+        entry = self.roster.get(email, R.POOL[email])
+        first = R.first_slot(entry)
+        if not follows:
+            first += dt.timedelta(hours=1)
+        rule_text = {"weekly": f"FREQ=WEEKLY;BYDAY={entry.day[:2].upper()}",
+                     "biweekly": f"FREQ=WEEKLY;INTERVAL=2;BYDAY={entry.day[:2].upper()}",
+                     "monthly": f"FREQ=MONTHLY;BYDAY=1{entry.day[:2].upper()}"}[entry.cadence]
+        self.handmade += 1
+        event = icalendar.Event()
+        event.add("UID", f"handmade-{self.handmade}@example.com")
+        event.add("DTSTART", first)
+        event.add("DTEND", first + dt.timedelta(minutes=minutes))
+        event.add("DTSTAMP", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        event.add("RRULE", icalendar.vRecur.from_ical(rule_text))
+        event.add("SUMMARY", f"{entry.name.split()[0]} & Dana")
+        event.add("ORGANIZER", f"mailto:{R.OWNER}")
+        event.add("ATTENDEE", f"mailto:{R.OWNER}", parameters={"PARTSTAT": "ACCEPTED"})
+        event.add("ATTENDEE", f"mailto:{email}", parameters={"PARTSTAT": "ACCEPTED"})
+        calendar = icalendar.Calendar()
+        calendar.add("PRODID", "-//A calendar app//EN")
+        calendar.add("VERSION", "2.0")
+        calendar.add_component(event)
+        (self.calendar / f"handmade-{self.handmade}.ics").write_bytes(calendar.to_ical())
+        self.titles[f"handmade-{self.handmade}@example.com"] = str(event["SUMMARY"])
+
+    @rule(email=R.emails)
+    def write_notes(self, email: str) -> None:
+        """The lead types private notes at the end of a person's notes file."""
+        path = self.notes / f"{email}.md"
+        if path.is_file() and path.stat().st_size:
+            line = f"- private: {email} said something ({len(self.notes_lines)})\n"
+            with path.open("a") as handle:
+                handle.write(line)
+            self.notes_lines[path.name] = line
+
+    # --- syncd ---------------------------------------------------------------------------------
+
+    @rule()
+    def reconcile(self) -> None:
+        before = self.snapshot()
+        run = self.syncd("reconcile", "--force", "--json")
+        assert run.code == 0, run.out + run.err
+        result = run.json()
+        self.check_safe(before, adopted={a["series"] for a in result["actions"]
+                                         if a["action"] == "adopt-series"})
+        self.check_converged(result["warnings"])
+
+    @rule(k=st.integers(1, 8), mode=st.sampled_from(["raise", "exit"]))
+    def reconcile_with_failing_write(self, k: int, mode: str) -> None:
+        """The k-th file write fails, or the process dies right after it; then a clean run."""
+        before = self.snapshot()
+        run = subprocess.run(
+            [sys.executable, "-m", "tests.stateful.crashing", "reconcile", "--force",
+             "--config", str(self.config), "--now", self.now.isoformat()],
+            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+            env={**os.environ, "SYNCD_TEST_FAIL_AT": str(k), "SYNCD_TEST_FAIL_MODE": mode})
+        assert run.returncode in (0, 1, CRASH_EXIT), run.stdout + run.stderr
+        assert "Traceback" not in run.stderr, run.stderr
+        self.check_safe(before, adopted=None)
+        self.reconcile()
+
+    # --- what must hold --------------------------------------------------------------------
+
+    def snapshot(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        notes = ({p.name: p.read_bytes() for p in self.notes.glob("*.md")}
+                 if self.notes.exists() else {})
+        return _ics(self.calendar), notes
+
+    def check_safe(self, before: tuple[dict[str, bytes], dict[str, bytes]],
+                   adopted: set[str] | None) -> None:
+        """What any run, failed or not, must leave: nothing a person made lost or changed,
+        never two live series for one person. `adopted`: the uids a successful run adopted
+        (None after a failed run: then any hand-made file that changed must now be owned)."""
+        files, notes = before
+        after = _ics(self.calendar)
+        assert set(files) <= set(after), f"files deleted: {set(files) - set(after)}"
+        for name, data in files.items():
+            if MARKER in data or after[name] == data:
+                continue
+            uids = {str(e["UID"]) for e in
+                    icalendar.Calendar.from_ical(after[name]).walk("VEVENT")}
+            assert MARKER in after[name], f"{name} changed but syncd does not own it"
+            if adopted is not None:
+                assert uids & adopted, f"{name} changed without being adopted"
+        for name, overrides in self.edits.items():
+            assert name in after, f"{name} with a person's instance edits is gone"
+            now = _overrides(after[name])
+            for key, data in overrides.items():
+                assert now.get(key) == data, f"{name}: instance edit {key} changed"
+        for name, data in notes.items():
+            text = (self.notes / name).read_bytes()
+            assert text.startswith(data), f"notes {name}: existing text changed"
+        for name, line in self.notes_lines.items():
+            assert line in (self.notes / name).read_text(), f"notes {name}: lead's line lost"
+        for email in R.EMAILS:
+            assert len(self.live_owned(email)) <= 1, f"{email}: duplicate live series"
+
+    def check_converged(self, warnings: list[str]) -> None:
+        """After a clean run: the roster is on the calendar, and a rerun has nothing to do."""
+        series = {s.uid: s for s in self.series()}
+        for email in R.EMAILS:
+            entry = self.roster.get(email)
+            owned = self.live_owned(email)
+            if entry is not None and entry.active:
+                wanted = 0 if self.left_alone(email, warnings) else 1
+                assert len(owned) == wanted, (email, owned, warnings)
+            elif entry is not None:
+                assert owned == [], f"{email} is retired but still has a live series"
+        for uid, line in self.descriptions.items():
+            if uid in series:
+                assert line in series[uid].description, f"{uid}: a person's description lost"
+        for uid, title in self.titles.items():
+            if uid in series:
+                assert series[uid].summary == title, f"{uid}: a person's title changed"
+        self.check_plans_nothing()
+        self.check_history()
+
+
+def _rid(moment: dt.datetime) -> str:
+    """A recurrence id as an instant (the same slot however its zone is written)."""
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+TestLocalMachine = LocalMachine.TestCase
+TestLocalMachine.settings = profile()
