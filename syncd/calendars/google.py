@@ -208,8 +208,6 @@ class GoogleCalendar:
                 uid = uids[parent]
             else:
                 master, uid = event, uids.get(ident) or _uid(event)
-            if event.get("status") == "cancelled" and not parent:
-                continue
             try:
                 calendar.add_component(self._vevent(event, master, uid))
             except (ValueError, KeyError, TypeError) as exc:
