@@ -4,35 +4,16 @@ stderr holds only its own log lines (the test servers log in the test process)."
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
-import pytest
+from tests.integration.conftest import NOW, Run, demo, owner_emulator
 
-from tests.emulator import Emulator, running_emulator
-from tests.integration.conftest import DEMO, NOW, Demo, Run
-from tests.integration.gdemo import OWNER
+__all__ = ["demo", "owner_emulator"]  # the integration fixtures, shared by name
 
 SYNCD = Path(sys.executable).parent / "syncd"
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Demo:
-    """The demo calendar copied into a temp folder, with the contract roster."""
-    shutil.copytree(DEMO / "calendar", tmp_path / "calendar")
-    d = Demo(tmp_path)
-    d.write_config()
-    return d
-
-
-@pytest.fixture
-def owner_emulator() -> Iterator[Emulator]:
-    """The Google emulator on loopback with the contract roster's owner owning the calendar."""
-    with running_emulator(owner=OWNER) as emu:
-        yield emu
 
 
 def run_syncd(config: Path, *args: str, log_format: str = "text",
