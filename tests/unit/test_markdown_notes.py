@@ -182,3 +182,46 @@ def test_an_empty_file_left_by_a_stopped_run_gets_its_template(
     text = (folder / doc.doc_id).read_text()
     assert text.startswith("# 1:1 notes: Ann")
     assert notes.find("ann@example.com", None) == doc
+
+
+def test_append_after_a_blank_line_adds_no_other(notes: MarkdownNotes, folder: Path) -> None:
+    doc = notes.create("ann@x.org", "Ann", "Dana")
+    file = folder / doc.doc_id
+    file.write_text("my notes\n\n", "utf-8")
+    notes.append_section(doc, DAY, "1:1")
+    assert file.read_text("utf-8").startswith("my notes\n\n<!-- syncd:agenda 2026-12-01 -->\n")
+
+
+def test_whether_an_agenda_is_written_in_a_deleted_file_is_an_error(
+    notes: MarkdownNotes, folder: Path
+) -> None:
+    doc = notes.create("ann@x.org", "Ann", "Dana")
+    notes.append_section(doc, DAY, "1:1")
+    assert notes.agenda_written(doc, DAY) is False
+    (folder / doc.doc_id).unlink()
+    with pytest.raises(NotesError, match="cannot read notes file"):
+        notes.agenda_written(doc, DAY)
+
+
+def test_a_folder_where_the_notes_file_goes_is_an_error_not_a_crash(
+    notes: MarkdownNotes, folder: Path
+) -> None:
+    (folder / "ann@x.org.md").mkdir(parents=True)
+    with pytest.raises(NotesError, match="cannot read notes file"):
+        notes.create("ann@x.org", "Ann", "Dana")
+    assert (folder / "ann@x.org.md").is_dir()
+
+
+def test_a_notes_path_that_is_a_file_cannot_hold_notes(tmp_path: Path) -> None:
+    taken = tmp_path / "notes"
+    taken.write_text("not a folder")
+    with pytest.raises(NotesError, match="cannot create notes folder"):
+        MarkdownNotes(taken).create("ann@x.org", "Ann", "Dana")
+    assert taken.read_text() == "not a folder"
+
+
+def test_an_email_too_long_for_a_file_name_is_an_error(notes: MarkdownNotes, folder: Path) -> None:
+    email = "a" * 250 + "@x.org"  # 259 bytes with ".md": over the 255 a file name may have
+    with pytest.raises(NotesError, match="cannot create notes file"):
+        notes.create(email, "Ann", "Dana")
+    assert list(folder.iterdir()) == []
