@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -22,9 +23,11 @@ EXPIRED = "2020-01-01T00:00:00Z"
 class TokenServer:
     """Answers POST /token: a new access token, or invalid_grant once revoked."""
 
-    def __init__(self) -> None:
+    def __init__(self, access: str = "fresh-access") -> None:
         self.revoked = False
         self.calls = 0
+        self.access = access
+        self.forms: list[str] = []  # every request body, as sent
         # What a sign-in (authorization_code grant) gets besides the access token.
         self.refresh_token: str | None = "new-refresh"
         server = self
@@ -33,12 +36,13 @@ class TokenServer:
             def do_POST(self) -> None:
                 form = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 server.calls += 1
+                server.forms.append(form)
                 if server.revoked:
                     body = {"error": "invalid_grant", "error_description": "Token has been "
                             "expired or revoked."}
                     self.send_response(400)
                 else:
-                    body = {"access_token": "fresh-access", "expires_in": 3600,
+                    body = {"access_token": server.access, "expires_in": 3600,
                             "token_type": "Bearer"}
                     if "grant_type=authorization_code" in form and server.refresh_token:
                         body["refresh_token"] = server.refresh_token
@@ -56,9 +60,9 @@ class TokenServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/token"
 
 
-@pytest.fixture
-def token_server() -> Iterator[TokenServer]:
-    server = TokenServer()
+@contextmanager
+def serving(server: TokenServer) -> Iterator[TokenServer]:
+    """`server` answering on loopback until the block ends."""
     thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -70,22 +74,35 @@ def token_server() -> Iterator[TokenServer]:
 
 
 @pytest.fixture
-def oauth(owner_emulator: Emulator, tmp_path: Path, token_server: TokenServer) -> GoogleDemo:
-    demo = GoogleDemo(owner_emulator, tmp_path)
+def token_server() -> Iterator[TokenServer]:
+    with serving(TokenServer()) as server:
+        yield server
+
+
+def oauth_demo(emulator: Emulator, root: Path, token_uri: str, *, access: str = "old-access",
+               refresh: str = "refresh-secret", client_secret: str = "client-secret"
+               ) -> GoogleDemo:
+    """The Google demo signed in with OAuth: an expired token (mode 0600) in its state."""
+    demo = GoogleDemo(emulator, root)
     demo.write_config()
     demo.config.write_text(demo.config.read_text().replace(
         "google: {credentials: anonymous}",
-        f"google: {{credentials: oauth, token_uri: '{token_server.url}'}}"))
-    state = tmp_path / "state"
+        f"google: {{credentials: oauth, token_uri: '{token_uri}'}}"))
+    state = root / "state"
     state.mkdir(mode=0o700)
     token = state / TOKEN_FILE
     token.write_text(json.dumps({
-        "token": "old-access", "refresh_token": "refresh-secret", "token_uri": token_server.url,
-        "client_id": "client.apps.example", "client_secret": "client-secret",
+        "token": access, "refresh_token": refresh, "token_uri": token_uri,
+        "client_id": "client.apps.example", "client_secret": client_secret,
         "scopes": [CALENDAR_SCOPE, DRIVE_SCOPE], "expiry": EXPIRED,
     }))
     token.chmod(0o600)
     return demo
+
+
+@pytest.fixture
+def oauth(owner_emulator: Emulator, tmp_path: Path, token_server: TokenServer) -> GoogleDemo:
+    return oauth_demo(owner_emulator, tmp_path, token_server.url)
 
 
 def test_an_expired_token_is_refreshed_and_stored_privately(

@@ -21,10 +21,10 @@ import pytest
 from syncd import logs
 from syncd.config import load_config
 from syncd.google import auth
-from syncd.google.auth import CALENDAR_SCOPE, DRIVE_SCOPE, TOKEN_FILE
+from syncd.google.auth import CALENDAR_SCOPE, TOKEN_FILE
 from tests.emulator import Emulator
 from tests.integration.conftest import DEMO, HEAD_YAML, PEOPLE_YAML, Demo, Run
-from tests.integration.gdemo import GoogleDemo
+from tests.integration.test_google_auth import TokenServer, oauth_demo, serving
 from tests.integration.test_report import PASSWORD, mail_config, smtp_server
 from tests.security.conftest import run_syncd
 
@@ -126,14 +126,6 @@ def test_a_private_feed_url_and_its_redirect_never_reach_a_log_line(
     assert_clean(run, FEED_SECRETS)
 
 
-@dataclass
-class TokenServer:
-    """Google's token endpoint on loopback: trades the refresh token for ACCESS."""
-
-    url: str = ""
-    refresh_tokens: list[str] = field(default_factory=list)
-
-
 OLD_ACCESS = "ya29.old-access-secret-0a1b"
 ACCESS = "ya29.fresh-access-secret-2c3d"
 REFRESH = "1//refresh-secret-4e5f"
@@ -143,59 +135,25 @@ GOOGLE_SECRETS = (OLD_ACCESS, ACCESS, REFRESH, CLIENT_SECRET)
 
 @pytest.fixture
 def token_server() -> Iterator[TokenServer]:
-    server = TokenServer()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            form = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-            server.refresh_tokens.append(form)
-            data = json.dumps({"access_token": ACCESS, "expires_in": 3600,
-                               "token_type": "Bearer"}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet: `refresh_tokens` is the record."""
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.url = f"http://127.0.0.1:{httpd.server_address[1]}/token"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    """Google's token endpoint on loopback, trading the refresh token for ACCESS."""
+    with serving(TokenServer(access=ACCESS)) as server:
         yield server
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
 
 
 @pytest.mark.parametrize("log_format", FORMATS)
 def test_oauth_tokens_never_reach_a_log_line(
         owner_emulator: Emulator, tmp_path: Path, token_server: TokenServer,
         log_format: str) -> None:
-    demo = GoogleDemo(owner_emulator, tmp_path)
-    demo.write_config()
-    demo.config.write_text(demo.config.read_text().replace(
-        "google: {credentials: anonymous}",
-        f"google: {{credentials: oauth, token_uri: '{token_server.url}'}}"))
-    state = tmp_path / "state"
-    state.mkdir(mode=0o700)
-    token = state / TOKEN_FILE
-    token.write_text(json.dumps({
-        "token": OLD_ACCESS, "refresh_token": REFRESH, "token_uri": token_server.url,
-        "client_id": "client.apps.example", "client_secret": CLIENT_SECRET,
-        "scopes": [CALENDAR_SCOPE, DRIVE_SCOPE], "expiry": "2020-01-01T00:00:00Z"}))
-    token.chmod(0o600)
+    demo = oauth_demo(owner_emulator, tmp_path, token_server.url, access=OLD_ACCESS,
+                      refresh=REFRESH, client_secret=CLIENT_SECRET)
+    token = tmp_path / "state" / TOKEN_FILE
     for command in ("reconcile", "status", "report"):
         run = run_syncd(demo.config, command, log_format=log_format)
         assert run.code == 0, run.err
         assert_clean(run, GOOGLE_SECRETS)
         assert any("127.0.0.1" in line for line in log_messages(run, log_format))
     # The stored token was really used: refreshed once, then the fresh one kept and sent.
-    (form,) = token_server.refresh_tokens
+    (form,) = token_server.forms
     assert "refresh_token=1%2F%2Frefresh-secret-4e5f" in form
     assert json.loads(token.read_text())["token"] == ACCESS
     assert len(owner_emulator.requests()) > 0
