@@ -154,8 +154,7 @@ class GoogleDocsNotes:
             return
         # Every Doc body ends with a newline and the insert lands before it, so the text
         # the new section follows is the one without that last newline.
-        before = text.removesuffix("\n")
-        separator = "" if before.endswith("\n\n") else "\n" if before.endswith("\n") else "\n\n"
+        separator = notes_text.separator(text.removesuffix("\n"))
         self._insert(doc.doc_id, revision, separator + notes_text.agenda(date, title))
 
     def _insert(self, doc_id: str, revision: str, text: str) -> None:

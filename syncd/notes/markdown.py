@@ -90,20 +90,15 @@ class MarkdownNotes:
             return
         day = date.isoformat()
         section = f"<!-- syncd:agenda {day} -->\n" + notes_text.agenda(date, title)
-        # End the user's last line if needed, then leave one blank line before the section.
-        if not data or data.endswith(b"\n\n"):
-            separator = b""
-        elif data.endswith(b"\n"):
-            separator = b"\n"
-        else:
-            separator = b"\n\n"
+        # Only the last two bytes decide; an empty file needs no blank line first.
+        separator = notes_text.separator(data[-2:].decode("latin-1")) if data else ""
         try:
             # No O_CREAT: a file the user deleted is reported, not silently recreated.
             fd = os.open(file, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         except OSError as exc:
             raise NotesError(f"cannot open notes file {file} for appending: {exc}") from exc
         try:
-            _write_all(fd, separator + section.encode("utf-8"))
+            _write_all(fd, (separator + section).encode("utf-8"))
             os.fsync(fd)
         except OSError as exc:
             raise NotesError(f"cannot append to notes file {file}: {exc}") from exc

@@ -50,6 +50,12 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
+def separator(before: str) -> str:
+    """What goes between `before` and a new section: the end of its last line if needed,
+    then one blank line (none added when `before` already ends with one)."""
+    return "" if before.endswith("\n\n") else "\n" if before.endswith("\n") else "\n\n"
+
+
 def agenda_dates(text: str, pattern: re.Pattern[str] = HEADING) -> frozenset[dt.date]:
     """The dates of the agenda sections found by `pattern` (group 1 is the date)."""
     return frozenset(d for m in pattern.finditer(text) if (d := _date(m.group(1))) is not None)
