@@ -16,7 +16,7 @@ import click
 
 from syncd import logs, preflight, service, show, status
 from syncd import reconcile as reconciling
-from syncd.config import Config, ConfigError, EmailConfig, load_config, resolve_state_dir
+from syncd.config import Config, ConfigError, EmailConfig, resolve_state_dir
 from syncd.export import export_calendar
 from syncd.fsutil import atomic_write
 from syncd.google import auth as google_auth
@@ -74,20 +74,11 @@ def lock_or_exit(state_dir: Path) -> None:
 def load_or_exit(path: Path) -> Config:
     """The validated config, or every problem on stderr and exit 2."""
     try:
-        config = load_config(path)
+        return preflight.load_checked(path, os.environ)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
         sys.exit(reconciling.EXIT_USAGE)
-    problems = preflight.feed_problems(config, os.environ)
-    for problem in problems:
-        click.echo(problem, err=True)
-    if problems:
-        sys.exit(reconciling.EXIT_USAGE)
-    if config.calendar.url:
-        # A private feed URL carries a secret: no log line may show it.
-        install_redactor().add(config.calendar.url)
-    return config
 
 
 def tighten_or_exit(config: Config) -> None:

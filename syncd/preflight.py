@@ -13,7 +13,8 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from syncd.config import Config, resolve_state_dir
+from syncd.config import Config, ConfigError, load_config, resolve_state_dir
+from syncd.redact import install_redactor
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,21 @@ REPORTS = "reports"  # the state dir's folder for reports that could not be sent
 
 class PreflightError(Exception):
     """A private file or folder of syncd's cannot be made private; the message says which."""
+
+
+def load_checked(path: Path, environ: Mapping[str, str]) -> Config:
+    """The config at `path`, checked in itself and against this machine (its feed file),
+    with its private feed URL registered with the log redactor.
+
+    Raises ConfigError listing every problem, as load_config does.
+    """
+    config = load_config(path)
+    if problems := feed_problems(config, environ):
+        raise ConfigError(problems)
+    if config.calendar.url:
+        # A private feed URL carries a secret: no log line may show it.
+        install_redactor().add(config.calendar.url)
+    return config
 
 
 def feed_problems(config: Config, environ: Mapping[str, str]) -> list[str]:

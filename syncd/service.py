@@ -33,11 +33,10 @@ from zoneinfo import ZoneInfo
 from syncd import preflight
 from syncd import reconcile as reconciling
 from syncd.calendars.base import CalendarError, CalendarSource
-from syncd.config import Config, ConfigError, load_config, resolve_state_dir
+from syncd.config import Config, ConfigError, resolve_state_dir
 from syncd.lock import StateLock
 from syncd.model import NotesDoc, Series
 from syncd.notes.base import NotesError, NotesStore
-from syncd.redact import install_redactor
 from syncd.sdnotify import Notifier, watchdog_interval
 from syncd.state import State, StateError
 from syncd.status import SKIP_WINDOW
@@ -425,7 +424,7 @@ class Service:
         """Read the config again; a bad one is logged and the running one kept."""
         self.notifier.reloading()
         try:
-            config = load_config(self.config_path)
+            config = preflight.load_checked(self.config_path, self.environ)
         except ConfigError as exc:
             for problem in exc.problems:
                 log.error("reload: %s", problem)
@@ -434,15 +433,6 @@ class Service:
             self.notifier.ready(f"reload failed, running with the previous config; "
                                 f"{self._last_status()}")
             return False
-        if problems := preflight.feed_problems(config, self.environ):
-            for problem in problems:
-                log.error("reload: %s", problem)
-            log.error("reload failed: keeping the previous config")
-            self.notifier.ready(f"reload refused (feed file not allowed); "
-                                f"{self._last_status()}")
-            return False
-        if config.calendar.url:
-            install_redactor().add(config.calendar.url)
         state_dir = resolve_state_dir(config, self.environ)
         if state_dir != self.state_dir:
             log.error("reload: the state directory would move from %s to %s; restart the"
