@@ -39,8 +39,8 @@ from zoneinfo import ZoneInfo
 from child import run_child
 from dateutil import rrule as du
 
-from syncd.cadence import parse_cadence
-from syncd.model import Owner, Person, Roster, Slot
+from syncd.core.cadence import parse_cadence
+from syncd.core.model import Owner, Person, Roster, Slot
 
 SEED = 20261125
 TARGET_BYTES = 16_500_000

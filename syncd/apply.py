@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from syncd.calendars.base import BatchCreating, CalendarError, WritableCalendar
-from syncd.model import Action, NotesDoc, OwnedSeries, Plan, Roster, SeriesPatch
+from syncd.core.model import Action, NotesDoc, OwnedSeries, Plan, Roster, SeriesPatch
+from syncd.core.planner import agenda_title
 from syncd.notes.base import NotesError, NotesStore
-from syncd.planner import agenda_title
 from syncd.state import State
 
 log = logging.getLogger(__name__)

@@ -14,16 +14,17 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from syncd import logs, preflight, service, show, status
+from syncd import logs, preflight, service, show
 from syncd import reconcile as reconciling
 from syncd.config import Config, ConfigError, EmailConfig, resolve_state_dir
+from syncd.core import status
+from syncd.core.model import NotesDoc
+from syncd.core.oneline import one_line
 from syncd.export import export_calendar
 from syncd.fsutil import atomic_write
 from syncd.google import auth as google_auth
 from syncd.lock import LockError, StateLock
-from syncd.model import NotesDoc
 from syncd.notes.base import NotesError
-from syncd.oneline import one_line
 from syncd.redact import install_redactor
 from syncd.report import browser as report_browser
 from syncd.report import build as report_build

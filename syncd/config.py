@@ -28,8 +28,8 @@ from pydantic import (
     field_validator,
 )
 
-from syncd.cadence import parse_cadence
-from syncd.model import Cadence, Owner, Pause, Person, Role, Roster, Slot
+from syncd.core.cadence import parse_cadence
+from syncd.core.model import Cadence, Owner, Pause, Person, Role, Roster, Slot
 from syncd.redact import redact_url
 
 __all__ = [

@@ -10,9 +10,9 @@ import datetime as dt
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from syncd import planner
 from syncd.calendars.local import calendar_bytes, series_event, set_notes
-from syncd.model import Memory, Roster
+from syncd.core import planner
+from syncd.core.model import Memory, Roster
 
 
 def export_calendar(

@@ -16,17 +16,17 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from syncd import history, observe, planner
 from syncd.apply import Outcome, apply
 from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
 from syncd.calendars.google import GoogleCalendar, SyncCache
 from syncd.calendars.ics import FeedCache, ICSFeed
 from syncd.calendars.local import LocalCalendar
 from syncd.config import BackendConfig, Config, resolve_state_dir
+from syncd.core import history, observe, planner
+from syncd.core.identity import person_key
+from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
 from syncd.google import auth
 from syncd.google.api import Endpoints, GoogleApi
-from syncd.identity import person_key
-from syncd.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
 from syncd.notes.base import NotesError, NotesStore
 from syncd.notes.gdocs import GoogleDocsNotes
 from syncd.notes.markdown import MarkdownNotes

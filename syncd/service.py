@@ -34,12 +34,12 @@ from syncd import preflight
 from syncd import reconcile as reconciling
 from syncd.calendars.base import CalendarError, CalendarSource
 from syncd.config import Config, ConfigError, resolve_state_dir
+from syncd.core.model import NotesDoc, Series
+from syncd.core.status import SKIP_WINDOW
 from syncd.lock import StateLock
-from syncd.model import NotesDoc, Series
 from syncd.notes.base import NotesError, NotesStore
 from syncd.sdnotify import Notifier, watchdog_interval
 from syncd.state import State, StateError
-from syncd.status import SKIP_WINDOW
 
 log = logging.getLogger(__name__)
 

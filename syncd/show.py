@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from syncd.model import Action
-from syncd.oneline import one_line
+from syncd.core.model import Action
+from syncd.core.oneline import one_line
 from syncd.reconcile import Result
 
 

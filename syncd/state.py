@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
-from syncd.model import (
+from syncd.core.model import (
     Memory,
     NotesDoc,
     Occurrence,

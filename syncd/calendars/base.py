@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from syncd.model import Series, SeriesPatch, SeriesSpec
+from syncd.core.model import Series, SeriesPatch, SeriesSpec
 
 
 class CalendarError(Exception):

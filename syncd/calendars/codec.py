@@ -13,7 +13,7 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncd.model import Attendee, Instance, Series
+from syncd.core.model import Attendee, Instance, Series
 
 _VERSION = 1
 

@@ -28,11 +28,11 @@ from typing import Any
 
 import icalendar
 
-from syncd import identity, matching
 from syncd.calendars.base import CalendarError, ConflictError
 from syncd.calendars.ical import MARKER_PROP, NOTES_PROP, series_from_calendar, zone_named
+from syncd.core import identity, matching
+from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
 from syncd.google.api import DOC_MIME, GoogleApi, GoogleError
-from syncd.model import Person, Series, SeriesPatch, SeriesSpec
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import recurring_ical_events
 from icalendar import Component
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-from syncd.model import Attendee, Instance, Series
+from syncd.core.model import Attendee, Instance, Series
 
 MARKER_PROP = "X-SYNCD-ID"
 NOTES_PROP = "X-SYNCD-NOTES"

@@ -43,7 +43,7 @@ from syncd.calendars.ical import (
     within,
     zone_named,
 )
-from syncd.model import Person, Series
+from syncd.core.model import Person, Series
 from syncd.redact import redact_url
 
 _MAX_REDIRECTS = 5

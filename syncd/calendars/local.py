@@ -38,8 +38,8 @@ from syncd.calendars.ical import (
     when,
     zone_named,
 )
+from syncd.core.model import Attendee, Series, SeriesPatch, SeriesSpec
 from syncd.fsutil import atomic_write
-from syncd.model import Attendee, Series, SeriesPatch, SeriesSpec
 
 PRODID = "-//syncd//syncd//EN"
 NOTES_LINE = "Notes: {url}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from syncd.model import NotesDoc
+from syncd.core.model import NotesDoc
 
 
 class NotesError(Exception):

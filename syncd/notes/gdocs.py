@@ -16,9 +16,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from syncd import identity
+from syncd.core import identity
+from syncd.core.model import NotesDoc
 from syncd.google.api import DOC_MIME, GoogleApi, GoogleError
-from syncd.model import NotesDoc
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 

@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from syncd.model import NotesDoc
+from syncd.core.model import NotesDoc
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 

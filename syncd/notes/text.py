@@ -12,7 +12,7 @@ import re
 from importlib import resources
 from string import Template
 
-from syncd.oneline import one_line
+from syncd.core.oneline import one_line
 
 HEADING = re.compile(r"^## (\d{4}-\d{2}-\d{2}) — ", re.MULTILINE)
 

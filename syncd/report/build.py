@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from syncd import cadence, matching, status
-from syncd.model import Occurrence, OccurrenceStatus, Owner, Pause, Person, Roster, Series
+from syncd.core import cadence, matching, status
+from syncd.core.model import Occurrence, OccurrenceStatus, Owner, Pause, Person, Roster, Series
 
 HEATMAP_WEEKS = 12
 LONG_WEEKS = 26  # "the last 6 months"

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from syncd.config import EmailConfig
-from syncd.oneline import one_line
+from syncd.core.oneline import one_line
 
 TIMEOUT = 30.0  # seconds to connect, and for each answer of the server
 # The email package drops the quotes around a display name it has to fold across lines,

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from syncd.oneline import one_line
+from syncd.core.oneline import one_line
 from syncd.report.build import Adherence, CellStatus, Report
 
 FORMATS = ("text", "markdown", "json", "html")

@@ -9,7 +9,7 @@ import pytest
 from syncd import reconcile as reconciling
 from syncd.calendars.local import LocalCalendar
 from syncd.config import load_config
-from syncd.model import NotesDoc, Series, SeriesPatch, SeriesSpec
+from syncd.core.model import NotesDoc, Series, SeriesPatch, SeriesSpec
 from syncd.notes.markdown import MarkdownNotes
 from syncd.state import State
 from tests.integration.conftest import NOW, Demo

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from google.auth.credentials import AnonymousCredentials
 
-from syncd import identity
 from syncd.calendars.base import ConflictError
 from syncd.calendars.google import MARKER_KEY, NOTES_KEY, GoogleCalendar
 from syncd.config import load_config
+from syncd.core import identity
+from syncd.core.model import SeriesPatch
+from syncd.core.planner import desired_spec
 from syncd.google.api import Endpoints, GoogleApi
-from syncd.model import SeriesPatch
-from syncd.planner import desired_spec
 from tests.emulator import Emulator
 from tests.integration.gdemo import OWNER, PEOPLE, GoogleDemo
 

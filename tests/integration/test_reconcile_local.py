@@ -7,9 +7,9 @@ from pathlib import Path
 
 import icalendar
 
-from syncd import identity, planner
 from syncd.calendars.local import LocalCalendar
-from syncd.model import Series
+from syncd.core import identity, planner
+from syncd.core.model import Series
 from tests.integration.conftest import DEMO, NOW, ROOT, Demo, snapshot, syncd
 
 PEOPLE = ("alice@example.com", "bob@example.com", "erin@example.com", "carol@example.com")

@@ -29,8 +29,8 @@ import pytest
 from syncd.calendars.base import CalendarError
 from syncd.calendars.local import LocalCalendar
 from syncd.config import Config, load_config
+from syncd.core.model import NotesDoc, Series, SeriesPatch, SeriesSpec
 from syncd.logs import setup_logging
-from syncd.model import NotesDoc, Series, SeriesPatch, SeriesSpec
 from syncd.notes.base import NotesStore
 from syncd.notes.markdown import MarkdownNotes
 from syncd.service import CALENDAR, Service, default_backends

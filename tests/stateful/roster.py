@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from syncd import cadence
 from syncd.config import load_config
-from syncd.model import Person
+from syncd.core import cadence
+from syncd.core.model import Person
 
 OWNER = "dana@example.com"
 ZONE = "Europe/Berlin"

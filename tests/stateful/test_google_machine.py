@@ -18,8 +18,8 @@ from googleapiclient.discovery import build
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
-from syncd import identity
 from syncd.calendars.google import MARKER_KEY, UID_KEY
+from syncd.core import identity
 from tests.emulator import running_emulator
 from tests.stateful import roster as R
 from tests.stateful.conftest import profile

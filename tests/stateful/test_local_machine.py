@@ -15,9 +15,9 @@ import icalendar
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
-from syncd import identity, planner
 from syncd.calendars.local import LocalCalendar
-from syncd.model import Series
+from syncd.core import identity, planner
+from syncd.core.model import Series
 from tests.integration.conftest import DEMO, ROOT
 from tests.stateful import roster as R
 from tests.stateful.conftest import profile

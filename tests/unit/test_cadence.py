@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from syncd import cadence
-from syncd.model import Pause, Person, Slot
+from syncd.core import cadence
+from syncd.core.model import Pause, Person, Slot
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -6,9 +6,9 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from syncd import cadence
-from syncd.classify import classify
-from syncd.model import Attendee, Instance, Occurrence, Pause, Person, Series, Slot
+from syncd.core import cadence
+from syncd.core.classify import classify
+from syncd.core.model import Attendee, Instance, Occurrence, Pause, Person, Series, Slot
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from syncd import history
-from syncd.model import Occurrence
+from syncd.core import history
+from syncd.core.model import Occurrence
 
 UTC = dt.UTC
 T1 = dt.datetime(2026, 10, 6, 8, 0, tzinfo=UTC)

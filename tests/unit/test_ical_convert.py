@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from syncd import observe
-from syncd.cadence import parse_cadence
 from syncd.calendars.base import CalendarError
 from syncd.calendars.codec import dump_series, load_series
 from syncd.calendars.ical import (
@@ -26,7 +24,9 @@ from syncd.calendars.ical import (
     uid_of,
 )
 from syncd.calendars.ics import ICSFeed
-from syncd.model import Cadence, Owner, Person, Roster, Series, Slot
+from syncd.core import observe
+from syncd.core.cadence import parse_cadence
+from syncd.core.model import Cadence, Owner, Person, Roster, Series, Slot
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "realworld"
 FILES = sorted(DATA.glob("*.ics"))

@@ -17,9 +17,9 @@ import recurring_ical_events
 
 from syncd.calendars.base import CalendarError, ConflictError, WritableCalendar
 from syncd.calendars.local import LocalCalendar
+from syncd.core.identity import marker, series_uid
+from syncd.core.model import Attendee, Series, SeriesPatch, SeriesSpec
 from syncd.fsutil import atomic_write
-from syncd.identity import marker, series_uid
-from syncd.model import Attendee, Series, SeriesPatch, SeriesSpec
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = ZoneInfo("UTC")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from syncd.model import NotesDoc
+from syncd.core.model import NotesDoc
 from syncd.notes.base import NotesError, NotesStore
 from syncd.notes.markdown import MarkdownNotes
 

@@ -6,9 +6,9 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from syncd import cadence, identity
-from syncd.matching import belongs_to, series_by_person
-from syncd.model import Attendee, Person, Series, Slot
+from syncd.core import cadence, identity
+from syncd.core.matching import belongs_to, series_by_person
+from syncd.core.model import Attendee, Person, Series, Slot
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OWNER = "dana@example.com"

@@ -6,8 +6,8 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from syncd import cadence, identity, planner
-from syncd.model import (
+from syncd.core import cadence, identity, planner
+from syncd.core.model import (
     Attendee,
     Instance,
     Memory,

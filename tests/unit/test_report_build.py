@@ -7,8 +7,8 @@ import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from syncd import cadence
-from syncd.model import (
+from syncd.core import cadence
+from syncd.core.model import (
     Attendee,
     Instance,
     Occurrence,

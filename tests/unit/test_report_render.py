@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 
-from syncd import cadence
 from syncd.config import EmailConfig
-from syncd.model import Attendee, Instance, Occurrence, Owner, Person, Roster, Series, Slot
+from syncd.core import cadence
+from syncd.core.model import Attendee, Instance, Occurrence, Owner, Person, Roster, Series, Slot
 from syncd.report import build as rb
 from syncd.report import mail, render
 

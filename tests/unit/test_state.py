@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from syncd.model import Memory, NotesDoc, Occurrence, OwnedSeries
+from syncd.core.model import Memory, NotesDoc, Occurrence, OwnedSeries
 from syncd.state import DB_NAME, MIGRATIONS, AuditEntry, State, StateError
 
 UTC = dt.UTC

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from syncd import cadence, status
-from syncd.model import Occurrence, Pause, Person, Slot
+from syncd.core import cadence, status
+from syncd.core.model import Occurrence, Pause, Person, Slot
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=BERLIN)

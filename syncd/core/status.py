@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from syncd import cadence
-from syncd.model import Occurrence, Person
+from syncd.core import cadence
+from syncd.core.model import Occurrence, Person
 
 SKIP_WINDOW = dt.timedelta(days=90)
 OVERDUE_FACTOR = 1.5

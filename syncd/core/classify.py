@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncd import cadence
-from syncd.matching import person_emails
-from syncd.model import Instance, Occurrence, OccurrenceStatus, Person, Series, SkipReason
+from syncd.core import cadence
+from syncd.core.matching import person_emails
+from syncd.core.model import Instance, Occurrence, OccurrenceStatus, Person, Series, SkipReason
 
 _DAY = dt.timedelta(days=1)
 

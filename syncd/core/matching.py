@@ -12,8 +12,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from syncd import identity
-from syncd.model import Person, Series
+from syncd.core import identity
+from syncd.core.model import Person, Series
 
 NON_PEOPLE = ("ROOM", "RESOURCE")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from syncd import cadence, classify, history, matching
-from syncd.model import Occurrence, Person, Roster, Series
+from syncd.core import cadence, classify, history, matching
+from syncd.core.model import Occurrence, Person, Roster, Series
 
 
 def anchor(person: Person, series: Sequence[Series], today: dt.date) -> dt.date:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from syncd.model import Occurrence
+from syncd.core.model import Occurrence
 
 # Statuses that only say "we cannot see it", not what happened.
 _BLIND = ("missing", "unknown")

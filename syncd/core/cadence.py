@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
 
-from syncd.model import Cadence, Pause, Person, Slot
+from syncd.core.model import Cadence, Pause, Person, Slot
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _EVERY = re.compile(r"every\s+(\d+)\s+weeks?")

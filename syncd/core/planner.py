@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from syncd import cadence, identity
-from syncd.matching import marker_key, other_person, participants
-from syncd.model import (
+from syncd.core import cadence, identity
+from syncd.core.matching import marker_key, other_person, participants
+from syncd.core.model import (
     Action,
     Attendee,
     Memory,
