@@ -5,7 +5,8 @@ for its one pass, so two processes never plan against the same calendar at the
 same time. flock(2) locks belong to the open file, so the kernel releases the
 lock when the process dies however it dies: there is no stale lock to clean up,
 and the file is never deleted (deleting it would let two holders lock two
-different files).
+different files). The pid written into the file is a hint only; the holder named
+in a "busy" message is the one the kernel lists in /proc/locks.
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from syncd.fsutil import SymlinkRefused, open_nofollow
+
 LOCK_NAME = "syncd.lock"
+_PROC_LOCKS = Path("/proc/locks")
 
 
 class LockError(Exception):
-    """Another process holds the state directory (or the lock file cannot be used)."""
+    """The lock file cannot be used (a folder that cannot be made, a link, no permission)."""
+
+
+class LockBusy(LockError):
+    """Another process holds the state directory right now."""
 
 
 class StateLock:
@@ -33,26 +41,32 @@ class StateLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock now or raise LockError naming the holder; never waits."""
+        """Take the lock now or raise LockBusy naming the holder; never waits.
+
+        Raises LockError when the lock file cannot be used at all (a symbolic link,
+        a state directory that cannot be made or written).
+        """
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except SymlinkRefused as exc:
+            raise LockError(f"lock file {exc}") from None
         except OSError as exc:
-            raise LockError(f"cannot use the lock file {self.path}: {exc}") from exc
+            raise LockError(f"cannot use the lock file {self.path}: "
+                            f"{exc.strerror or exc}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _read_pid(fd)
+            who = _describe(holder_of(fd))
             os.close(fd)
-            who = f"another syncd (pid {holder})" if holder else "another syncd"
-            raise LockError(
+            raise LockBusy(
                 f"{who} is already working on the state in {self.directory}; stop it first"
                 " (for the service: systemctl stop syncd) or wait until it has finished"
             ) from None
         except OSError as exc:
             os.close(fd)
-            raise LockError(f"cannot lock {self.path}: {exc}") from exc
-        # The pid is only a hint for the message above; the flock is the lock.
+            raise LockError(f"cannot lock {self.path}: {exc.strerror or exc}") from None
+        # The pid is only a hint for a person looking at the file; the flock is the lock.
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -77,9 +91,33 @@ class StateLock:
         self.release()
 
 
-def _read_pid(fd: int) -> int | None:
+def holder_of(fd: int, locks: Path = _PROC_LOCKS) -> int | None:
+    """The pid holding an flock on the file open at `fd`, as the kernel lists it; None when
+    it cannot be told (no /proc, another pid namespace, the lock just released)."""
+    info = os.fstat(fd)
+    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
     try:
-        text = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
+        lines = locks.read_text().splitlines()
     except OSError:
         return None
-    return int(text) if text.isdigit() else None
+    for line in lines:
+        fields = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 3023 fe:00:2154546 0 EOF"; "->" marks a waiter.
+        if "->" in fields or "FLOCK" not in fields or device not in fields:
+            continue
+        pid = fields[fields.index(device) - 1]
+        if pid.isdigit() and int(pid) > 0:
+            return int(pid)
+    return None
+
+
+def _describe(pid: int | None) -> str:
+    if pid is None:
+        return "another process (holder unknown)"
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return f"another process (pid {pid})"
+    command = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
+    name = "syncd" if "syncd" in command else "another process"
+    return f"{name} (pid {pid}: {command[:80]})" if command else f"{name} (pid {pid})"

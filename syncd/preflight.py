@@ -113,13 +113,17 @@ def tighten(config: Config, environ: Mapping[str, str]) -> None:
             _restrict(saved, 0o600, "saved report")
     notes = config.notes.path
     if config.notes.kind == "markdown" and notes is not None:
+        # Others must not write in the folder: they could plant a link at a person's file name.
+        _restrict(notes, 0o755, "notes folder")
         for person in config.roster.people:
-            _restrict(notes / f"{person.email}.md", 0o600, f"notes file of {person.email}")
+            _restrict(notes / f"{person.email}.md", 0o600, f"notes file of {person.email}",
+                      regular=True)
 
 
-def _restrict(path: Path, mode: int, what: str) -> None:
+def _restrict(path: Path, mode: int, what: str, *, regular: bool = False) -> None:
     """Set `path` to `mode` if it allows more; a missing path or a symlink is left alone
-    (chmod would follow the link to a file syncd does not manage)."""
+    (chmod would follow the link to a file syncd does not manage), and so is anything but
+    a regular file when `regular` (the notes backend reports a folder at a file's name)."""
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -128,11 +132,14 @@ def _restrict(path: Path, mode: int, what: str) -> None:
         raise PreflightError(f"cannot look at the {what} {path}: {exc.strerror}") from None
     if stat.S_ISLNK(info.st_mode) or not stat.S_IMODE(info.st_mode) & ~mode:
         return
+    if regular and not stat.S_ISREG(info.st_mode):
+        return
+    narrowed = stat.S_IMODE(info.st_mode) & mode  # only ever takes bits away
     try:
-        os.chmod(path, mode)
+        os.chmod(path, narrowed)
     except OSError as exc:
         raise PreflightError(f"the {what} {path} is open to others (mode "
                              f"{stat.S_IMODE(info.st_mode):04o}) and cannot be made "
-                             f"{mode:04o}: {exc.strerror}") from None
+                             f"{narrowed:04o}: {exc.strerror}") from None
     log.warning("%s %s was open to others (mode %04o); now %04o", what, path,
-                stat.S_IMODE(info.st_mode), mode)
+                stat.S_IMODE(info.st_mode), narrowed)

@@ -27,6 +27,7 @@ from syncd.core.model import (
     OwnedStatus,
     SkipReason,
 )
+from syncd.fsutil import SymlinkRefused, open_nofollow, refuse_symlink
 
 DB_NAME = "syncd.sqlite3"
 
@@ -125,8 +126,12 @@ class State:
         try:
             _private_directory(directory)
             created = _create_private_file(path)
+        except SymlinkRefused as exc:
+            raise StateError(f"state database {exc}") from None
         except OSError as exc:
-            raise StateError(f"cannot prepare {directory}: {exc}") from exc
+            raise StateError(f"cannot prepare {directory}: {exc.strerror or exc}") from None
+        if not created:
+            _refuse_read_only(path)
         conn = _connect(str(path), uri=False)
         try:
             _refuse_newer(conn, path)
@@ -361,13 +366,31 @@ def _tighten(path: Path, mode: int) -> None:
 
 
 def _create_private_file(path: Path) -> bool:
-    """Create an empty 0600 file unless one exists; True when this call created it."""
+    """Create an empty 0600 file unless one exists; True when this call created it.
+
+    Raises SymlinkRefused when `path` is a symbolic link (SQLite would follow it).
+    """
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+        fd = open_nofollow(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
+        refuse_symlink(path)
         return False
     os.close(fd)
     return True
+
+
+def _refuse_read_only(path: Path) -> None:
+    """A database its owner made read-only (chmod 444) stays so: say so instead of writing."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise StateError(f"cannot look at {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise StateError(f"{path} is not a regular file")
+    if not info.st_mode & stat.S_IWUSR:
+        raise StateError(
+            f"{path} is read-only (mode {stat.S_IMODE(info.st_mode):04o}), so syncd leaves it"
+            f" and writes nothing; to let syncd work again: chmod 600 {path}")
 
 
 def _exists(path: Path) -> bool:
