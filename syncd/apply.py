@@ -121,6 +121,13 @@ class _Runner:
         self.state.audit(self.now, action.kind, action.person, target, action.summary)
 
 
+def _families(action: Action) -> tuple[str, ...]:
+    """What an action writes or builds on: attaching a notes link needs both."""
+    if action.kind == "attach-notes":
+        return ("calendar", "notes")
+    return ("calendar",) if action.writes_event else ("notes",)
+
+
 def apply(
     plan: Plan,
     roster: Roster,
@@ -134,10 +141,11 @@ def apply(
 ) -> Outcome:
     """Apply every action in order. `docs` are the notes documents found while planning.
 
-    A failed action is reported and the person's later actions are skipped (they
-    build on it); other people go on. `stop` is asked before each action: once it
-    says True the rest is left for the next run (an action already begun always
-    completes, with its state commit)."""
+    A failed action is reported and the person's later actions of the same kind
+    (calendar or notes) are skipped, since they build on it; the other kind and other
+    people go on (a calendar that cannot be written does not stop the notes). `stop` is
+    asked before each action: once it says True the rest is left for the next run (an
+    action already begun always completes, with its state commit)."""
     runner = _Runner(roster, calendar, notes, state, now, docs)
     outcome = Outcome()
     if isinstance(calendar, BatchCreating):
@@ -155,20 +163,23 @@ def apply(
                 state.record_series(owned)
                 state.audit(now, "recover-series", owned.person, owned.uid,
                             "ownership recovered from the calendar's marker")
-    failed_people: set[str] = set()
+    broken: set[tuple[str, str]] = set()  # (person, "calendar" or "notes") that failed
     for index, action in enumerate(plan.actions):
         if stop is not None and stop():
             log.info("stopping: %d action(s) left for the next run", len(plan.actions) - index)
             break
-        if action.person in failed_people:
-            outcome.failed.append((action, "skipped: an earlier step for this person failed"))
+        blocked = sorted(f for f in _families(action) if (action.person, f) in broken)
+        if blocked:
+            outcome.failed.append(
+                (action, f"skipped: an earlier {blocked[0]} step for this person failed"))
             continue
         try:
             runner.run(action)
         except (CalendarError, NotesError, _Skipped, OSError) as exc:
             log.warning("%s %s failed: %s", action.kind, action.person, exc)
             outcome.failed.append((action, str(exc)))
-            failed_people.add(action.person)
+            # Attaching a link writes the event: its failure is the calendar's.
+            broken.add((action.person, _families(action)[0]))
             continue
         log.info("%s %s: %s", action.kind, action.person, action.summary)
         outcome.done.append(action)

@@ -119,5 +119,5 @@ def _describe(pid: int | None) -> str:
     except OSError:
         return f"another process (pid {pid})"
     command = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
-    name = "syncd" if "syncd" in command else "another process"
+    name = "another syncd" if "syncd" in command else "another process"
     return f"{name} (pid {pid}: {command[:80]})" if command else f"{name} (pid {pid})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import hashlib
 import json
 import logging
@@ -37,6 +38,16 @@ log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+NOTES_ACTIONS = frozenset({"create-notes", "attach-notes", "prepare-notes"})
+
+
+class Source(enum.StrEnum):
+    """The two things a run reads, each of which can fail (and be left out) on its own."""
+
+    CALENDAR = "calendar"
+    NOTES = "notes"
+
+
 @dataclass
 class Result:
     """A reconcile's plan, what applying it did, and the exit code it deserves."""
@@ -45,8 +56,14 @@ class Result:
     dry_run: bool
     refused: str | None = None
     outcome: Outcome | None = None
-    source_failed: bool = False
+    failed: frozenset[Source] = frozenset()  # sources that were tried and could not be read
+    notes_failed: frozenset[str] = frozenset()  # people whose notes alone could not be read
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def source_failed(self) -> bool:
+        """Whether some source, or some person's notes, could not be read."""
+        return bool(self.failed or self.notes_failed)
 
     @property
     def exit_code(self) -> int:
@@ -170,33 +187,41 @@ def read_calendar(
 
 def read_notes(
     notes: NotesStore, config: Config, memory: Memory, warnings: list[str]
-) -> dict[str, NotesDoc] | None:
-    """Each active person's notes document, or None (with a warning) when notes failed."""
+) -> tuple[dict[str, NotesDoc], frozenset[str]]:
+    """Each active person's notes document, and the people whose notes could not be read
+    (one warning each): one person's bad notes file does not hide the others'."""
     known = {d.person: d.doc_id for d in memory.notes}
     found: dict[str, NotesDoc] = {}
-    try:
-        for person in config.roster.people:
-            if person.active:
-                doc = notes.find(person.email, known.get(person.email))
-                if doc is not None:
-                    found[person.email] = doc
-    except NotesError as exc:
-        warnings.append(f"notes: not read, nothing planned for them: {exc}")
-        return None
+    failed: set[str] = set()
+    for person in config.roster.people:
+        if not person.active:
+            continue
+        try:
+            doc = notes.find(person.email, known.get(person.email))
+        except NotesError as exc:
+            warnings.append(f"notes of {person.email}: not read, nothing planned for them: {exc}")
+            failed.add(person.email)
+            continue
+        if doc is not None:
+            found[person.email] = doc
     if isinstance(notes, GoogleDocsNotes):
         warnings.extend(notes.warnings)
-    return found
+    return found, frozenset(failed)
 
 
 def reconcile(
     config: Config, state: State, now: dt.datetime, *, dry_run: bool, force: bool,
     calendar: CalendarSource | None = None, notes: NotesStore | None = None,
-    stop: Callable[[], bool] | None = None,
+    stop: Callable[[], bool] | None = None, skip: frozenset[Source] = frozenset(),
 ) -> Result:
     """Read, plan and apply (unless `dry_run`, or the safety limit refuses and not `force`).
 
     `calendar` and `notes` default to the backends the config names; `stop` is
-    passed to apply, which asks it before each action.
+    passed to apply, which asks it before each action. Sources in `skip` are not read
+    (the service's backoff) and nothing is planned for them. A calendar that was not
+    read makes the run write nothing at all: an agenda for a meeting the calendar may
+    have moved or cancelled is no better than none. Which sources failed comes back in
+    `Result.failed`.
     """
     warnings: list[str] = []
     if calendar is None or notes is None:
@@ -204,35 +229,48 @@ def reconcile(
             opened = open_backends(config, state)
         except auth.AuthError as exc:
             # Nothing can be read, so nothing is planned: one clear message, exit 1.
-            return Result(Plan(), dry_run, source_failed=True, warnings=[f"google: {exc}"])
+            return Result(Plan(), dry_run, failed=frozenset(Source) - skip,
+                          warnings=[f"google: {exc}"])
         calendar, notes = calendar or opened[0], notes or opened[1]
     memory = state.memory()
     window = planner.read_window(now)
-    observed = read_calendar(calendar, *window, warnings)
-    docs = read_notes(notes, config, memory, warnings)
+    observed = None if Source.CALENDAR in skip else read_calendar(calendar, *window, warnings)
+    docs: dict[str, NotesDoc] | None
+    notes_failed: frozenset[str]
+    if Source.NOTES in skip:
+        docs, notes_failed = None, frozenset()
+    else:
+        docs, notes_failed = read_notes(notes, config, memory, warnings)
+    failed = {Source.CALENDAR} if observed is None and Source.CALENDAR not in skip else set()
+    active = sum(p.active for p in config.roster.people)
+    if notes_failed and len(notes_failed) == active:
+        # Nobody's notes could be read: the store itself is broken (its backoff applies).
+        failed.add(Source.NOTES)
+        docs = None
     writable = calendar if isinstance(calendar, WritableCalendar) else None
     plan = planner.plan(config.roster, observed, docs, memory, now)
-    if writable is None:
-        plan = dataclasses.replace(plan, read_only=True)
-    result = Result(plan, dry_run, source_failed=observed is None or docs is None,
+    # Without the calendar nothing is done; without a person's notes, nothing about them.
+    plan = dataclasses.replace(plan, read_only=plan.read_only or writable is None, actions=() if
+                               observed is None else tuple(
+        a for a in plan.actions if not (a.person in notes_failed and a.kind in NOTES_ACTIONS)))
+    result = Result(plan, dry_run, failed=frozenset(failed),
+                    notes_failed=notes_failed if Source.NOTES not in failed else frozenset(),
                     warnings=warnings + list(plan.warnings))
     refused = planner.refusal(plan, config.roster.max_changes)
     if refused and not force:
         result.refused = refused
         return result
-    if dry_run:
+    if dry_run or observed is None:
         return result
-    if observed is not None:
-        record_history(config, state, observed, window[0], now)
+    record_history(config, state, observed, window[0], now)
     # A read-only calendar is never written; the notes are still the lead's own.
     todo = dataclasses.replace(plan, actions=tuple(
         a for a in plan.actions if not (plan.read_only and a.writes_event)))
     result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {},
                            stop=stop)
-    if observed is not None:
-        # After applying: the cache then holds syncd's own writes too.
-        with state.transaction():
-            save_calendar_cache(state, config.calendar, calendar)
+    # After applying: the cache then holds syncd's own writes too.
+    with state.transaction():
+        save_calendar_cache(state, config.calendar, calendar)
     return result
 
 

@@ -7,7 +7,7 @@ signals into flags the loop checks, so a stop never cuts a write in half.
 
 Sources and backoff: a cycle uses two sources, the calendar and the notes
 store. When a source fails, the cycles after it leave that source out (it is
-"held back": reconcile sees it as unreadable and plans nothing for it) until
+"held back": reconcile is told to skip it and plans nothing for it) until
 its retry time, 1 min after the first failure in a row, then 2, 4, 8, … up to
 1 h. A retry gets a cycle of its own when it comes before the next regular one.
 The regular cycles go on meanwhile for the other source.
@@ -32,19 +32,20 @@ from zoneinfo import ZoneInfo
 
 from syncd import preflight
 from syncd import reconcile as reconciling
-from syncd.calendars.base import CalendarError, CalendarSource
+from syncd.calendars.base import CalendarSource
 from syncd.config import Config, ConfigError, resolve_state_dir
-from syncd.core.model import NotesDoc, Series
 from syncd.core.status import SKIP_WINDOW
-from syncd.lock import StateLock
-from syncd.notes.base import NotesError, NotesStore
+from syncd.lock import LockBusy, LockError, StateLock
+from syncd.notes.base import NotesStore
+from syncd.reconcile import Source
 from syncd.sdnotify import Notifier, watchdog_interval
 from syncd.state import State, StateError
 
 log = logging.getLogger(__name__)
 
-CALENDAR, NOTES = "calendar", "notes"
+CALENDAR, NOTES = Source.CALENDAR, Source.NOTES
 SOURCES = (CALENDAR, NOTES)
+LOCK_RETRY = 2.0  # seconds between tries while another process holds the state lock
 JITTER = 0.10  # each interval is stretched or shrunk by up to this fraction
 BACKOFF_FIRST = 60.0  # seconds before the first retry of a failed source
 BACKOFF_CAP = 3600.0  # the longest wait between retries
@@ -174,36 +175,6 @@ def boot_clock() -> float:
     return time.clock_gettime(time.CLOCK_BOOTTIME)
 
 
-class _HeldBackCalendar:
-    """Stands in for a calendar in backoff: every read fails, so nothing is planned for it."""
-
-    def __init__(self, name: str, why: str) -> None:
-        self.name = name
-        self._why = why
-
-    def read(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
-        raise CalendarError(self._why)
-
-
-class _HeldBackNotes:
-    """Stands in for a notes store in backoff: finding fails, so nothing is planned for notes."""
-
-    def __init__(self, why: str) -> None:
-        self._why = why
-
-    def find(self, person: str, doc_id: str | None) -> NotesDoc | None:
-        raise NotesError(self._why)
-
-    def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
-        raise NotesError(self._why)
-
-    def append_section(self, doc: NotesDoc, date: dt.date, title: str) -> None:
-        raise NotesError(self._why)
-
-    def agenda_written(self, doc: NotesDoc, date: dt.date) -> bool | None:
-        raise NotesError(self._why)
-
-
 class _Interrupted(BaseException):
     """Raised by the stop signal while a cycle only reads: nothing is half-written then."""
 
@@ -220,6 +191,7 @@ class CycleReport:
     held_back: frozenset[str]
     refused: str | None = None
     error: str | None = None  # the cycle itself failed (a bug or an unusable state)
+    not_applied: int = 0  # actions left undone on purpose (a read-only calendar, a stop)
 
 
 class Service:
@@ -257,12 +229,14 @@ class Service:
     # --- lifetime ---------------------------------------------------------
 
     @contextlib.contextmanager
-    def opened(self) -> Iterator[State]:
+    def opened(self, *, wait: bool = False) -> Iterator[State]:
         """Hold the state lock and the open state for the duration of the block.
 
-        Raises LockError when another syncd holds the state directory.
+        Raises LockBusy when another process holds the state directory, unless `wait`:
+        then it tries again every LOCK_RETRY seconds until the lock is free or a stop is
+        asked for (and raises LockBusy then). LockError when the lock file is unusable.
         """
-        with StateLock(self.state_dir):
+        with self._locked(wait):
             self.state = State.open(self.state_dir)
             try:
                 yield self.state
@@ -270,17 +244,48 @@ class Service:
                 self.state.close()
                 self.state = None
 
+    @contextlib.contextmanager
+    def _locked(self, wait: bool) -> Iterator[StateLock]:
+        lock = StateLock(self.state_dir)
+        told = False
+        while True:
+            try:
+                lock.acquire()
+                break
+            except LockBusy as exc:
+                if not wait or self._stopping():
+                    raise
+                if not told:
+                    # Exiting would only have systemd start us again; waiting says why.
+                    log.warning("%s; waiting for it (trying every %gs)", exc, LOCK_RETRY)
+                    self.notifier.ready(f"waiting for the state lock: {exc}")
+                    told = True
+                self._keepalive(self.clock())
+                self._sleep(LOCK_RETRY)
+        if told:
+            log.warning("state lock taken; starting")
+        try:
+            yield lock
+        finally:
+            lock.release()
+
     def run(self) -> int:
         """Run until SIGTERM or SIGINT; the exit code (0 after a clean stop, 1 if the state
-        cannot be opened). Raises LockError when another syncd holds the state."""
+        or its lock cannot be used). Waits while another process holds the state lock."""
         try:
-            with self.opened(), self._signals():
+            with self._signals(), self.opened(wait=True):
                 log.info("running: config %s, state %s, every %s (±%d%%)", self.config_path,
                          self.state_dir, format_interval(self.interval), round(JITTER * 100))
                 self.notifier.ready(f"started with {self._people()} people; first cycle now")
                 self._loop()
-        except StateError as exc:
-            log.error("cannot open the state in %s: %s", self.state_dir, exc)
+        except (StateError, LockError) as exc:
+            if isinstance(exc, LockBusy):  # still busy when a stop was asked for
+                log.info("stopped while waiting for the state lock")
+                return reconciling.EXIT_OK
+            if isinstance(exc, StateError):
+                log.error("cannot open the state in %s: %s", self.state_dir, exc)
+            else:
+                log.error("%s", exc)
             self.notifier.stopping(f"failed: {exc}")
             return reconciling.EXIT_FAILED
         finally:
@@ -322,13 +327,9 @@ class Service:
             # once (nothing is written before that, and state rolls back a transaction).
             self._interruptible = True
             calendar, notes = self.backends(config, state)
-            calendar_name = calendar.name
-            if CALENDAR in held:
-                calendar = _HeldBackCalendar(calendar_name, self._held_reason(CALENDAR, started))
-            if NOTES in held:
-                notes = _HeldBackNotes(self._held_reason(NOTES, started))
             result = reconciling.reconcile(config, state, now, dry_run=False, force=False,
-                                           calendar=calendar, notes=notes, stop=self._stop_check)
+                                           calendar=calendar, notes=notes, stop=self._stop_check,
+                                           skip=frozenset(map(Source, held)))
         except Exception as exc:
             self._interruptible = False
             log.error("cycle failed: %s: %s", type(exc).__name__, exc)
@@ -337,14 +338,15 @@ class Service:
                                  error=f"{type(exc).__name__}: {exc}")
         else:
             self._interruptible = False
-            failed = _failed_sources(result.warnings, calendar_name) - held
-            self._log_news(result, held, calendar_name)
+            self._log_news(result)
             outcome = result.outcome
+            done = len(outcome.done) if outcome else 0
+            failed = len(outcome.failed) if outcome else 0
             report = CycleReport(
-                people=self._people(), done=len(outcome.done) if outcome else 0,
-                failed=len(outcome.failed) if outcome else 0,
-                skips=self._skips(state, now), failed_sources=frozenset(failed),
-                held_back=held, refused=result.refused)
+                people=self._people(), done=done, failed=failed,
+                skips=self._skips(state, now), failed_sources=result.failed - held,
+                held_back=held, refused=result.refused,
+                not_applied=len(result.plan.actions) - done - failed)
         finished = self.clock()
         # A cycle that broke down tried no source properly: it neither grows nor resets
         # any backoff.
@@ -353,15 +355,16 @@ class Service:
         self._log_sources(report, held, finished, zone)
         self.last = report
         line = self.summary(report, finished, zone)
+        # The one line per cycle a person watching the service sees at the default level.
         log.info("cycle: %s", line)
         self.notifier.status(line)
         return report
 
     def summary(self, report: CycleReport, now: float, zone: ZoneInfo) -> str:
         """The one-line STATUS: people, actions, skips, next run, and anything wrong."""
-        parts = [f"{report.people} people, {report.done} actions done"
-                 + (f" ({report.failed} failed)" if report.failed else "")
-                 + f", {report.skips} skips in 90 days"]
+        parts = [f"{report.people} people, {report.done} applied, "
+                 f"{report.not_applied} not applied, {report.failed} failed, "
+                 f"{report.skips} skips in 90 days"]
         parts.append(f"next run {self._at(self.schedule.next_run(now), now, zone)}")
         for source, at in sorted(self.schedule.retry_at.items()):
             parts.append(f"{source} failing, retry {self._at(at, now, zone)}")
@@ -376,11 +379,6 @@ class Service:
         wall = self.wall(zone) + dt.timedelta(seconds=max(0.0, moment - now))
         return wall.isoformat(timespec="seconds")
 
-    def _held_reason(self, source: str, now: float) -> str:
-        at = self.schedule.retry_at[source]
-        return (f"held back after {self.schedule.failures[source]} failure(s) in a row; "
-                f"next try in {round(at - now)}s")
-
     def _people(self) -> int:
         return sum(p.active for p in self.config.roster.people)
 
@@ -389,13 +387,9 @@ class Service:
         return sum(o.status == "skipped" and o.person in active
                    for o in state.occurrences(now - SKIP_WINDOW, now))
 
-    def _log_news(self, result: reconciling.Result, held: frozenset[str],
-                  calendar_name: str) -> None:
+    def _log_news(self, result: reconciling.Result) -> None:
         """Log each warning and note once while it persists (a service repeats them all day)."""
-        # A held-back source's "not read" line is the service's own doing: _log_sources says it.
-        held_prefixes = tuple(_prefix(s, calendar_name) for s in held)
-        lines: list[tuple[int, str]] = [
-            (logging.WARNING, w) for w in result.warnings if not w.startswith(held_prefixes)]
+        lines: list[tuple[int, str]] = [(logging.WARNING, w) for w in result.warnings]
         lines += [(logging.INFO, f"note: {i}") for i in result.plan.info]
         if result.refused:
             lines.append((logging.ERROR, (
@@ -518,17 +512,3 @@ class Service:
             with contextlib.suppress(BlockingIOError):
                 while os.read(self._wake[0], 64):
                     pass
-
-
-def _prefix(source: str, calendar_name: str) -> str:
-    """How reconcile's warning for an unreadable `source` begins (see read_calendar/read_notes)."""
-    return f"{calendar_name}: not read" if source == CALENDAR else "notes: not read"
-
-
-def _failed_sources(warnings: Iterable[str], calendar_name: str) -> set[str]:
-    """Which sources reconcile could not read, from the warnings it gave.
-
-    A Result only says that some source failed; its warning lines say which.
-    """
-    lines = list(warnings)
-    return {s for s in SOURCES if any(w.startswith(_prefix(s, calendar_name)) for w in lines)}

@@ -173,10 +173,8 @@ def _sections(data: bytes) -> frozenset[dt.date]:
 
 
 def _last_marker(text: str) -> re.Match[str] | None:
-    last = None
-    for last in _MARKER.finditer(text):
-        pass
-    return last
+    matches = list(_MARKER.finditer(text))
+    return matches[-1] if matches else None
 
 
 def _torn_date(text: str) -> dt.date | None:

@@ -12,7 +12,6 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +19,6 @@ from syncd import reconcile as reconciling
 from syncd.calendars.base import CalendarSource
 from syncd.calendars.local import LocalCalendar
 from syncd.config import Config, load_config
-from syncd.lock import StateLock
 from syncd.notes.base import NotesStore
 from syncd.notes.markdown import MarkdownNotes
 from syncd.sdnotify import Notifier
@@ -232,14 +230,6 @@ def test_a_state_that_cannot_be_opened_stops_the_service_with_exit_1(
     (stopping,) = (m for m in notify.messages() if "STOPPING=1" in m)
     assert status(stopping).startswith("failed: ")
     assert list(demo.notes.glob("*.md")) == []
-
-
-def test_syncd_run_while_another_syncd_holds_the_state_exits_2(demo: Demo) -> None:
-    with StateLock(demo.state):
-        run = syncd("run", "--config", str(demo.config))
-    assert run.code == 2
-    assert f"another syncd (pid {os.getpid()}) is already working on the state" in run.err
-    assert list(Path(demo.notes).glob("*.md")) == []
 
 
 def test_syncd_run_refuses_a_bad_interval(demo: Demo) -> None:

@@ -30,6 +30,7 @@ from syncd.calendars.base import CalendarError
 from syncd.calendars.local import LocalCalendar
 from syncd.config import Config, load_config
 from syncd.core.model import NotesDoc, Series, SeriesPatch, SeriesSpec
+from syncd.lock import StateLock
 from syncd.logs import setup_logging
 from syncd.notes.base import NotesStore
 from syncd.notes.markdown import MarkdownNotes
@@ -124,19 +125,15 @@ def test_service_reports_to_systemd_reloads_and_stops_cleanly(
             cycles = notify.wait(is_cycle, count=2, what="two cycles")
             first, second_cycle = (status(c).split(", ") for c in cycles[:2])
             assert first[0] == second_cycle[0] == "4 people"
-            done = int(first[1].removesuffix(" actions done"))
-            assert done > 0 and second_cycle[1] == "0 actions done"
+            done = int(first[1].removesuffix(" applied"))
+            assert done > 0 and second_cycle[1] == "0 applied"
             notify.wait(lambda m: m == ["WATCHDOG=1"], what="WATCHDOG=1")
 
-            # A second service, or a one-shot reconcile, on the same state is refused.
-            second = subprocess.run([str(SYNCD), "run", "--config", str(demo.config)],
-                                    env=service_env(notify), capture_output=True, text=True,
-                                    timeout=TIMEOUT, check=False)
-            assert second.returncode == 2
-            assert "already working on the state in" in second.stderr
-            assert str(demo.state) in second.stderr
+            # A one-shot reconcile on the same state is refused: a runtime failure (exit 1),
+            # naming the real holder.
             one_shot = demo.syncd("reconcile")
-            assert one_shot.code == 2 and "already working on the state" in one_shot.err
+            assert one_shot.code == 1 and "already working on the state" in one_shot.err
+            assert f"(pid {proc.pid}: " in one_shot.err
 
             # A broken config on reload is reported and the running one kept.
             demo.config.write_text(good + "people: [oops\n")
@@ -165,7 +162,7 @@ def test_service_reports_to_systemd_reloads_and_stops_cleanly(
     assert any(line["message"].startswith("cycle: 4 people") for line in lines)
 
 
-def test_failing_feed_backs_off_while_notes_go_on_and_its_secret_stays_out_of_logs(
+def test_failing_feed_backs_off_writing_nothing_and_its_secret_stays_out_of_logs(
         demo: Demo, notify: NotifySocket, tmp_path: Path) -> None:
     # A port that is bound but not listening: every connection is refused at once.
     with socket.socket() as closed_port:
@@ -182,13 +179,38 @@ def test_failing_feed_backs_off_while_notes_go_on_and_its_secret_stays_out_of_lo
                 cycles = notify.wait(is_cycle, count=3, what="three cycles")
                 proc.send_signal(signal.SIGTERM)
                 assert proc.wait(timeout=10) == 0
-    # The first cycle failed the feed; the next ones hold it back, and keep going.
+    # The first cycle failed the feed; the next ones hold it back, and keep going, writing
+    # nothing while the calendar is unknown.
     assert all("calendar failing, retry" in status(c) for c in cycles)
-    assert sorted(p.name for p in demo.notes.glob("*.md")) == sorted(f"{p}.md" for p in PEOPLE)
+    assert list(demo.notes.glob("*.md")) == []
     text = log_file.read_text()
     assert "calendar failed (1 in a row)" in text
     assert "calendar failed (2 in a row)" not in text  # held back, not hammered
     assert secret not in text
+
+
+def test_a_second_service_waits_for_the_lock_instead_of_exiting_then_runs(
+        demo: Demo, notify: NotifySocket, tmp_path: Path) -> None:
+    # Exiting (with RestartPreventExitStatus=2, for good) would keep the service down.
+    args = [str(SYNCD), "run", "--interval", "1h", "--config", str(demo.config)]
+    holder = StateLock(demo.state)
+    holder.acquire()
+    try:
+        with (tmp_path / "stderr.log").open("wb") as err, \
+                running(args, service_env(notify), err) as proc:
+            waiting = notify.wait(lambda m: "READY=1" in m, what="READY while waiting")
+            assert status(waiting[0]).startswith("waiting for the state lock: ")
+            assert f"(pid {os.getpid()}: " in status(waiting[0])
+            assert not list(demo.notes.glob("*.md"))
+            holder.release()
+            notify.wait(is_cycle, what="a cycle once the lock is free")
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=10) == 0
+    finally:
+        holder.release()
+    text = (tmp_path / "stderr.log").read_text()
+    assert "is already working on the state" in text and "waiting for it" in text
+    assert len(list(demo.notes.glob("*.md"))) == 4
 
 
 # --- the stop in the middle of a write -----------------------------------------------------
@@ -318,8 +340,8 @@ def test_a_failing_calendar_is_held_back_until_its_retry_while_cycles_go_on(demo
     with service.opened():
         first = service.cycle()
         assert first.failed_sources == {CALENDAR}
-        # The notes went on without the calendar; the calendar was not written.
-        assert len(list(demo.notes.glob("*.md"))) == 4
+        # Without the calendar nothing is written: an agenda needs to know the meeting.
+        assert list(demo.notes.glob("*.md")) == []
         assert live_owned(demo.calendar, "bob@example.com") == []
         zone = ZoneInfo(service.config.roster.timezone)
         assert "calendar failing, retry" in service.summary(first, now[0], zone)
