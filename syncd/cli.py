@@ -16,12 +16,13 @@ import click
 
 from syncd import logs, preflight, service, show
 from syncd import reconcile as reconciling
+from syncd.calendars.base import CalendarError
 from syncd.config import Config, ConfigError, EmailConfig, resolve_state_dir
 from syncd.core import status
 from syncd.core.model import NotesDoc
 from syncd.core.oneline import one_line
 from syncd.export import export_calendar
-from syncd.fsutil import atomic_write
+from syncd.fsutil import SymlinkRefused, atomic_write
 from syncd.google import auth as google_auth
 from syncd.lock import LockError, StateLock
 from syncd.notes.base import NotesError
@@ -46,30 +47,66 @@ def default_config() -> str:
     return str(Path(base) / "syncd" / "config.yaml")
 
 
-def common(func: F) -> F:
-    """Options every command accepts."""
-    func = click.option("--config", "config_path", default=default_config, show_default=
-                        "$SYNCD_CONFIG or ~/.config/syncd/config.yaml",
-                        type=click.Path(dir_okay=False, path_type=Path),
-                        help="Roster and settings (YAML).")(func)
-    func = click.option("--log-format", type=click.Choice(logs.FORMATS), default="text",
-                        help="Log lines as text or as JSON objects (for log shippers).")(func)
-    return click.option("--log-level", type=click.Choice(LEVELS), default="warning",
-                        help="How much to log to stderr.")(func)
+def common_options(log_level: str = "warning") -> Callable[[F], F]:
+    """Options every command accepts (the group's command class acts on them); `log_level`
+    is the command's default."""
+    def add(func: F) -> F:
+        func = click.option("--config", "config_path", default=default_config, show_default=
+                            "$SYNCD_CONFIG, else $CONFIGURATION_DIRECTORY/config.yaml, "
+                            "else ~/.config/syncd/config.yaml",
+                            type=click.Path(dir_okay=False, path_type=Path),
+                            help="Roster and settings (YAML).")(func)
+        func = click.option("--log-format", type=click.Choice(logs.FORMATS), default="text",
+                            help="Log lines as text or as JSON objects (for log shippers).")(func)
+        return click.option("--log-level", type=click.Choice(LEVELS), default=log_level,
+                            show_default=True, help="How much to log to stderr.")(func)
+    return add
 
 
-def setup_logging(level: str, log_format: str = "text") -> None:
-    """Log lines to stderr; journald adds its own timestamps."""
-    logs.setup_logging(level, log_format)
+common = common_options()
+
+
+# What a command can meet at run time that is not a bug: each is one line and exit 1.
+RUNTIME_ERRORS = (StateError, LockError, NotesError, CalendarError, preflight.PreflightError,
+                  OSError)
+
+
+def failure_line(exc: Exception) -> str:
+    """A runtime failure as the one line `syncd: …` shows (an OSError by file and reason)."""
+    if isinstance(exc, OSError) and exc.strerror and not isinstance(exc, SymlinkRefused):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"syncd: {where}{exc.strerror}"
+    return f"syncd: {one_line(str(exc))}"
+
+
+class SyncdCommand(click.Command):
+    """A syncd command: logging set up and the config loaded before its body runs, and
+    every runtime failure it meets (state, lock, notes, calendar, file system) turned
+    into one line on stderr and exit 1 (exit 2 stays for config and usage errors)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Set up from the common options, run the command, map failures to exit 1."""
+        logs.setup_logging(ctx.params.pop("log_level"), ctx.params.pop("log_format"))
+        config = load_or_exit(ctx.params["config_path"])
+        logs.use_zone(ZoneInfo(config.roster.timezone))
+        ctx.params["config"] = config
+        try:
+            return super().invoke(ctx)
+        except RUNTIME_ERRORS as exc:
+            click.echo(failure_line(exc), err=True)
+            ctx.exit(reconciling.EXIT_FAILED)
+
+
+class SyncdGroup(click.Group):
+    """The `syncd` group: its commands (and those of its subgroups) are SyncdCommands."""
+
+    command_class = SyncdCommand
+    group_class = type  # subgroups are SyncdGroups too
 
 
 def lock_or_exit(state_dir: Path) -> None:
-    """Hold the state lock until the command ends, or say who holds it and exit 2."""
-    try:
-        click.get_current_context().with_resource(StateLock(state_dir))
-    except LockError as exc:
-        click.echo(f"syncd: {exc}", err=True)
-        sys.exit(reconciling.EXIT_USAGE)
+    """Hold the state lock until the command ends; a busy or unusable lock is LockError."""
+    click.get_current_context().with_resource(StateLock(state_dir))
 
 
 def load_or_exit(path: Path) -> Config:
@@ -108,18 +145,22 @@ def parse_now(value: str | None, timezone: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=SyncdGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="syncd")
 def main() -> None:
-    """Keep recurring 1:1s, private notes and a skipped-meeting report in step with a roster."""
+    """Keep recurring 1:1s, private notes and a skipped-meeting report in step with a roster.
+
+    Every command reads its config from --config, else $SYNCD_CONFIG, else
+    $CONFIGURATION_DIRECTORY/config.yaml (systemd's ConfigurationDirectory=), else
+    ~/.config/syncd/config.yaml. Exit status: 0 done, 1 something failed at run time
+    (one line says what), 2 a config or usage error.
+    """
 
 
 @main.command()
 @common
-def validate(config_path: Path, log_level: str, log_format: str) -> None:
+def validate(config: Config, config_path: Path) -> None:
     """Check the config; print every problem as FILE:LINE: FIELD: message (exit 2)."""
-    setup_logging(log_level, log_format)
-    config = load_or_exit(config_path)
     people = config.roster.people
     click.echo(f"{config_path}: ok ({len(people)} people, "
                f"{sum(p.active for p in people)} active)")
@@ -131,22 +172,16 @@ def validate(config_path: Path, log_level: str, log_format: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--force", is_flag=True, help="Apply a plan over the safety limit.")
 @click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
-def reconcile(config_path: Path, log_level: str, log_format: str, dry_run: bool, as_json: bool,
+def reconcile(config: Config, config_path: Path, dry_run: bool, as_json: bool,
               force: bool, now_text: str | None) -> None:
     """Bring the calendar and notes in line with the roster."""
-    setup_logging(log_level, log_format)
-    config = load_or_exit(config_path)
     now = parse_now(now_text, config.roster.timezone)
     state_dir = resolve_state_dir(config, os.environ)
     if not dry_run:
         # A writing run must not race the service (or another run) on the same state.
         lock_or_exit(state_dir)
         tighten_or_exit(config)
-    try:
-        state = State.open_readonly(state_dir) if dry_run else State.open(state_dir)
-    except (StateError, OSError) as exc:
-        click.echo(f"syncd: state in {state_dir}: {exc}", err=True)
-        sys.exit(reconciling.EXIT_FAILED)
+    state = State.open_readonly(state_dir) if dry_run else State.open(state_dir)
     try:
         result = reconciling.reconcile(config, state, now, dry_run=dry_run, force=force)
     finally:
@@ -162,11 +197,9 @@ def reconcile(config_path: Path, log_level: str, log_format: str, dry_run: bool,
 @common
 @click.option("--limit", type=click.IntRange(min=1), help="Only the newest N entries.")
 @click.option("--json", "as_json", is_flag=True, help="Print entries as JSON lines.")
-def audit_log(config_path: Path, log_level: str, log_format: str, limit: int | None,
+def audit_log(config: Config, config_path: Path, limit: int | None,
               as_json: bool) -> None:
     """Every write syncd made: when, what, for whom, which event or document."""
-    setup_logging(log_level, log_format)
-    config = load_or_exit(config_path)
     state = readonly_state(config)
     try:
         entries = state.audit_log(limit)
@@ -192,12 +225,10 @@ def _day_start(value: dt.date | None, zone: ZoneInfo) -> dt.datetime | None:
               help="Last day of occurrences to list (default: now).")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
-def status_command(config_path: Path, log_level: str, log_format: str,
+def status_command(config: Config, config_path: Path,
                    from_day: dt.datetime | None,
                    to_day: dt.datetime | None, as_json: bool, now_text: str | None) -> None:
     """Per person: last held 1:1, next one, skips in 90 days, overdue; every occurrence."""
-    setup_logging(log_level, log_format)
-    config = load_or_exit(config_path)
     zone = ZoneInfo(config.roster.timezone)
     now = parse_now(now_text, config.roster.timezone)
     start = _day_start(from_day.date() if from_day else None, zone) or now - status.SKIP_WINDOW
@@ -224,11 +255,9 @@ def status_command(config_path: Path, log_level: str, log_format: str,
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .ics file to write.")
 @click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
-def export_command(config_path: Path, log_level: str, log_format: str, output: Path,
+def export_command(config: Config, config_path: Path, output: Path,
                    now_text: str | None) -> None:
     """Write the roster's 1:1 series (with notes links) as a calendar to import or subscribe to."""
-    setup_logging(log_level, log_format)
-    config = load_or_exit(config_path)
     now = parse_now(now_text, config.roster.timezone)
     state = readonly_state(config)
     try:
@@ -236,7 +265,9 @@ def export_command(config_path: Path, log_level: str, log_format: str, output: P
     finally:
         state.close()
     urls = {doc.person: doc.url for doc in memory.notes}
-    atomic_write(output, export_calendar(config.roster, memory, urls, now), 0o644)
+    # 0600 like a saved report: it names people and links their private notes.
+    atomic_write(output, export_calendar(config.roster, memory, urls, now), 0o600,
+                 keep_mode=False)
     click.echo(f"{output}: {sum(p.active for p in config.roster.people)} series")
 
 
@@ -248,24 +279,19 @@ def _interval(ctx: click.Context, param: click.Parameter, value: str) -> dt.time
 
 
 @main.command(name="run")
-@common
+@common_options(log_level="info")
 @click.option("--interval", default="15m", show_default=True, metavar="DURATION",
               callback=_interval, help="Time between reconciles (30s, 15m, 1h, 1h30m), ±10%.")
-def run_command(config_path: Path, log_level: str, log_format: str,
+def run_command(config: Config, config_path: Path,
                 interval: dt.timedelta) -> None:
     """Reconcile now, then every interval, until stopped (the systemd service).
 
-    SIGHUP reloads the config, SIGTERM or SIGINT stop after the action in progress.
+    Logs one line per cycle at the default level (info). While another process
+    holds the state lock it waits for it. SIGHUP reloads the config, SIGTERM or
+    SIGINT stop after the action in progress.
     """
-    setup_logging(log_level, log_format)
-    config = load_or_exit(config_path)
     tighten_or_exit(config)
-    try:
-        code = service.Service(config_path, config, interval).run()
-    except LockError as exc:
-        click.echo(f"syncd: {exc}", err=True)
-        sys.exit(reconciling.EXIT_USAGE)
-    sys.exit(code)
+    sys.exit(service.Service(config_path, config, interval).run())
 
 
 _ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})", re.IGNORECASE)
@@ -396,12 +422,10 @@ def _send_report(
 @click.option("--email", "send_email", is_flag=True,
               help="Send it (text and HTML) to report.email.to instead of printing it.")
 @click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
-def report_command(config_path: Path, log_level: str, log_format: str, week: str | None,
+def report_command(config: Config, config_path: Path, week: str | None,
                    from_day: dt.datetime | None, to_day: dt.datetime | None, fmt: str,
                    output: Path | None, send_email: bool, now_text: str | None) -> None:
     """The skipped-meeting report: skips, overdue people, streaks, next week, roster health."""
-    setup_logging(log_level, log_format)
-    config = load_or_exit(config_path)
     zone = ZoneInfo(config.roster.timezone)
     now = parse_now(now_text, config.roster.timezone)
     period = _report_period(week, from_day, to_day, now, zone)
@@ -457,11 +481,9 @@ def auth() -> None:
               help="Only print the URL (headless box: open it elsewhere, tunnel the port).")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Local port for Google's redirect (0: any free port).")
-def auth_login(config_path: Path, log_level: str, log_format: str, no_browser: bool,
+def auth_login(config: Config, config_path: Path, no_browser: bool,
                port: int) -> None:
     """Run Google's sign-in flow and store the token, asking only for the scopes needed."""
-    setup_logging(log_level, log_format)
-    config = load_or_exit(config_path)
     state_dir = resolve_state_dir(config, os.environ)
     tighten_or_exit(config)
     try:

@@ -62,10 +62,29 @@ def journal_stream(stream: TextIO, environ: Mapping[str, str]) -> bool:
     return (info.st_dev, info.st_ino) == (device, inode)
 
 
+_zone: dt.tzinfo | None = None  # the roster's zone once a config is loaded, else the machine's
+
+
+def use_zone(zone: dt.tzinfo | None) -> None:
+    """Stamp log lines in `zone` (the roster's, like "next run"); None: the machine's zone."""
+    global _zone
+    _zone = zone
+
+
+def stamp(created: float) -> str:
+    """A record's time as local ISO 8601 with its offset, e.g. 2026-11-25T10:15:00.123+01:00."""
+    moment = dt.datetime.fromtimestamp(created, dt.UTC)
+    return moment.astimezone(_zone).isoformat(timespec="milliseconds")
+
+
 class _Redacting(logging.Formatter):
     """A formatter that also hides registered secrets in the finished line."""
 
     redactor: Redactor | None = None
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """Local time with its offset: a line read next to "next run …" means the same hour."""
+        return stamp(record.created)
 
     def redact(self, text: str) -> str:
         if self.redactor is None:
@@ -102,8 +121,7 @@ class JsonFormatter(_Redacting):
         """The record as a single JSON line (a traceback goes in "exception")."""
         out: dict[str, Any] = {}
         if not self.journal:
-            out["time"] = dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds")
+            out["time"] = stamp(record.created)
         out.update(level=record.levelname.lower(), logger=record.name,
                    message=record.getMessage())
         if record.exc_info:

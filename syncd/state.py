@@ -107,10 +107,12 @@ class StateError(Exception):
 class State:
     """syncd's memory between runs. Create with `State.open` or `State.open_readonly`."""
 
-    def __init__(self, conn: sqlite3.Connection, *, read_only: bool) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, read_only: bool,
+                 directory: Path | None = None) -> None:
         """Wrap an open, migrated connection; use `open` or `open_readonly` instead."""
         self._conn = conn
         self._read_only = read_only
+        self._directory = directory
         self._in_transaction = False
 
     # --- opening -------------------------------------------------------------
@@ -132,6 +134,10 @@ class State:
             raise StateError(f"cannot prepare {directory}: {exc.strerror or exc}") from None
         if not created:
             _refuse_read_only(path)
+        if not os.access(directory, os.W_OK | os.X_OK, effective_ids=True):
+            # SQLite keeps its -wal and -shm files beside the database.
+            raise StateError(f"the state folder {directory} is read-only, and syncd writes its "
+                             f"journal there; to let syncd work again: chmod 700 {directory}")
         conn = _connect(str(path), uri=False)
         try:
             _refuse_newer(conn, path)
@@ -143,10 +149,13 @@ class State:
             _execute(conn, "PRAGMA synchronous = FULL")
             _execute(conn, "PRAGMA foreign_keys = ON")
             _migrate(conn, path)
+        except StateError as exc:
+            conn.close()
+            raise _explained(exc, directory) from exc.__cause__
         except BaseException:
             conn.close()
             raise
-        return cls(conn, read_only=False)
+        return cls(conn, read_only=False, directory=directory)
 
     @classmethod
     def open_readonly(cls, directory: Path) -> State:
@@ -162,6 +171,9 @@ class State:
                 _snapshot(path, memory)
             _migrate(memory, path)
             _execute(memory, "PRAGMA foreign_keys = ON")
+        except StateError as exc:
+            memory.close()
+            raise _explained(exc, directory) from exc.__cause__
         except BaseException:
             memory.close()
             raise
@@ -250,12 +262,14 @@ class State:
         try:
             yield
             _execute(self._conn, "COMMIT")
-        except BaseException:
+        except BaseException as exc:
             # Also on KeyboardInterrupt and the like: a half-done step must not survive.
             # A failing ROLLBACK must not hide the exception that caused it.
             with suppress(sqlite3.Error):
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+            if isinstance(exc, StateError) and self._directory is not None:
+                raise _explained(exc, self._directory) from exc.__cause__
             raise
         finally:
             self._in_transaction = False
@@ -332,6 +346,19 @@ class State:
         if not self._in_transaction:
             raise StateError("state writes must happen inside State.transaction()")
         return _execute(self._conn, sql, params)
+
+
+def _explained(exc: StateError, directory: Path) -> StateError:
+    """`exc`, or a StateError saying the disk is full when that is why SQLite failed (it may
+    call that "disk I/O error" when its shared-memory file cannot grow)."""
+    try:
+        full = os.statvfs(directory).f_bavail == 0
+    except OSError:
+        full = False
+    if not full:
+        return exc if str(directory) in str(exc) else StateError(f"state in {directory}: {exc}")
+    return StateError(f"the disk holding the state in {directory} is full ({exc}); nothing "
+                      "was recorded: free some space and run again")
 
 
 def _execute(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:

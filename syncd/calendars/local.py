@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -136,12 +137,17 @@ class LocalCalendar:
 
     def _scan(self) -> list[_File]:
         """Every calendar file of the folder, parsed, in name order."""
-        if not self.path.is_dir():
-            raise CalendarError(f"{self.name}: no such folder")
-        paths = sorted(
-            p for p in self.path.iterdir() if p.name.endswith(".ics") and not p.name.startswith(".")
-        )
-        return [self._load(p) for p in paths]
+        try:
+            names = sorted(os.listdir(self.path))
+        except FileNotFoundError:
+            raise CalendarError(f"{self.name}: no such folder") from None
+        except NotADirectoryError:
+            raise CalendarError(f"{self.name}: a file, not a folder of .ics files") from None
+        except OSError as exc:
+            raise CalendarError(f"{self.name}: cannot list the folder: "
+                                f"{exc.strerror or exc}") from None
+        return [self._load(self.path / n) for n in names
+                if n.endswith(".ics") and not n.startswith(".")]
 
     def _load(self, path: Path) -> _File:
         with self._about(path):

@@ -15,7 +15,7 @@ import pytest
 from google.oauth2 import credentials as user_credentials
 
 from syncd.google.auth import CALENDAR_SCOPE, DRIVE_SCOPE, TOKEN_FILE, save_token
-from syncd.lock import StateLock
+from syncd.state import DB_NAME
 from tests.emulator import Emulator
 from tests.integration.conftest import Demo, syncd
 from tests.integration.gdemo import GoogleDemo
@@ -75,9 +75,10 @@ def test_a_state_folder_and_notes_left_open_are_closed_at_start(demo: Demo) -> N
 
 def test_run_and_auth_login_close_an_open_state_folder_first(demo: Demo) -> None:
     demo.state.mkdir(mode=0o755)
-    with StateLock(demo.state):  # another syncd: `run` stops at the lock, after the check
-        run = syncd("run", "--config", str(demo.config))
-    assert run.code == 2 and "already working on the state" in run.err
+    # A database that is not one: `run` stops when it opens the state, after the check.
+    (demo.state / DB_NAME).write_bytes(b"not a database" * 100)
+    run = syncd("run", "--config", str(demo.config))
+    assert run.code == 1 and "file is not a database" in run.err
     assert mode(demo.state) == 0o700
 
     demo.state.chmod(0o755)
