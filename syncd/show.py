@@ -7,7 +7,7 @@ from typing import Any
 
 from syncd.core.model import Action
 from syncd.core.oneline import one_line
-from syncd.reconcile import Result
+from syncd.reconcile import Result, Source
 
 
 def _when(action: Action) -> str | None:
@@ -66,14 +66,24 @@ def result_json(result: Result) -> dict[str, Any]:
     }
 
 
+def _headline(result: Result) -> str:
+    """What the run did, in counts that add up: applied, not applied, failed."""
+    count = len(result.plan.actions)
+    if Source.CALENDAR in result.failed:
+        return "Nothing done: the calendar could not be read (see the warning below)."
+    if not count:
+        return "Nothing to do: the calendar and notes follow the roster."
+    if result.dry_run or result.refused or result.outcome is None:
+        return f"{count} action(s) syncd would take:"
+    done, failed = len(result.outcome.done), len(result.outcome.failed)
+    return f"{count} action(s): {done} applied, {count - done - failed} not applied, " \
+           f"{failed} failed:"
+
+
 def result_lines(result: Result) -> list[str]:
     """Readable lines: one per action (what, who, when), then warnings."""
     failed = _failures(result)
-    verb = "would" if result.dry_run or result.refused else "did"
-    if not result.plan.actions:
-        lines = ["Nothing to do: the calendar and notes follow the roster."]
-    else:
-        lines = [f"{len(result.plan.actions)} action(s) syncd {verb} take:"]
+    lines = [_headline(result)]
     width = max((len(a.kind) for a in result.plan.actions), default=0)
     pwidth = max((len(a.person) for a in result.plan.actions), default=0)
     for action in result.plan.actions:

@@ -89,15 +89,27 @@ def status_json(people: Sequence[PersonStatus], zone: dt.tzinfo) -> dict[str, An
     ]}
 
 
+def _days_ago(days: int) -> str:
+    return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+
+
+def _occurrence_line(occ: Occurrence, zone: dt.tzinfo) -> str:
+    what = occ.status + (f" ({occ.reason})" if occ.reason else "")
+    if occ.actual_start is not None and occ.actual_start != occ.expected:
+        what += f", held {occ.actual_start.astimezone(zone):%a %Y-%m-%d %H:%M}"
+    return f"    {occ.expected.astimezone(zone):%a %Y-%m-%d %H:%M}  {what}"
+
+
 def status_lines(people: Sequence[PersonStatus], zone: dt.tzinfo) -> list[str]:
-    """One readable line per person, overdue ones flagged."""
+    """Per person a summary line (overdue flagged), then each occurrence of the window."""
     lines = []
     for s in people:
-        last = (f"last held {s.last_held.astimezone(zone):%Y-%m-%d} ({s.days_since_last_held} "
-                "days ago)") if s.last_held else "never held"
+        last = (f"last held {s.last_held.astimezone(zone):%Y-%m-%d} "
+                f"({_days_ago(s.days_since_last_held or 0)})") if s.last_held else "never held"
         nxt = f"next {s.next_expected.astimezone(zone):%a %Y-%m-%d %H:%M}" \
             if s.next_expected else "nothing ahead"
         flag = "  OVERDUE" if s.overdue else ""
-        lines.append(f"{s.person.email:<28} {s.person.cadence.text:<12} {last}; {nxt}; "
-                     f"{s.skips_90d} skipped in 90 days{flag}")
+        lines.append(f"{s.person.name} <{s.person.email}>  {s.person.cadence.text}: {last}; "
+                     f"{nxt}; {s.skips_90d} skipped in 90 days{flag}")
+        lines += [_occurrence_line(o, zone) for o in s.occurrences]
     return lines

@@ -1,4 +1,4 @@
-"""`syncd status` without --json: one readable line per person, overdue people flagged."""
+"""`syncd status` without --json: a line per person (overdue flagged), then each occurrence."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ LATER = "2026-12-20T09:00:00+01:00"
 
 
 def lines_by_person(out: str) -> dict[str, str]:
-    return {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    """Each person's summary line (occurrence lines are indented under it), by email."""
+    return {line.split("<", 1)[1].split(">", 1)[0]: line for line in out.splitlines()
+            if line.strip() and not line.startswith(" ")}
 
 
 def test_status_text_says_last_held_next_skips_and_overdue(demo: Demo) -> None:
@@ -46,3 +48,20 @@ def test_a_person_on_a_long_pause_is_not_overdue_and_next_is_after_the_pause(
     assert "OVERDUE" not in alice
     # Nobody held anything on an empty calendar: the others are overdue or not yet due.
     assert lines_by_person(run.out)["erin@example.com"].endswith("OVERDUE")
+
+
+def test_status_text_shows_names_lists_the_occurrences_of_from_to_and_says_yesterday(
+    demo: Demo,
+) -> None:
+    run = demo.syncd("status", "--from", "2026-12-01", "--to", "2026-12-16",
+                     now="2026-12-17T09:00:00+01:00")
+    assert run.code == 0, run.err
+    alice = lines_by_person(run.out)["alice@example.com"]
+    assert alice.startswith("Alice Example <alice@example.com>")
+    assert "(yesterday)" in alice and "(1 days ago)" not in run.out
+    block = run.out.split("Alice Example", 1)[1].split("\nBob Example", 1)[0]
+    listed = [line.split()[1] for line in block.splitlines()[1:]]
+    # Only the weekly Tuesdays from --from to --to, each with what happened to it.
+    assert listed == ["2026-12-01", "2026-12-08", "2026-12-15"]
+    assert all(line.split()[3].rstrip(",") in ("held", "skipped", "rescheduled", "missing")
+               for line in block.splitlines()[1:])
