@@ -181,6 +181,6 @@ def apply(
             # Attaching a link writes the event: its failure is the calendar's.
             broken.add((action.person, _families(action)[0]))
             continue
-        log.info("%s %s: %s", action.kind, action.person, action.summary)
+        log.debug("%s %s: %s", action.kind, action.person, action.summary)
         outcome.done.append(action)
     return outcome

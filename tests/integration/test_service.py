@@ -211,6 +211,13 @@ def test_a_second_service_waits_for_the_lock_instead_of_exiting_then_runs(
     text = (tmp_path / "stderr.log").read_text()
     assert "is already working on the state" in text and "waiting for it" in text
     assert len(list(demo.notes.glob("*.md"))) == 4
+    # At the default level, in a terminal: one line for the cycle, stamped with the local
+    # time and its offset (the roster's zone, as "next run" is).
+    cycles = [line for line in text.splitlines() if " cycle: " in line]
+    assert len(cycles) == 1
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0[12]:00 INFO syncd.service: "
+                    r"cycle: 4 people, \d+ applied, 0 not applied, 0 failed, ", cycles[0])
+    assert not any(line.split()[3:4] == ["create-series"] for line in text.splitlines())
 
 
 # --- the stop in the middle of a write -----------------------------------------------------

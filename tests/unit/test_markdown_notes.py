@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import stat
 from pathlib import Path
 
@@ -225,3 +227,58 @@ def test_an_email_too_long_for_a_file_name_is_an_error(notes: MarkdownNotes, fol
     with pytest.raises(NotesError, match="cannot create notes file"):
         notes.create(email, "Ann", "Dana")
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("cut", [len("<!-- syncd:agenda 2026-12-01 -->\n## 2"), 60, 200, -1])
+def test_a_section_a_crash_cut_short_is_not_written_until_the_next_append_completes_it(
+    notes: MarkdownNotes, folder: Path, cut: int,
+) -> None:
+    doc = notes.create("ann@x.org", "Ann", "Dana")
+    file = folder / doc.doc_id
+    start = len(file.read_bytes())
+    notes.append_section(doc, DAY, "1:1")
+    whole = file.read_bytes()
+    section = whole[start:]
+    with file.open("r+b") as out:  # the crash: only part of the section reached the disk
+        out.truncate(len(whole) - len(section) + (len(section) - 1 if cut < 0 else cut + 2))
+    found = notes.find("ann@x.org", doc.doc_id)
+    assert found is not None and DAY not in found.sections
+    assert notes.agenda_written(doc, DAY) is None  # the report does not call it written
+    notes.append_section(doc, DAY, "1:1")
+    assert file.read_bytes() == whole  # completed in place: one marker, one whole section
+
+
+def test_a_failed_append_is_cut_back_to_the_file_as_it_was(
+    notes: MarkdownNotes, folder: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    doc = notes.create("ann@x.org", "Ann", "Dana")
+    before = (folder / doc.doc_id).read_bytes()
+    real_write = os.write
+    calls = []
+
+    def full_after_a_few_bytes(fd: int, data: bytes | memoryview) -> int:
+        calls.append(fd)
+        if len(calls) == 1:
+            return real_write(fd, bytes(data)[:40])  # a short write, as on a full disk
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("syncd.notes.markdown.os.write", full_after_a_few_bytes)
+    with pytest.raises(NotesError, match="No space left on device"):
+        notes.append_section(doc, DAY, "1:1")
+    assert (folder / doc.doc_id).read_bytes() == before
+
+
+def test_a_notes_file_that_is_a_symlink_is_neither_read_nor_appended_to(
+    notes: MarkdownNotes, folder: Path, tmp_path: Path,
+) -> None:
+    target = tmp_path / "target.md"
+    target.write_text("someone else's file\n")
+    folder.mkdir()
+    (folder / "ann@x.org.md").symlink_to(target)
+    for attempt in (lambda: notes.find("ann@x.org", None),
+                    lambda: notes.create("ann@x.org", "Ann", "Dana"),
+                    lambda: notes.append_section(
+                        NotesDoc("ann@x.org", "ann@x.org.md", "file:///x"), DAY, "1:1")):
+        with pytest.raises(NotesError, match="is a symbolic link, which syncd does not write"):
+            attempt()
+    assert target.read_text() == "someone else's file\n"
