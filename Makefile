@@ -16,7 +16,8 @@ $(VENV)/.test-deps: $(BIN)/syncd
 	touch $@
 
 run: $(BIN)/syncd
-	$(BIN)/syncd reconcile --dry-run --config config.example.yaml
+	@# A fixed moment, so the demo shows the same plan whenever it is run.
+	$(BIN)/syncd reconcile --dry-run --config config.example.yaml --now 2026-11-25T09:00:00+01:00
 
 test: $(VENV)/.test-deps
 	$(BIN)/ruff check syncd tests bench

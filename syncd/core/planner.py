@@ -335,7 +335,8 @@ class _Planner:
             url = doc.url if doc is not None else ""
             if series is None or not url or series.notes_url != url:
                 self.actions.append(Action(
-                    "attach-notes", person.email, f"attach notes link to {uid}",
+                    # The uid is in --json; a person reads which series from the line above.
+                    "attach-notes", person.email, "attach notes link to the 1:1 series",
                     series_uid=uid, etag=series.etag if series is not None else "",
                 ))
         when = self.next_meeting(person, current[1] if current else None)

@@ -178,3 +178,14 @@ def test_lost_state_is_rebuilt_from_markers_without_duplicates(demo: Demo) -> No
     assert [(a["action"], a["person"]) for a in retire["actions"]] == [
         ("end-series", "bob@example.com")]
     assert "status" in retire["actions"][0] and retire["actions"][0]["status"] == "done"
+
+
+def test_make_run_shows_a_plan_that_does_not_depend_on_the_clock_and_no_raw_uids() -> None:
+    recipe = next(line.strip() for line in (ROOT / "Makefile").read_text().splitlines()
+                  if "syncd reconcile --dry-run" in line and not line.strip().startswith("@"))
+    args = recipe.split("syncd", 1)[1].split()
+    assert "--now" in args  # the same plan today and next year
+    run = syncd(*[str(ROOT / a) if a.endswith(".yaml") else a for a in args])
+    assert run.code == 0, run.err
+    assert "attach notes link to the 1:1 series" in run.out
+    assert "@syncd" not in run.out and "@google.com" not in run.out
