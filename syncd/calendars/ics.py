@@ -454,6 +454,21 @@ class _Scan:
     current: set[str] = field(default_factory=set)  # recurring, or not over before `since`
 
 
+def _not_utf8_text(body: bytes) -> str | None:
+    """What the body is when it is plainly not UTF-8 iCalendar text, so the error can say so
+    rather than "truncated": UTF-16 (a BOM, or NUL bytes between the letters of BEGIN) or a
+    gzip stream the server sent without Content-Encoding (which urllib3 would have undone)."""
+    head = body[:64]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"B\x00E\x00G\x00I\x00N" in head \
+            or b"\x00B\x00E\x00G\x00I\x00N" in head:
+        return ("UTF-16 text; iCalendar is UTF-8 (RFC 5545 section 3.1.4): export or serve "
+                "the calendar as UTF-8")
+    if head.startswith(b"\x1f\x8b"):
+        return ("gzip-compressed data sent without a Content-Encoding: gzip header; serve the "
+                "plain .ics, or the header with it")
+    return None
+
+
 def _prefilter(text: bytes, wanted: _Wanted, label: str, name: str, since: dt.date) -> bytes:
     """The feed reduced to its header, time zones and relevant UID groups, as ICS text.
 
@@ -462,6 +477,8 @@ def _prefilter(text: bytes, wanted: _Wanted, label: str, name: str, since: dt.da
     on or after `since`. A VEVENT without UID gets the UID "<label>#<n>" (n counts
     every VEVENT from 1), as LocalCalendar names them.
     """
+    if (why := _not_utf8_text(text)) is not None:
+        raise CalendarError(f"{name}: {why}")
     scan = _Scan()
     stack: list[bytes] = []
     gap = 0  # where text between top-level components (calendar properties) starts

@@ -7,6 +7,7 @@ time; the run's peak memory is checked by tests/conftest.py.
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 import icalendar
@@ -69,7 +70,7 @@ def assert_unreadable_event(ws: Workspace, uid: str) -> None:
 
 
 def assert_calendar_refused(ws: Workspace, message: str) -> None:
-    """The whole calendar is refused with one clear warning, exit 1; only notes are acted on."""
+    """The whole calendar is refused with one clear warning, exit 1; nothing is acted on."""
     before = ws.files()
     run, plan = reconcile(ws)
     assert run.code == 1, run.err
@@ -194,3 +195,18 @@ def test_one_uid_in_two_files_of_the_local_folder_refuses_the_folder(ws: Workspa
     (ws.calendar / "a.ics").write_text(text[:second] + text[end:])
     (ws.calendar / "b.ics").write_text(text[:first] + text[second:])
     assert_calendar_refused(ws, "event dup@hostile is in both a.ics and b.ics")
+
+
+@pytest.mark.parametrize(("encode", "message"), [
+    (lambda body: body.decode().encode("utf-16"), "UTF-16 text; iCalendar is UTF-8"),
+    (lambda body: body.decode().encode("utf-16-le"), "UTF-16 text; iCalendar is UTF-8"),
+    (lambda body: gzip.compress(body), "gzip-compressed data sent without a "
+                                       "Content-Encoding: gzip header"),
+], ids=["utf-16 with BOM", "utf-16 without BOM", "gzip without Content-Encoding"])
+def test_a_feed_in_the_wrong_encoding_is_named_not_called_truncated(
+    ws: Workspace, feed: Feed, encode: Any, message: str,
+) -> None:
+    use(ws, feed, "feed", encode(calendar(EVENT.format(uid="a@x", extra=""))))
+    assert_calendar_refused(ws, message)
+    run, plan = reconcile(ws)
+    assert "truncated" not in " ".join(plan["warnings"])
