@@ -208,5 +208,5 @@ def test_a_feed_in_the_wrong_encoding_is_named_not_called_truncated(
 ) -> None:
     use(ws, feed, "feed", encode(calendar(EVENT.format(uid="a@x", extra=""))))
     assert_calendar_refused(ws, message)
-    run, plan = reconcile(ws)
+    _, plan = reconcile(ws)
     assert "truncated" not in " ".join(plan["warnings"])
