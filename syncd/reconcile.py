@@ -179,10 +179,13 @@ def read_calendar(
 ) -> tuple[Series, ...] | None:
     """Everything between start and end, or None (with a warning) when the read failed."""
     try:
-        return calendar.read(start, end)
+        observed = calendar.read(start, end)
     except CalendarError as exc:
         warnings.append(f"{calendar.name}: not read, nothing planned for it: {exc}")
         return None
+    if isinstance(calendar, GoogleCalendar):
+        warnings.extend(calendar.warnings)
+    return observed
 
 
 def read_notes(

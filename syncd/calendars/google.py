@@ -99,6 +99,7 @@ class GoogleCalendar:
         self.cache = cache or SyncCache()
         self._ids: dict[str, str] = {}  # series uid → event id, from the last read
         self._made: dict[str, Any] = {}  # event id → event inserted by create_many
+        self.warnings: list[str] = []  # what the last read found worth saying
 
     # --- reading ----------------------------------------------------------------
 
@@ -114,7 +115,23 @@ class GoogleCalendar:
             self.cache = self._sync()
         except GoogleError as exc:
             raise CalendarError(f"{self.name}: {exc}") from None
+        owner = self.owner()
+        self.warnings = [] if owner in (None, self._owner) else [
+            f"{self.name} belongs to {owner}, but the roster's owner is {self._owner}: 1:1s "
+            f"are classified from {self._owner}'s side and may be wrong; set owner.email to "
+            f"{owner}, or use {self._owner}'s calendar"]
         return self._series(start, end)
+
+    def owner(self) -> str | None:
+        """Whose calendar this is, as its events say: Google marks the organizer or attendee
+        that is the calendar itself with "self": true (events resource, organizer.self and
+        attendees[].self: https://developers.google.com/calendar/api/v3/reference/events).
+        None when no kept event says."""
+        for event in self.cache.events.values():
+            for who in (event.get("organizer", {}), *event.get("attendees", [])):
+                if who.get("self") and who.get("email"):
+                    return str(who["email"]).lower()
+        return None
 
     def _fingerprint(self) -> str:
         wanted = sorted({*(e for p in self._people for e in matching.person_emails(p)),

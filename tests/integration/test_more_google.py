@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from syncd.core.model import SeriesPatch
 from syncd.core.planner import desired_spec
 from syncd.google.api import Endpoints, GoogleApi
 from tests.contract import CONTRACT
+from tests.emulator import running_emulator
 from tests.integration.gdemo import OWNER, PEOPLE, GoogleDemo
 
 ALICE = PEOPLE[0]
@@ -249,3 +251,21 @@ def test_an_unknown_default_time_zone_is_refused() -> None:
                               default_timezone="Europe/Berlin")
     with pytest.raises(ValueError, match="timezone-aware"):
         calendar.read(dt.datetime(2026, 1, 1), dt.datetime(2026, 2, 1))
+
+
+def test_a_calendar_that_belongs_to_someone_else_than_the_roster_owner_is_warned_about(
+    tmp_path: Path,
+) -> None:
+    # The emulator started without --owner: its calendar is lead@example.com's.
+    with running_emulator() as emu:
+        g = GoogleDemo(emu, tmp_path)
+        g.write_config()
+        assert g.syncd("reconcile").code == 0
+        run = g.syncd("reconcile", "--dry-run")
+    assert (f"google calendar primary belongs to lead@example.com, but the roster's owner is "
+            f"{OWNER}") in run.out
+
+
+def test_a_calendar_of_the_roster_owner_gets_no_owner_warning(g: GoogleDemo) -> None:
+    assert g.syncd("reconcile").code == 0
+    assert "belongs to" not in g.syncd("reconcile", "--dry-run").out
