@@ -150,8 +150,19 @@ def _without_slot(series: Sequence[Series], expected: dt.datetime, grace: dt.tim
     cover = _covering(series, expected, grace)
     if cover is None:
         return _Slot("missing")
-    reason: SkipReason = "cancelled" if cover.status == "CANCELLED" else "deleted"
-    return _Slot("skipped", reason, series_uid=cover.uid, explicit=reason == "cancelled")
+    if cover.status == "CANCELLED":
+        return _Slot("skipped", "cancelled", series_uid=cover.uid, explicit=True)
+    # An EXDATE is how Apple Calendar and Thunderbird delete one occurrence: a decision
+    # made on the event, known now like a cancellation (a vanished instance is not).
+    return _Slot("skipped", "deleted", series_uid=cover.uid,
+                 explicit=_excluded(cover, expected, grace))
+
+
+def _excluded(series: Series, expected: dt.datetime, grace: dt.timedelta) -> bool:
+    """Whether the occurrence `series` would have near `expected` is one of its EXDATEs."""
+    removed = {_utc(d) for d in series.exdates}
+    return any(_utc(o) in removed for o in cadence.expand(
+        series.rrule, series.start, expected - grace, expected + grace))
 
 
 def _assign_makeups(

@@ -354,9 +354,13 @@ class _Planner:
         anchor = anchor_for(person, series, self.today)
         instances = {i.recurrence_id.astimezone(dt.UTC): i for i in series.instances} \
             if series is not None else {}
+        # An occurrence removed with EXDATE is not a meeting to prepare for.
+        removed = {d.astimezone(dt.UTC) for d in series.exdates} if series is not None else set()
         for start in cadence.expected(person, self.tz, self.now, self.now + HORIZON, anchor):
             inst = instances.get(start.astimezone(dt.UTC))
             if inst is None:
+                if start.astimezone(dt.UTC) in removed:
+                    continue
                 return start
             if inst.status != "CANCELLED":
                 return inst.start

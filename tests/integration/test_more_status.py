@@ -65,3 +65,23 @@ def test_status_text_shows_names_lists_the_occurrences_of_from_to_and_says_yeste
     assert listed == ["2026-12-01", "2026-12-08", "2026-12-15"]
     assert all(line.split()[3].rstrip(",") in ("held", "skipped", "rescheduled", "missing")
                for line in block.splitlines()[1:])
+
+
+def test_a_future_occurrence_removed_with_exdate_is_a_skip_now_and_gets_no_agenda(
+    demo: Demo,
+) -> None:
+    # Apple Calendar and Thunderbird delete one occurrence of a series with an EXDATE.
+    alice_file = demo.calendar / "alice-weekly.ics"
+    alice_file.write_text(alice_file.read_text().replace(
+        "EXDATE;TZID=Europe/Berlin:20261229T100000",
+        "EXDATE;TZID=Europe/Berlin:20261201T100000,20261229T100000"))
+    run = demo.syncd("status", "--json", "--to", "2026-12-02")
+    (alice,) = [p for p in run.json()["people"] if p["email"] == "alice@example.com"]
+    (dec1,) = [o for o in alice["occurrences"] if o["expected"].startswith("2026-12-01")]
+    assert (dec1["status"], dec1["reason"]) == ("skipped", "deleted")
+    # Not the 1st (removed) nor the 8th (cancelled in the demo): the 15th, moved to the 16th.
+    assert alice["next_expected"] == "2026-12-16T11:30:00+01:00"
+    plan = demo.syncd("reconcile", "--dry-run", "--json").json()
+    (prepare,) = [a for a in plan["actions"]
+                  if a["action"] == "prepare-notes" and a["person"] == "alice@example.com"]
+    assert prepare["when"] == "2026-12-16"
