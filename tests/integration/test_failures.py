@@ -194,3 +194,19 @@ def test_help_names_every_place_the_config_is_looked_for() -> None:
     run = syncd("--help")
     assert "$CONFIGURATION_DIRECTORY/config.yaml" in run.out
     assert "$SYNCD_CONFIG" in run.out and "~/.config/syncd/config.yaml" in run.out
+
+
+def test_a_read_only_feed_counts_its_calendar_actions_as_not_applied(demo: Demo) -> None:
+    feed = demo.root / "feed" / "team.ics"
+    feed.parent.mkdir()
+    feed.write_bytes((demo.calendar / "alice-weekly.ics").read_bytes())
+    demo.config.write_text(HEAD_YAML.replace("{kind: local, path: calendar}",
+                                             "{kind: ics, path: feed/team.ics}") + PEOPLE_YAML)
+    run = demo.syncd("reconcile")
+    assert run.code == 0, run.out
+    lines = run.out.splitlines()
+    actions = [line for line in lines[1:] if line.startswith("  ")]
+    kept = sum(line.endswith("[read-only calendar: see syncd export]") for line in actions)
+    assert kept > 0  # not "24 action(s) syncd did take" when half were never tried
+    assert lines[0] == (f"{len(actions)} action(s): {len(actions) - kept} applied, "
+                        f"{kept} not applied, 0 failed:")
