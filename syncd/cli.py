@@ -17,7 +17,7 @@ import click
 from syncd import logs, preflight, service, show
 from syncd import reconcile as reconciling
 from syncd.config import Config, ConfigError, EmailConfig, resolve_state_dir
-from syncd.core import status
+from syncd.core import schedule, status
 from syncd.core.model import NotesDoc
 from syncd.core.oneline import one_line
 from syncd.export import export_calendar
@@ -116,13 +116,22 @@ def main() -> None:
 
 @main.command()
 @common
-def validate(config_path: Path, log_level: str, log_format: str) -> None:
-    """Check the config; print every problem as FILE:LINE: FIELD: message (exit 2)."""
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+def validate(config_path: Path, log_level: str, log_format: str, now_text: str | None) -> None:
+    """Check the config; print every problem as FILE:LINE: FIELD: message (exit 2).
+
+    Clashes over the next 26 weeks (two 1:1s at once, a slot outside working hours)
+    are warnings: the config is still valid.
+    """
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
-    people = config.roster.people
+    roster = config.roster
+    now = parse_now(now_text, roster.timezone)
+    people = roster.people
     click.echo(f"{config_path}: ok ({len(people)} people, "
                f"{sum(p.active for p in people)} active)")
+    for line in schedule.clash_warnings(roster, schedule.roster_meetings(roster, (), now)):
+        click.echo(f"warning: {one_line(line)}", err=True)
 
 
 @main.command()

@@ -22,7 +22,7 @@ from syncd.calendars.google import GoogleCalendar, SyncCache
 from syncd.calendars.ics import FeedCache, ICSFeed
 from syncd.calendars.local import LocalCalendar
 from syncd.config import BackendConfig, Config, resolve_state_dir
-from syncd.core import history, observe, planner
+from syncd.core import history, observe, planner, schedule
 from syncd.core.identity import person_key
 from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
 from syncd.google import auth
@@ -215,7 +215,7 @@ def reconcile(
     if writable is None:
         plan = dataclasses.replace(plan, read_only=True)
     result = Result(plan, dry_run, source_failed=observed is None or docs is None,
-                    warnings=warnings + list(plan.warnings))
+                    warnings=warnings + list(plan.warnings) + clashes(config.roster, observed, now))
     refused = planner.refusal(plan, config.roster.max_changes)
     if refused and not force:
         result.refused = refused
@@ -234,6 +234,16 @@ def reconcile(
         with state.transaction():
             save_calendar_cache(state, config.calendar, calendar)
     return result
+
+
+def clashes(roster: Roster, observed: tuple[Series, ...] | None, now: dt.datetime) -> list[str]:
+    """Clash warnings over the next weeks: 1:1s with each other, the lead's other meetings
+    (as far as the calendar read shows them), working hours. Nothing when the read failed."""
+    if observed is None:
+        return []
+    end = now + dt.timedelta(weeks=schedule.CLASH_WEEKS)
+    return schedule.clash_warnings(roster, schedule.roster_meetings(roster, observed, now),
+                                   schedule.owner_busy(roster, observed, now, end))
 
 
 def record_history(

@@ -244,6 +244,8 @@ class GoogleCalendar:
                 if name in rules:
                     out[name] = rules[name]
         out.add("STATUS", str(event.get("status", "confirmed")).upper())
+        if event.get("transparency", master.get("transparency")) == "transparent":
+            out.add("TRANSP", "TRANSPARENT")
         out.add("SUMMARY", str(event.get("summary", master.get("summary", ""))))
         if event.get("description"):
             out.add("DESCRIPTION", str(event["description"]))

@@ -307,6 +307,8 @@ def _series(
             )
         ),
         etag=etag,
+        transparent=text_of(base, "TRANSP").upper() == "TRANSPARENT",
+        all_day=not isinstance(when(base, "DTSTART"), dt.datetime),
     )
 
 

@@ -141,6 +141,8 @@ class Series:
     instances: tuple[Instance, ...] = ()
     etag: str = ""  # changes whenever the stored event changes
     broken: str = ""  # why its instances could not be computed ("" when they could)
+    transparent: bool = False  # shown as free (TRANSP:TRANSPARENT, Google "transparent")
+    all_day: bool = False  # dated, not timed (DTSTART;VALUE=DATE, Google start.date)
 
     @property
     def duration(self) -> dt.timedelta:

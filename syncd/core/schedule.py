@@ -1,0 +1,137 @@
+"""When the roster's 1:1s fall, and what they collide with (pure).
+
+Clash warnings compare the roster's expected occurrences over the next weeks with
+each other and with the lead's own busy time. Busy time comes
+in as plain intervals, so the same check serves the lead's calendar and any
+free/busy source; nothing here reads a calendar or the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from syncd.core import cadence, matching, observe
+from syncd.core.model import Person, Roster, Series
+
+CLASH_WEEKS = 26  # how far ahead clashes are looked for
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A stretch of time someone is taken; `title` names it where it is known."""
+
+    start: dt.datetime
+    end: dt.datetime
+    title: str = ""
+
+    def overlaps(self, other: Interval) -> bool:
+        """True when the two share any time (touching ends do not count)."""
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Someone's busy time over a span; `known` is False when it could not be seen.
+
+    Unknown is not free: a slot is never called free for a person whose
+    availability was not visible.
+    """
+
+    who: str  # email
+    intervals: tuple[Interval, ...] = ()
+    known: bool = True
+
+
+def owner_busy(roster: Roster, observed: Iterable[Series], start: dt.datetime,
+               end: dt.datetime) -> Busy:
+    """The lead's busy time in [start, end) from their own calendar's events.
+
+    Left out: the roster's 1:1s (compared separately), cancelled events and
+    instances, events marked free (transparent), all-day events (holidays and
+    out-of-office markers rather than meetings), and events the lead declined.
+    """
+    owner = roster.owner.email
+    series = list(observed)
+    ones = matching.series_by_person([p for p in roster.people if p.active], owner, series)
+    roster_uids = {s.uid for found in ones.values() for s in found}
+    intervals = [
+        Interval(max(i.start, start), min(i.end, end), s.summary)
+        for s in series
+        if s.uid not in roster_uids and _blocks_time(s, owner)
+        for i in s.instances
+        if i.status != "CANCELLED" and i.start < end and start < i.end and i.end > i.start
+    ]
+    return Busy(owner, tuple(sorted(intervals, key=lambda i: (i.start, i.end, i.title))))
+
+
+def _blocks_time(series: Series, owner: str) -> bool:
+    declined = any(a.email == owner and a.partstat == "DECLINED" for a in series.attendees)
+    return not (series.status == "CANCELLED" or series.transparent or series.all_day
+                or declined)
+
+
+def roster_meetings(roster: Roster, observed: Sequence[Series], now: dt.datetime,
+                    weeks: int = CLASH_WEEKS) -> dict[str, list[Interval]]:
+    """Every active person's expected 1:1s over the next `weeks`, phased like reconcile."""
+    zone = ZoneInfo(roster.timezone)
+    today = now.astimezone(zone).date()
+    end = now + dt.timedelta(weeks=weeks)
+    people = [p for p in roster.people if p.active]
+    mine = matching.series_by_person(people, roster.owner.email, observed)
+    return {
+        p.email: [
+            Interval(s, s + p.duration, p.name)
+            for s in cadence.expected(p, roster.timezone, now, end,
+                                      observe.anchor(p, mine.get(p.email, []), today))
+        ]
+        for p in people
+    }
+
+
+def clash_warnings(roster: Roster, meetings: Mapping[str, Sequence[Interval]],
+                   busy: Busy | None = None, weeks: int = CLASH_WEEKS) -> list[str]:
+    """One line per clash: 1:1s overlapping each other or the lead's busy time.
+
+    Working hours need no check here: the config refuses a slot outside them.
+    """
+    people = {p.email: p for p in roster.people if p.active and p.email in meetings}
+    zone = ZoneInfo(roster.timezone)
+    lines = _pair_clashes(people, meetings, zone, weeks)
+    if busy is not None:
+        lines += _busy_clashes(people, meetings, busy, weeks)
+    return lines
+
+
+def _pair_clashes(people: Mapping[str, Person], meetings: Mapping[str, Sequence[Interval]],
+                  zone: ZoneInfo, weeks: int) -> list[str]:
+    emails = list(people)
+    lines = []
+    for n, first in enumerate(emails):
+        for second in emails[n + 1:]:
+            both = [a for a in meetings[first] if any(a.overlaps(b) for b in meetings[second])]
+            if both:
+                when = both[0].start.astimezone(zone)
+                lines.append(
+                    f"{people[first].name} and {people[second].name}: 1:1s overlap on "
+                    f"{len(both)} of the next {weeks} weeks, first {DAY_NAMES[when.weekday()]} "
+                    f"{when:%Y-%m-%d %H:%M}")
+    return lines
+
+
+def _busy_clashes(people: Mapping[str, Person], meetings: Mapping[str, Sequence[Interval]],
+                  busy: Busy, weeks: int) -> list[str]:
+    lines = []
+    for email, person in people.items():
+        by_title: dict[str, int] = {}
+        for meeting in meetings[email]:
+            for title in dict.fromkeys(b.title for b in busy.intervals if b.overlaps(meeting)):
+                by_title[title] = by_title.get(title, 0) + 1
+        slot = f"{DAY_NAMES[person.slot.day]} {person.slot.time:%H:%M}"
+        lines += [f"{person.name} {slot} overlaps {title!r} on {count} of the next {weeks} weeks"
+                  for title, count in by_title.items()]
+    return lines
+
