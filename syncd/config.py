@@ -122,6 +122,14 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class TimeOffConfig:
+    """Which public holidays pause the 1:1s (out-of-office events are the roster's)."""
+
+    country: str | None = None  # ISO 3166 code for the `holidays` package
+    subdivision: str | None = None  # a state or province of it
+
+
+@dataclass(frozen=True)
 class Config:
     """A checked config file."""
 
@@ -132,6 +140,7 @@ class Config:
     state_dir: Path | None  # absolute; None when the file does not set it
     report: ReportConfig | None = None  # the `report:` section, when the file has one
     google: GoogleConfig = GoogleConfig()
+    time_off: TimeOffConfig = TimeOffConfig()
     # Where each key sits in the file, for messages about what the config points at.
     lines: Lines = field(default_factory=lambda: Lines({}, {}), compare=False, repr=False)
 
@@ -549,6 +558,40 @@ class _EmailModel(_Model):
         return user
 
 
+def _holiday_places() -> dict[str, list[str]]:
+    # Imported only for a config that asks for holidays: it costs start-up time.
+    import holidays
+
+    places: dict[str, list[str]] = holidays.list_supported_countries()
+    return places
+
+
+class _HolidaysModel(_Model):
+    country: Text
+    subdivision: Text | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, country: str) -> str:
+        if country not in _holiday_places():
+            raise ValueError(f"no public holidays known for country {country!r} "
+                             "(an ISO 3166 code such as DE, GB or US)")
+        return country
+
+    @field_validator("subdivision")
+    @classmethod
+    def _known_subdivision(cls, subdivision: str | None, info: ValidationInfo) -> str | None:
+        known = _holiday_places().get(info.data.get("country") or "")
+        if subdivision is not None and known is not None and subdivision not in known:
+            raise ValueError(f"{info.data['country']} has no subdivision {subdivision!r} "
+                             f"(known: {', '.join(known)})")
+        return subdivision
+
+
+class _OutOfOfficeModel(_Model):
+    title: Pattern
+
+
 class _ReportModel(_Model):
     email: _EmailModel | None = None
 
@@ -565,6 +608,8 @@ class _ConfigModel(_Model):
     people: list[_PersonModel] | None
     report: _ReportModel | None = None
     google: _GoogleModel | None = None
+    holidays: _HolidaysModel | None = None
+    out_of_office: _OutOfOfficeModel | None = None
 
 
 # --- reading the file -------------------------------------------------------
@@ -979,6 +1024,7 @@ def _build(source: Path, model: _ConfigModel, lines: Lines) -> Config:
         work_start=hours.start,
         work_end=hours.end,
         max_changes=model.max_changes,
+        away_title=model.out_of_office.title if model.out_of_office else "",
     )
 
     feed = model.calendar
@@ -1005,6 +1051,9 @@ def _build(source: Path, model: _ConfigModel, lines: Lines) -> Config:
         state_dir=_resolve(base, model.state_dir) if model.state_dir else None,
         report=_report(base, model.report),
         google=_google(base, model.google),
+        time_off=TimeOffConfig(
+            country=model.holidays.country if model.holidays else None,
+            subdivision=model.holidays.subdivision if model.holidays else None),
         lines=lines,
     )
 

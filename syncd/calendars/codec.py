@@ -70,7 +70,7 @@ def dump_series(series: tuple[Series, ...]) -> str | None:
              "status": s.status, "description": s.description, "marker": s.marker,
              "notes_url": s.notes_url, "instances": [_instance(i) for i in s.instances],
              "etag": s.etag, "broken": s.broken, "transparent": s.transparent,
-             "all_day": s.all_day}
+             "all_day": s.all_day, "out_of_office": s.out_of_office}
             for s in series
         ]
     except _Unstorable:
@@ -93,7 +93,7 @@ def load_series(text: str) -> tuple[Series, ...] | None:
             notes_url=r["notes_url"],
             instances=tuple(_parse_instance(i) for i in r["instances"]),
             etag=r["etag"], broken=r["broken"], transparent=r["transparent"],
-            all_day=r["all_day"],
+            all_day=r["all_day"], out_of_office=r["out_of_office"],
         )
         for r in data["series"]
     )

@@ -1,20 +1,23 @@
 """When the roster's 1:1s fall, and what they collide with (pure).
 
 Clash warnings compare the roster's expected occurrences over the next weeks with
-each other and with the lead's own busy time. Busy time comes
+each other and with the lead's own busy time; the lead's out-of-office days become
+pauses. Busy time comes
 in as plain intervals, so the same check serves the lead's calendar and any
 free/busy source; nothing here reads a calendar or the clock.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from syncd.core import cadence, matching, observe
-from syncd.core.model import Person, Roster, Series
+from syncd.core.model import Pause, Person, Roster, Series
 
 CLASH_WEEKS = 26  # how far ahead clashes are looked for
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -69,9 +72,13 @@ def owner_busy(roster: Roster, observed: Iterable[Series], start: dt.datetime,
 
 
 def _blocks_time(series: Series, owner: str) -> bool:
+    return not (series.transparent or series.all_day) and _stands(series, owner)
+
+
+def _stands(series: Series, owner: str) -> bool:
+    """Not cancelled, and not declined by the lead."""
     declined = any(a.email == owner and a.partstat == "DECLINED" for a in series.attendees)
-    return not (series.status == "CANCELLED" or series.transparent or series.all_day
-                or declined)
+    return series.status != "CANCELLED" and not declined
 
 
 def roster_meetings(roster: Roster, observed: Sequence[Series], now: dt.datetime,
@@ -135,3 +142,55 @@ def _busy_clashes(people: Mapping[str, Person], meetings: Mapping[str, Sequence[
                   for title, count in by_title.items()]
     return lines
 
+
+
+def out_of_office(roster: Roster, observed: Iterable[Series], start: dt.datetime,
+                  end: dt.datetime) -> tuple[Pause, ...]:
+    """Days in [start, end) the lead's own calendar says they are away.
+
+    An event counts when the calendar marks it out-of-office (Google's eventType,
+    Outlook's BUSYSTATUS:OOF) or when it is an all-day event whose title matches
+    the roster's `away_title`; a day counts when the event covers its working hours, so an
+    afternoon off does not pause a morning 1:1. Cancelled and declined ones do not.
+    """
+    zone = ZoneInfo(roster.timezone)
+    owner = roster.owner.email
+    pauses = []
+    for series in observed:
+        titled = series.all_day and away_titled(roster, series.summary)
+        if not (series.out_of_office or titled) or not _stands(series, owner):
+            continue
+        for instance in series.instances:
+            if instance.status == "CANCELLED" or instance.end <= start or instance.start >= end:
+                continue
+            days = _covered_days(instance.start.astimezone(zone), instance.end.astimezone(zone),
+                                 roster)
+            if days:
+                pauses.append(Pause(days[0], days[-1], series.summary, "out-of-office"))
+    return tuple(sorted(set(pauses), key=lambda p: (p.start, p.end, p.reason)))
+
+
+def away_titled(roster: Roster, summary: str) -> bool:
+    """True when an event title says the lead is away (the roster's `away_title`)."""
+    return bool(roster.away_title) and re.search(
+        roster.away_title, summary, re.IGNORECASE) is not None
+
+
+def _covered_days(start: dt.datetime, end: dt.datetime, roster: Roster) -> list[dt.date]:
+    days = []
+    day = start.date()
+    while day <= end.date():
+        opens = dt.datetime.combine(day, roster.work_start, start.tzinfo)
+        closes = dt.datetime.combine(day, roster.work_end, start.tzinfo)
+        if start <= opens and end >= closes:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def with_time_off(roster: Roster, time_off: Sequence[Pause]) -> Roster:
+    """The roster with `time_off` added to every person's pauses."""
+    if not time_off:
+        return roster
+    return dataclasses.replace(roster, people=tuple(
+        dataclasses.replace(p, pauses=(*p.pauses, *time_off)) for p in roster.people))
