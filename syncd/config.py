@@ -7,6 +7,7 @@ one pass instead of one error per run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
@@ -29,7 +30,7 @@ from pydantic import (
 )
 
 from syncd.core.cadence import parse_cadence
-from syncd.core.model import Cadence, Owner, Pause, Person, Role, Roster, Slot
+from syncd.core.model import Cadence, Owner, Pause, Person, Preferences, Role, Roster, Slot
 from syncd.redact import redact_url
 
 __all__ = [
@@ -501,6 +502,28 @@ class _MatchModel(_Model):
     title: Pattern | None = None
 
 
+class _PreferencesModel(_Model):
+    days: list[Day] | None = None
+    earliest: TimeOfDay | None = None
+    latest: TimeOfDay | None = None
+    buffer: Duration | None = None
+
+    @field_validator("days")
+    @classmethod
+    def _some_day(cls, days: list[int] | None) -> list[int] | None:
+        if days is not None and not days:
+            raise ValueError("must list at least one day")
+        return days
+
+    @field_validator("latest")
+    @classmethod
+    def _after_earliest(cls, latest: dt.time | None, info: ValidationInfo) -> dt.time | None:
+        earliest = info.data.get("earliest")
+        if latest is not None and earliest is not None and latest <= earliest:
+            raise ValueError(f"must be after earliest ({earliest:%H:%M})")
+        return latest
+
+
 class _PersonModel(_Model):
     name: Text
     email: Email
@@ -512,6 +535,7 @@ class _PersonModel(_Model):
     start: Date | None = None
     pauses: list[_PauseModel] | None = None
     active: bool = True
+    preferences: _PreferencesModel | None = None
 
 
 class _EmailModel(_Model):
@@ -610,6 +634,7 @@ class _ConfigModel(_Model):
     google: _GoogleModel | None = None
     holidays: _HolidaysModel | None = None
     out_of_office: _OutOfOfficeModel | None = None
+    preferences: _PreferencesModel | None = None
 
 
 # --- reading the file -------------------------------------------------------
@@ -1016,6 +1041,7 @@ def _build(source: Path, model: _ConfigModel, lines: Lines) -> Config:
             active=entry.active,
             aliases=tuple(dict.fromkeys(entry.match.emails or [])) if entry.match else (),
             title_pattern=(entry.match.title or "") if entry.match else "",
+            preferences=_preferences(model.preferences, entry.preferences),
         ))
     roster = Roster(
         owner=Owner(model.owner.name, model.owner.email),
@@ -1056,6 +1082,19 @@ def _build(source: Path, model: _ConfigModel, lines: Lines) -> Config:
             subdivision=model.holidays.subdivision if model.holidays else None),
         lines=lines,
     )
+
+
+def _preferences(*layers: _PreferencesModel | None) -> Preferences:
+    """The roster's preferences with a person's own on top, field by field."""
+    out = Preferences()
+    for layer in layers:
+        if layer is None:
+            continue
+        out = dataclasses.replace(
+            out, days=frozenset(layer.days) if layer.days is not None else out.days,
+            earliest=layer.earliest or out.earliest, latest=layer.latest or out.latest,
+            buffer=layer.buffer if layer.buffer is not None else out.buffer)
+    return out
 
 
 def _google(base: Path, model: _GoogleModel | None) -> GoogleConfig:

@@ -271,6 +271,7 @@ class Observation:
     rows: dict[str, list[Occurrence]]  # email → classified occurrences, history merged
     observed: tuple[Series, ...]  # every event read (empty when the read failed)
     failure: str | None  # why the calendar could not be read, else None
+    roster: Roster  # the config's, with holidays and out-of-office days as pauses
 
 
 def observe_people(
@@ -295,4 +296,4 @@ def observe_people(
     roster = with_time_off(config, observed, first, last)
     fresh = observe.classify_roster(roster, observed, first, last, now)
     return Observation(observe.with_history(fresh, state.occurrences(first, last)),
-                       observed, failure)
+                       observed, failure, roster)

@@ -58,6 +58,17 @@ class Pause:
 
 
 @dataclass(frozen=True)
+class Preferences:
+    """When a 1:1 may be suggested: which days, between which times, with what gap
+    around other meetings. None means the working hours."""
+
+    days: frozenset[int] = frozenset(range(5))  # 0 = Monday
+    earliest: dt.time | None = None
+    latest: dt.time | None = None  # the latest a 1:1 may end
+    buffer: dt.timedelta = dt.timedelta(0)
+
+
+@dataclass(frozen=True)
 class Person:
     """One roster entry."""
 
@@ -74,6 +85,7 @@ class Person:
     # and a regular expression searched in event titles (case-insensitive).
     aliases: tuple[str, ...] = ()
     title_pattern: str = ""
+    preferences: Preferences = Preferences()  # the roster's, with this person's own on top
 
 
 @dataclass(frozen=True)

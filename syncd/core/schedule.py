@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from syncd.core import cadence, matching, observe
-from syncd.core.model import Pause, Person, Roster, Series
+from syncd.core.model import Occurrence, Pause, Person, Roster, Series
 
 CLASH_WEEKS = 26  # how far ahead clashes are looked for
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -194,3 +194,84 @@ def with_time_off(roster: Roster, time_off: Sequence[Pause]) -> Roster:
         return roster
     return dataclasses.replace(roster, people=tuple(
         dataclasses.replace(p, pauses=(*p.pauses, *time_off)) for p in roster.people))
+
+
+# --- make-ups -------------------------------------------------------------------
+
+SUGGEST_STEP = dt.timedelta(minutes=15)  # candidate starts lie on this grid
+_SKIPPED = ("skipped", "missing")
+
+
+@dataclass(frozen=True)
+class MakeUp:
+    """A skipped or missing 1:1 that can still be made up, with free slots for it."""
+
+    expected: dt.datetime  # the roster slot that was skipped
+    reason: str  # the skip reason, or "missing"
+    before: dt.datetime  # the next regular 1:1: a make-up after it is just that one
+    slots: tuple[dt.datetime, ...]
+
+
+def make_ups(roster: Roster, person: Person, rows: Sequence[Occurrence],
+             busy: Sequence[Interval], now: dt.datetime, count: int = 3) -> list[MakeUp]:
+    """Each skipped or missing 1:1 of `person` not made up yet whose next regular 1:1 is
+    still ahead, with up to `count` free slots (one a day) between now and that one.
+
+    `rows` are the person's classified occurrences (a made-up one is `rescheduled`, so
+    it is not here); `busy` is every interval known to be taken, the lead's and the
+    person's. Days the person is paused (leave, holidays, the lead's time off) are left out.
+    """
+    ordered = sorted(rows, key=lambda o: o.expected)
+    found = []
+    for n, occ in enumerate(ordered):
+        if occ.status not in _SKIPPED:
+            continue
+        later = [o.expected for o in ordered[n + 1:]]
+        before = later[0] if later else occ.expected + dt.timedelta(
+            days=cadence.interval_days(person.cadence))
+        if before <= now:
+            continue
+        found.append(MakeUp(occ.expected, occ.reason or "missing", before,
+                            free_slots(roster, person, busy, max(now, occ.expected), before,
+                                       count)))
+    return found
+
+
+def free_slots(roster: Roster, person: Person, busy: Sequence[Interval],
+               after: dt.datetime, before: dt.datetime, count: int) -> tuple[dt.datetime, ...]:
+    """The first free start of each day in (after, before), up to `count` days.
+
+    A start is free when the person's preferences allow it (days, earliest, latest, a
+    buffer around other meetings), it lies in working hours, the day is not paused,
+    and nothing in `busy` overlaps it.
+    """
+    zone = ZoneInfo(roster.timezone)
+    prefs = person.preferences
+    opens = max(roster.work_start, prefs.earliest or roster.work_start)
+    closes = min(roster.work_end, prefs.latest or roster.work_end)
+    taken = sorted(busy, key=lambda i: i.start)
+    slots: list[dt.datetime] = []
+    day = after.astimezone(zone).date()
+    while len(slots) < count and day <= before.astimezone(zone).date():
+        if day.weekday() in prefs.days and cadence.in_pause(
+                dt.datetime.combine(day, opens, zone), person.pauses) is None:
+            start = _first_free(day, opens, closes, person.duration, prefs.buffer, taken,
+                                after, before, zone)
+            if start is not None:
+                slots.append(start)
+        day += dt.timedelta(days=1)
+    return tuple(slots)
+
+
+def _first_free(day: dt.date, opens: dt.time, closes: dt.time, length: dt.timedelta,
+                buffer: dt.timedelta, taken: Sequence[Interval], after: dt.datetime,
+                before: dt.datetime, zone: ZoneInfo) -> dt.datetime | None:
+    start = dt.datetime.combine(day, opens, zone)
+    last = dt.datetime.combine(day, closes, zone) - length
+    while start <= last:
+        wanted = Interval(start - buffer, start + length + buffer)
+        if after < start and start + length <= before and not any(
+                wanted.overlaps(t) for t in taken):
+            return start
+        start += SUGGEST_STEP
+    return None

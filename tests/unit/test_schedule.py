@@ -7,7 +7,18 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from syncd.core import cadence, schedule
-from syncd.core.model import Attendee, Instance, Owner, Person, Roster, Series, Slot
+from syncd.core.model import (
+    Attendee,
+    Instance,
+    Occurrence,
+    Owner,
+    Pause,
+    Person,
+    Preferences,
+    Roster,
+    Series,
+    Slot,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = dt.datetime(2027, 1, 4, 9, 0, tzinfo=BERLIN)  # a Monday
@@ -80,3 +91,28 @@ def test_the_roster_1on1s_themselves_are_not_the_leads_other_meetings() -> None:
     own = weekly_event("ana-1on1", "Ana / Dana", dt.date(2027, 1, 5), 10, minutes=45,
                        attendees=(Attendee("dana@example.com"), Attendee("ana@example.com")))
     assert warnings(roster(ANA), own) == []
+
+
+def test_make_up_slots_keep_the_buffer_preferred_days_and_pauses() -> None:
+    prefs = Preferences(days=frozenset({1, 2, 4}), earliest=dt.time(10), latest=dt.time(12),
+                        buffer=dt.timedelta(minutes=15))
+    ana = dataclasses.replace(ANA, preferences=prefs, pauses=(
+        Pause(dt.date(2027, 1, 8), dt.date(2027, 1, 8), "Away", "out-of-office"),))
+    skipped = Occurrence(ANA.email, dt.datetime(2027, 1, 5, 10, tzinfo=BERLIN), "skipped",
+                         "cancelled")
+    nxt = Occurrence(ANA.email, dt.datetime(2027, 1, 12, 10, tzinfo=BERLIN), "upcoming")
+    # Wednesday 10:00-11:00 is taken: with 15 minutes around it, 11:15 is the first start.
+    busy = [schedule.Interval(dt.datetime(2027, 1, 6, 10, tzinfo=BERLIN),
+                              dt.datetime(2027, 1, 6, 11, tzinfo=BERLIN))]
+    (up,) = schedule.make_ups(roster(ana), ana, [skipped, nxt], busy,
+                              dt.datetime(2027, 1, 5, 12, tzinfo=BERLIN), count=5)
+    assert up.before == nxt.expected and up.reason == "cancelled"
+    # Thursday is not a preferred day, Friday the lead is away, Tuesday 12th is the next 1:1.
+    assert [s.strftime("%a %d %H:%M") for s in up.slots] == ["Wed 06 11:15"]
+
+
+def test_a_skip_whose_next_1on1_has_passed_is_not_offered() -> None:
+    rows = [Occurrence(ANA.email, dt.datetime(2027, 1, 5, 10, tzinfo=BERLIN), "missing"),
+            Occurrence(ANA.email, dt.datetime(2027, 1, 12, 10, tzinfo=BERLIN), "held")]
+    assert schedule.make_ups(roster(ANA), ANA, rows, [],
+                             dt.datetime(2027, 1, 13, 9, tzinfo=BERLIN)) == []
