@@ -217,8 +217,10 @@ def reconcile(
     plan = planner.plan(roster, observed, docs, memory, now)
     if writable is None:
         plan = dataclasses.replace(plan, read_only=True)
+    clashing, paused = schedule_notes(roster, observed, now)
+    plan = dataclasses.replace(plan, info=plan.info + tuple(paused))
     result = Result(plan, dry_run, source_failed=observed is None or docs is None,
-                    warnings=warnings + list(plan.warnings) + clashes(config.roster, observed, now))
+                    warnings=warnings + list(plan.warnings) + clashing)
     refused = planner.refusal(plan, config.roster.max_changes)
     if refused and not force:
         result.refused = refused
@@ -239,14 +241,19 @@ def reconcile(
     return result
 
 
-def clashes(roster: Roster, observed: tuple[Series, ...] | None, now: dt.datetime) -> list[str]:
-    """Clash warnings over the next weeks: 1:1s with each other, the lead's other meetings
-    (as far as the calendar read shows them), working hours. Nothing when the read failed."""
+def schedule_notes(roster: Roster, observed: tuple[Series, ...] | None,
+                   now: dt.datetime) -> tuple[list[str], list[str]]:
+    """Clash warnings over the next weeks (1:1s with each other, with the lead's other
+    meetings as far as the calendar read shows them), and a note per coming 1:1 that time
+    off pauses, with a free slot. Nothing when the read failed."""
     if observed is None:
-        return []
+        return [], []
     end = now + dt.timedelta(weeks=schedule.CLASH_WEEKS)
-    return schedule.clash_warnings(roster, schedule.roster_meetings(roster, observed, now),
-                                   schedule.owner_busy(roster, observed, now, end))
+    meetings = schedule.roster_meetings(roster, observed, now)
+    busy = schedule.owner_busy(roster, observed, now, end)
+    taken = [*busy.intervals, *(m for found in meetings.values() for m in found)]
+    return (schedule.clash_warnings(roster, meetings, busy),
+            schedule.time_off_notes(roster, observed, taken, now))
 
 
 def record_history(

@@ -275,3 +275,33 @@ def _first_free(day: dt.date, opens: dt.time, closes: dt.time, length: dt.timede
             return start
         start += SUGGEST_STEP
     return None
+
+
+def time_off_notes(roster: Roster, observed: Sequence[Series], busy: Sequence[Interval],
+                   now: dt.datetime, weeks: int = 4) -> list[str]:
+    """A line per 1:1 in the coming `weeks` that a holiday or the lead's time off pauses,
+    with the first free slot before the person's next 1:1 (`roster` carries time off)."""
+    zone = ZoneInfo(roster.timezone)
+    today = now.astimezone(zone).date()
+    mine = matching.series_by_person([p for p in roster.people if p.active],
+                                     roster.owner.email, observed)
+    lines = []
+    for person in (p for p in roster.people if p.active):
+        plain = dataclasses.replace(
+            person, pauses=tuple(p for p in person.pauses if p.time_off is None))
+        anchor = observe.anchor(person, mine.get(person.email, []), today)
+        starts = cadence.expected(plain, roster.timezone, now, now + dt.timedelta(weeks=weeks),
+                                  anchor)
+        for n, when in enumerate(starts):
+            pause = cadence.in_pause(when, person.pauses)
+            if pause is None or pause.time_off is None:
+                continue
+            before = starts[n + 1] if n + 1 < len(starts) else when + dt.timedelta(
+                days=cadence.interval_days(person.cadence))
+            after = max(now, starts[n - 1]) if n else now
+            free = free_slots(roster, person, busy, after, before, 1)
+            offer = (f"a free slot: {free[0].astimezone(zone):%a %Y-%m-%d %H:%M}" if free
+                     else "no free slot before the next one")
+            lines.append(f"{person.name}: {when.astimezone(zone):%a %Y-%m-%d %H:%M} is paused "
+                         f"({pause.time_off}: {pause.reason}); {offer}")
+    return lines

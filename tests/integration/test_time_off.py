@@ -92,3 +92,18 @@ def test_google_out_of_office_events_pause_the_1on1s(g: GoogleDemo) -> None:
     rows = statuses(run.json())
     assert rows["2026-12-11"] == ("paused", "out-of-office")
     assert rows["2026-12-04"] == ("missing", None)
+
+
+def test_reconcile_notes_a_coming_1on1_on_a_holiday_with_a_free_slot(demo: Demo) -> None:
+    for old in demo.calendar.iterdir():
+        old.unlink()
+    demo.write_config(FRIDAYS, extra="holidays: {country: DE}\n")
+    run = demo.syncd("reconcile", "--dry-run", now="2026-12-20T09:00:00+01:00")
+    assert run.code == 0, run.err
+    notes = [line for line in run.out.splitlines() if "is paused" in line]
+    assert notes == [
+        "note: Fay Fri: Fri 2026-12-25 10:00 is paused (holiday: Christmas Day); "
+        "a free slot: Mon 2026-12-21 08:00",
+        "note: Fay Fri: Fri 2027-01-01 10:00 is paused (holiday: New Year's Day); "
+        "a free slot: Mon 2026-12-28 08:00",
+    ]
