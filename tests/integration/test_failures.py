@@ -210,3 +210,18 @@ def test_a_read_only_feed_counts_its_calendar_actions_as_not_applied(demo: Demo)
     assert kept > 0  # not "24 action(s) syncd did take" when half were never tried
     assert lines[0] == (f"{len(actions)} action(s): {len(actions) - kept} applied, "
                         f"{kept} not applied, 0 failed:")
+
+
+def test_a_read_only_state_folder_is_a_runtime_failure_exit_1_not_a_usage_error(
+    demo: Demo,
+) -> None:
+    demo.state.mkdir(mode=0o500)  # no lock file yet: it cannot be made
+    try:
+        with as_ordinary_user():
+            run = demo.syncd("reconcile")
+    finally:
+        demo.state.chmod(0o700)
+    assert run.code == 1
+    assert run.err == (f"syncd: cannot use the lock file {demo.state / 'syncd.lock'}: "
+                       "Permission denied\n")
+    assert list(demo.state.iterdir()) == [] and not demo.notes.exists()
