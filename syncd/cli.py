@@ -105,7 +105,7 @@ class SyncdGroup(click.Group):
     group_class = type  # subgroups are SyncdGroups too
 
 
-def lock_or_exit(state_dir: Path) -> None:
+def hold_lock(state_dir: Path) -> None:
     """Hold the state lock until the command ends; a busy or unusable lock is LockError."""
     click.get_current_context().with_resource(StateLock(state_dir))
 
@@ -189,7 +189,7 @@ def reconcile(config: Config, config_path: Path, dry_run: bool, as_json: bool,
     state_dir = resolve_state_dir(config, os.environ)
     if not dry_run:
         # A writing run must not race the service (or another run) on the same state.
-        lock_or_exit(state_dir)
+        hold_lock(state_dir)
         tighten_or_exit(config)
     state = State.open_readonly(state_dir) if dry_run else State.open(state_dir)
     try:
