@@ -21,7 +21,17 @@ from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
 from syncd.calendars.google import GoogleCalendar, SyncCache
 from syncd.calendars.ics import FeedCache, ICSFeed
 from syncd.calendars.local import LocalCalendar
-from syncd.config import BackendConfig, Config, resolve_state_dir
+from syncd.config import (
+    Backend,
+    CalendarConfig,
+    Config,
+    FeedCalendarConfig,
+    GoogleBackend,
+    GoogleCalendarConfig,
+    GoogleDocsNotesConfig,
+    NotesConfig,
+    resolve_state_dir,
+)
 from syncd.core import history, observe, planner
 from syncd.core.identity import person_key
 from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
@@ -62,23 +72,27 @@ def connect_google(config: Config) -> GoogleApi | None:
     Raises AuthError when there are no usable credentials (no token, a token others
     can read, a revoked token).
     """
-    if config.calendar.kind != "google" and config.notes.kind != "google-docs":
+    if not config.uses_google:
         return None
     credentials = auth.credentials(config, resolve_state_dir(config, os.environ))
-    calendar = Endpoints.at(config.calendar.api_endpoint)
-    drive = Endpoints.at(config.notes.api_endpoint)
+    calendar = Endpoints.at(_endpoint(config.calendar))
+    drive = Endpoints.at(_endpoint(config.notes))
     return GoogleApi(credentials, dataclasses.replace(drive, calendar=calendar.calendar,
                                                       batch=calendar.batch))
 
 
+def _endpoint(backend: Backend) -> str | None:
+    return backend.api_endpoint if isinstance(backend, GoogleBackend) else None
+
+
 def open_calendar(
-    config: BackendConfig, roster: Roster, state: State | None = None,
+    config: CalendarConfig, roster: Roster, state: State | None = None,
     google: GoogleApi | None = None, *, attach: bool = True,
 ) -> CalendarSource:
     """The calendar backend the config names, starting from what state remembers of it
     (an ics feed's validators, a Google calendar's sync token). `google` is needed for
     kind google; `attach` puts notes links in Google event attachments."""
-    if config.kind == "ics":
+    if isinstance(config, FeedCalendarConfig):
         raw = state.get_value(_cache_key(config)) if state is not None else None
         return ICSFeed(
             url=config.url, path=config.path, default_timezone=roster.timezone,
@@ -86,7 +100,7 @@ def open_calendar(
             timeout=config.timeout, max_bytes=config.max_bytes,
             cache=FeedCache(**json.loads(raw)) if raw else None,
         )
-    if config.kind == "google":
+    if isinstance(config, GoogleCalendarConfig):
         if google is None:
             raise CalendarError("google calendar: no Google credentials were loaded")
         raw = state.get_value(_cache_key(config)) if state is not None else None
@@ -94,20 +108,19 @@ def open_calendar(
             google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
             default_timezone=roster.timezone, attach=attach,
             cache=SyncCache.from_json(raw) if raw else None)
-    assert config.path is not None
     return LocalCalendar(config.path, roster.timezone)
 
 
-def _cache_key(config: BackendConfig) -> str:
+def _cache_key(config: CalendarConfig) -> str:
     # Keyed by a hash, so the secret in a private feed URL is not stored in clear.
-    if config.kind == "google":
+    if isinstance(config, GoogleCalendarConfig):
         source = f"google {config.api_endpoint or ''} {config.calendar_id}"
         return "calendar:" + hashlib.sha256(source.encode()).hexdigest()[:24]
-    source = config.url or str(config.path)
+    source = (config.url if isinstance(config, FeedCalendarConfig) else None) or str(config.path)
     return "feed:" + hashlib.sha256(source.encode()).hexdigest()[:24]
 
 
-def save_calendar_cache(state: State, config: BackendConfig, calendar: CalendarSource) -> None:
+def save_calendar_cache(state: State, config: CalendarConfig, calendar: CalendarSource) -> None:
     """Remember what the calendar read learned (feed validators, sync token), inside an
     open transaction."""
     if isinstance(calendar, ICSFeed):
@@ -134,15 +147,14 @@ class StateReservations:
 
 
 def open_notes(
-    config: BackendConfig, state: State | None = None, google: GoogleApi | None = None
+    config: NotesConfig, state: State | None = None, google: GoogleApi | None = None
 ) -> NotesStore:
     """The notes backend the config names (kind google-docs needs `google` and `state`)."""
-    if config.kind == "google-docs":
+    if isinstance(config, GoogleDocsNotesConfig):
         if google is None or state is None:
             raise NotesError("google docs: no Google credentials were loaded")
         return GoogleDocsNotes(google, folder_id=config.folder_id,
                                reservations=StateReservations(state))
-    assert config.path is not None
     return MarkdownNotes(config.path)
 
 
@@ -153,7 +165,7 @@ def open_backends(config: Config, state: State) -> tuple[CalendarSource, NotesSt
     """
     google = connect_google(config)
     return (open_calendar(config.calendar, config.roster, state, google,
-                          attach=config.notes.attach),
+                          attach=config.attach_notes),
             open_notes(config.notes, state, google))
 
 

@@ -8,6 +8,11 @@ from typing import Protocol, runtime_checkable
 
 from syncd.core.model import Series, SeriesPatch, SeriesSpec
 
+# A feed's limits when the config does not set them: seconds to connect and between
+# bytes, and the largest body read.
+FEED_TIMEOUT = 30.0
+FEED_MAX_BYTES = 20_000_000
+
 
 class CalendarError(Exception):
     """A calendar could not be read or written; the message names the source, never a secret."""

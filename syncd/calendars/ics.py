@@ -33,7 +33,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from syncd.calendars.base import CalendarError
+from syncd.calendars.base import FEED_MAX_BYTES, FEED_TIMEOUT, CalendarError
 from syncd.calendars.codec import dump_series, load_series
 from syncd.calendars.ical import (
     MARKER_PROP,
@@ -109,8 +109,8 @@ class ICSFeed:
         default_timezone: str,
         people: Sequence[Person],
         owner_email: str,
-        timeout: float = 30.0,
-        max_bytes: int = 20_000_000,
+        timeout: float = FEED_TIMEOUT,
+        max_bytes: int = FEED_MAX_BYTES,
         cache: FeedCache | None = None,
     ) -> None:
         """Read the feed at exactly one of `url` or `path`, keeping events that concern `people`.

@@ -18,7 +18,7 @@ from google.auth.transport.requests import Request
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from syncd.config import Config
+from syncd.config import Config, GoogleCalendarConfig, GoogleDocsNotesConfig
 from syncd.fsutil import atomic_write
 from syncd.preflight import exposed
 from syncd.redact import install_redactor
@@ -36,9 +36,9 @@ def scopes(config: Config) -> list[str]:
     """The scopes this config needs: calendar events if the calendar is Google's, Drive
     files if the notes are Google Docs."""
     wanted = []
-    if config.calendar.kind == "google":
+    if isinstance(config.calendar, GoogleCalendarConfig):
         wanted.append(CALENDAR_SCOPE)
-    if config.notes.kind == "google-docs":
+    if isinstance(config.notes, GoogleDocsNotesConfig):
         wanted.append(DRIVE_SCOPE)
     return wanted
 

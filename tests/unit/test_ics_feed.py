@@ -15,7 +15,7 @@ import pytest
 
 from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
 from syncd.calendars.ics import FeedCache, ICSFeed, http_url
-from syncd.config import BackendConfig
+from syncd.config import FeedCalendarConfig
 from syncd.core.model import Cadence, Owner, Person, Roster, Slot
 from syncd.reconcile import open_calendar
 from syncd.redact import Redactor, install_redactor, redact_url
@@ -425,7 +425,7 @@ def test_a_log_line_never_shows_the_feed_path(caplog: pytest.LogCaptureFixture) 
 def test_open_calendar_gives_a_feed_for_kind_ics(tmp_path: Path) -> None:
     path = _file(tmp_path, FEED)
     roster = Roster(Owner("Lea", OWNER), "Europe/Berlin", (ANN,))
-    config = BackendConfig("ics", path, timeout=5.0, max_bytes=len(FEED))
+    config = FeedCalendarConfig(kind="ics", path=path, timeout=5.0, max_bytes=len(FEED))
     calendar = open_calendar(config, roster)
     assert isinstance(calendar, ICSFeed)
     assert [s.uid for s in calendar.read(*WINDOW)] == ["ann-weekly"]
