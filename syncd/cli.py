@@ -9,28 +9,22 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 
-from syncd import logs, preflight, service, show
-from syncd import reconcile as reconciling
-from syncd.config import Config, ConfigError, EmailConfig, resolve_state_dir
-from syncd.core import status
-from syncd.core.model import NotesDoc
-from syncd.core.oneline import one_line
-from syncd.export import export_calendar
-from syncd.fsutil import atomic_write
-from syncd.google import auth as google_auth
-from syncd.lock import LockError, StateLock
-from syncd.notes.base import NotesError
-from syncd.redact import install_redactor
-from syncd.report import browser as report_browser
-from syncd.report import build as report_build
-from syncd.report import mail as report_mail
-from syncd.report import render as report_render
-from syncd.state import State, StateError
+from syncd import EXIT_FAILED, EXIT_OK, EXIT_USAGE, logs
+from syncd.report import FORMATS as REPORT_FORMATS
+
+# Each command imports what it needs when it runs, so `syncd --help` and `syncd validate`
+# start without the Google client, the HTTP stack, iCalendar or the report templates.
+if TYPE_CHECKING:
+    from syncd.config import Config, EmailConfig
+    from syncd.core.model import NotesDoc
+    from syncd.reconcile import Observation
+    from syncd.report.build import Period, Report
+    from syncd.state import State
 
 F = TypeVar("F", bound=Callable[..., Any])
 LEVELS = ("debug", "info", "warning", "error")
@@ -65,34 +59,44 @@ def setup_logging(level: str, log_format: str = "text") -> None:
 
 def lock_or_exit(state_dir: Path) -> None:
     """Hold the state lock until the command ends, or say who holds it and exit 2."""
+    from syncd.lock import LockError, StateLock
+
     try:
         click.get_current_context().with_resource(StateLock(state_dir))
     except LockError as exc:
         click.echo(f"syncd: {exc}", err=True)
-        sys.exit(reconciling.EXIT_USAGE)
+        sys.exit(EXIT_USAGE)
 
 
 def load_or_exit(path: Path) -> Config:
     """The validated config, or every problem on stderr and exit 2."""
+    from syncd import preflight
+    from syncd.config import ConfigError
+
     try:
         return preflight.load_checked(path, os.environ)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
-        sys.exit(reconciling.EXIT_USAGE)
+        sys.exit(EXIT_USAGE)
 
 
 def tighten_or_exit(config: Config) -> None:
     """Before a writing command: syncd's private files and folders closed to others, or exit 1."""
+    from syncd import preflight
+
     try:
         preflight.tighten(config, os.environ)
     except preflight.PreflightError as exc:
         click.echo(f"syncd: {exc}", err=True)
-        sys.exit(reconciling.EXIT_FAILED)
+        sys.exit(EXIT_FAILED)
 
 
 def readonly_state(config: Config) -> State:
     """The state as a read-only snapshot (never creates or changes a file)."""
+    from syncd.config import resolve_state_dir
+    from syncd.state import State
+
     return State.open_readonly(resolve_state_dir(config, os.environ))
 
 
@@ -134,6 +138,11 @@ def validate(config_path: Path, log_level: str, log_format: str) -> None:
 def reconcile(config_path: Path, log_level: str, log_format: str, dry_run: bool, as_json: bool,
               force: bool, now_text: str | None) -> None:
     """Bring the calendar and notes in line with the roster."""
+    from syncd import reconcile as reconciling
+    from syncd import show
+    from syncd.config import resolve_state_dir
+    from syncd.state import State, StateError
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     now = parse_now(now_text, config.roster.timezone)
@@ -146,7 +155,7 @@ def reconcile(config_path: Path, log_level: str, log_format: str, dry_run: bool,
         state = State.open_readonly(state_dir) if dry_run else State.open(state_dir)
     except (StateError, OSError) as exc:
         click.echo(f"syncd: state in {state_dir}: {exc}", err=True)
-        sys.exit(reconciling.EXIT_FAILED)
+        sys.exit(EXIT_FAILED)
     try:
         result = reconciling.reconcile(config, state, now, dry_run=dry_run, force=force)
     finally:
@@ -196,6 +205,10 @@ def status_command(config_path: Path, log_level: str, log_format: str,
                    from_day: dt.datetime | None,
                    to_day: dt.datetime | None, as_json: bool, now_text: str | None) -> None:
     """Per person: last held 1:1, next one, skips in 90 days, overdue; every occurrence."""
+    from syncd import reconcile as reconciling
+    from syncd.core import status
+    from syncd.core.oneline import one_line
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     zone = ZoneInfo(config.roster.timezone)
@@ -216,7 +229,7 @@ def status_command(config_path: Path, log_level: str, log_format: str,
         click.echo(json.dumps(status.status_json(people, zone), indent=2))
     else:
         click.echo("\n".join(status.status_lines(people, zone)))
-    sys.exit(reconciling.EXIT_FAILED if failure else reconciling.EXIT_OK)
+    sys.exit(EXIT_FAILED if failure else EXIT_OK)
 
 
 @main.command(name="export")
@@ -227,6 +240,9 @@ def status_command(config_path: Path, log_level: str, log_format: str,
 def export_command(config_path: Path, log_level: str, log_format: str, output: Path,
                    now_text: str | None) -> None:
     """Write the roster's 1:1 series (with notes links) as a calendar to import or subscribe to."""
+    from syncd.export import export_calendar
+    from syncd.fsutil import atomic_write
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     now = parse_now(now_text, config.roster.timezone)
@@ -241,6 +257,8 @@ def export_command(config_path: Path, log_level: str, log_format: str, output: P
 
 
 def _interval(ctx: click.Context, param: click.Parameter, value: str) -> dt.timedelta:
+    from syncd import service
+
     try:
         return service.parse_interval(value)
     except ValueError as exc:
@@ -257,6 +275,9 @@ def run_command(config_path: Path, log_level: str, log_format: str,
 
     SIGHUP reloads the config, SIGTERM or SIGINT stop after the action in progress.
     """
+    from syncd import service
+    from syncd.lock import LockError
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     tighten_or_exit(config)
@@ -264,7 +285,7 @@ def run_command(config_path: Path, log_level: str, log_format: str,
         code = service.Service(config_path, config, interval).run()
     except LockError as exc:
         click.echo(f"syncd: {exc}", err=True)
-        sys.exit(reconciling.EXIT_USAGE)
+        sys.exit(EXIT_USAGE)
     sys.exit(code)
 
 
@@ -274,8 +295,10 @@ _ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})", re.IGNORECASE)
 def _report_period(
     week: str | None, from_day: dt.datetime | None, to_day: dt.datetime | None,
     now: dt.datetime, zone: ZoneInfo,
-) -> report_build.Period:
+) -> Period:
     """--week, or --from and --to, else the last complete ISO week before now."""
+    from syncd.report import build as report_build
+
     if week is not None and (from_day or to_day):
         raise click.UsageError("give --week or --from/--to, not both")
     if week is not None:
@@ -297,17 +320,22 @@ def _report_period(
 
 
 def _agenda_facts(
-    config: Config, state: State, seen: reconciling.Observation, known: tuple[NotesDoc, ...],
+    config: Config, state: State, seen: Observation, known: tuple[NotesDoc, ...],
     now: dt.datetime, warnings: list[str],
 ) -> tuple[dict[str, str], dict[tuple[str, dt.date], bool | None] | None]:
     """Notes links, and whether each 1:1 of the coming week has its agenda written."""
+    from syncd import reconcile as reconciling
+    from syncd.google.auth import AuthError
+    from syncd.notes.base import NotesError
+    from syncd.report import build as report_build
+
     urls = {doc.person: doc.url for doc in known}
     ids = {doc.person: doc.doc_id for doc in known}
     zone = ZoneInfo(config.roster.timezone)
     agendas: dict[tuple[str, dt.date], bool | None] = {}
     try:
         notes = reconciling.open_notes(config.notes, state, reconciling.connect_google(config))
-    except google_auth.AuthError as exc:
+    except AuthError as exc:
         warnings.append(f"notes: not read: {exc}")
         return urls, None
     try:
@@ -327,6 +355,9 @@ def _agenda_facts(
 
 def _save_unsent(config: Config, label: str, text: str, html: str) -> list[Path]:
     """Keep an unsent report under the state dir (0600), so nothing is lost."""
+    from syncd.config import resolve_state_dir
+    from syncd.fsutil import atomic_write
+
     folder = resolve_state_dir(config, os.environ) / "reports"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     saved = []
@@ -342,6 +373,10 @@ def _guard_password(mail: EmailConfig) -> None:
 
     Raises MailError, as sending would, when the password is exposed or cannot be had.
     """
+    from syncd import preflight
+    from syncd.redact import install_redactor
+    from syncd.report import mail as report_mail
+
     if mail.user is None:
         return
     if mail.password_file is not None:
@@ -356,9 +391,12 @@ def _guard_password(mail: EmailConfig) -> None:
 
 
 def _send_report(
-    config: Config, mail: EmailConfig, report: report_build.Report
+    config: Config, mail: EmailConfig, report: Report
 ) -> bool:
     """Email the report (text + HTML); on failure say why and save it. True when sent."""
+    from syncd.report import mail as report_mail
+    from syncd.report import render as report_render
+
     text = report_render.render(report, "text")
     html = report_render.render(report, "html")
     try:
@@ -388,7 +426,7 @@ def _send_report(
               help="First day of a span to report on instead of a week (with --to).")
 @click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]),
               help="Last day of that span (with --from).")
-@click.option("--format", "fmt", type=click.Choice((*report_render.FORMATS, "pdf")),
+@click.option("--format", "fmt", type=click.Choice((*REPORT_FORMATS, "pdf")),
               default="text", show_default=True,
               help="How to print or write the report (pdf: with --output, through Chromium).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -400,6 +438,13 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
                    from_day: dt.datetime | None, to_day: dt.datetime | None, fmt: str,
                    output: Path | None, send_email: bool, now_text: str | None) -> None:
     """The skipped-meeting report: skips, overdue people, streaks, next week, roster health."""
+    from syncd import reconcile as reconciling
+    from syncd.core.oneline import one_line
+    from syncd.fsutil import atomic_write
+    from syncd.report import browser as report_browser
+    from syncd.report import build as report_build
+    from syncd.report import render as report_render
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     zone = ZoneInfo(config.roster.timezone)
@@ -412,7 +457,7 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
         raise click.UsageError("--format pdf needs --output FILE")
     if fmt == "pdf" and report_browser.find() is None:
         click.echo(f"syncd: no PDF without Chromium: {report_browser.INSTALL_HINT}", err=True)
-        sys.exit(reconciling.EXIT_FAILED)
+        sys.exit(EXIT_FAILED)
     state = readonly_state(config)
     try:
         seen = reconciling.observe_people(config, state, now, report_build.read_start(period),
@@ -443,7 +488,7 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
         click.echo(report_render.render(report, fmt), nl=False)
     if mail is not None and send_email and not _send_report(config, mail, report):
         failed = True
-    sys.exit(reconciling.EXIT_FAILED if failed else reconciling.EXIT_OK)
+    sys.exit(EXIT_FAILED if failed else EXIT_OK)
 
 
 @main.group()
@@ -460,6 +505,9 @@ def auth() -> None:
 def auth_login(config_path: Path, log_level: str, log_format: str, no_browser: bool,
                port: int) -> None:
     """Run Google's sign-in flow and store the token, asking only for the scopes needed."""
+    from syncd.config import resolve_state_dir
+    from syncd.google import auth as google_auth
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     state_dir = resolve_state_dir(config, os.environ)
@@ -468,5 +516,5 @@ def auth_login(config_path: Path, log_level: str, log_format: str, no_browser: b
         path = google_auth.login(config, state_dir, open_browser=not no_browser, port=port)
     except google_auth.AuthError as exc:
         click.echo(f"syncd: {exc}", err=True)
-        sys.exit(reconciling.EXIT_FAILED)
+        sys.exit(EXIT_FAILED)
     click.echo(f"signed in; token stored in {path} (mode 0600)")

@@ -10,17 +10,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from syncd import EXIT_FAILED, EXIT_OK
 from syncd.apply import Outcome, apply
-from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
-from syncd.calendars.google import GoogleCalendar, SyncCache
-from syncd.calendars.ics import FeedCache, ICSFeed
-from syncd.calendars.local import LocalCalendar
+from syncd.calendars.base import (
+    CachingCalendar,
+    CalendarError,
+    CalendarSource,
+    WritableCalendar,
+)
 from syncd.config import (
     Backend,
     CalendarConfig,
@@ -35,16 +38,17 @@ from syncd.config import (
 from syncd.core import history, observe, planner
 from syncd.core.identity import person_key
 from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
-from syncd.google import auth
-from syncd.google.api import Endpoints, GoogleApi
-from syncd.notes.base import NotesError, NotesStore
-from syncd.notes.gdocs import GoogleDocsNotes
-from syncd.notes.markdown import MarkdownNotes
+from syncd.google.errors import AuthError
+from syncd.notes.base import NotesError, NotesStore, WarningNotes
 from syncd.state import State
+
+# The backends are imported when the config names them: a run with a local calendar
+# never loads the Google client, a Google one never loads the feed reader's HTTP stack.
+if TYPE_CHECKING:
+    from syncd.google.api import GoogleApi
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 @dataclass
@@ -74,6 +78,9 @@ def connect_google(config: Config) -> GoogleApi | None:
     """
     if not config.uses_google:
         return None
+    from syncd.google import auth
+    from syncd.google.api import Endpoints, GoogleApi
+
     credentials = auth.credentials(config, resolve_state_dir(config, os.environ))
     calendar = Endpoints.at(_endpoint(config.calendar))
     drive = Endpoints.at(_endpoint(config.notes))
@@ -92,22 +99,28 @@ def open_calendar(
     """The calendar backend the config names, starting from what state remembers of it
     (an ics feed's validators, a Google calendar's sync token). `google` is needed for
     kind google; `attach` puts notes links in Google event attachments."""
+    raw = state.get_value(_cache_key(config)) if state is not None and isinstance(
+        config, FeedCalendarConfig | GoogleCalendarConfig) else None
     if isinstance(config, FeedCalendarConfig):
-        raw = state.get_value(_cache_key(config)) if state is not None else None
+        from syncd.calendars.ics import FeedCache, ICSFeed
+
         return ICSFeed(
             url=config.url, path=config.path, default_timezone=roster.timezone,
             people=roster.people, owner_email=roster.owner.email,
             timeout=config.timeout, max_bytes=config.max_bytes,
-            cache=FeedCache(**json.loads(raw)) if raw else None,
+            cache=FeedCache.from_json(raw) if raw else None,
         )
     if isinstance(config, GoogleCalendarConfig):
+        from syncd.calendars.google import GoogleCalendar, SyncCache
+
         if google is None:
             raise CalendarError("google calendar: no Google credentials were loaded")
-        raw = state.get_value(_cache_key(config)) if state is not None else None
         return GoogleCalendar(
             google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
             default_timezone=roster.timezone, attach=attach,
             cache=SyncCache.from_json(raw) if raw else None)
+    from syncd.calendars.local import LocalCalendar
+
     return LocalCalendar(config.path, roster.timezone)
 
 
@@ -123,10 +136,8 @@ def _cache_key(config: CalendarConfig) -> str:
 def save_calendar_cache(state: State, config: CalendarConfig, calendar: CalendarSource) -> None:
     """Remember what the calendar read learned (feed validators, sync token), inside an
     open transaction."""
-    if isinstance(calendar, ICSFeed):
-        state.set_value(_cache_key(config), json.dumps(dataclasses.asdict(calendar.cache)))
-    elif isinstance(calendar, GoogleCalendar):
-        state.set_value(_cache_key(config), calendar.cache.to_json())
+    if isinstance(calendar, CachingCalendar):
+        state.set_value(_cache_key(config), calendar.cache_json())
 
 
 class StateReservations:
@@ -151,10 +162,14 @@ def open_notes(
 ) -> NotesStore:
     """The notes backend the config names (kind google-docs needs `google` and `state`)."""
     if isinstance(config, GoogleDocsNotesConfig):
+        from syncd.notes.gdocs import GoogleDocsNotes
+
         if google is None or state is None:
             raise NotesError("google docs: no Google credentials were loaded")
         return GoogleDocsNotes(google, folder_id=config.folder_id,
                                reservations=StateReservations(state))
+    from syncd.notes.markdown import MarkdownNotes
+
     return MarkdownNotes(config.path)
 
 
@@ -195,7 +210,7 @@ def read_notes(
     except NotesError as exc:
         warnings.append(f"notes: not read, nothing planned for them: {exc}")
         return None
-    if isinstance(notes, GoogleDocsNotes):
+    if isinstance(notes, WarningNotes):
         warnings.extend(notes.warnings)
     return found
 
@@ -214,7 +229,7 @@ def reconcile(
     if calendar is None or notes is None:
         try:
             opened = open_backends(config, state)
-        except auth.AuthError as exc:
+        except AuthError as exc:
             # Nothing can be read, so nothing is planned: one clear message, exit 1.
             return Result(Plan(), dry_run, source_failed=True, warnings=[f"google: {exc}"])
         calendar, notes = calendar or opened[0], notes or opened[1]
@@ -287,7 +302,7 @@ def observe_people(
     try:
         calendar = open_calendar(config.calendar, config.roster, state, connect_google(config))
         observed = calendar.read(first, last)
-    except auth.AuthError as exc:
+    except AuthError as exc:
         failure = f"google: {exc}"
     except CalendarError as exc:
         failure = f"{config.calendar.kind} calendar: not read: {exc}"

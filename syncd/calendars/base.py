@@ -38,6 +38,16 @@ class CalendarSource(Protocol):
 
 
 @runtime_checkable
+class CachingCalendar(CalendarSource, Protocol):
+    """A calendar that keeps what a read learned for the next run (a feed's validators, a
+    sync token), as versioned JSON the caller stores."""
+
+    def cache_json(self) -> str:
+        """The cache as of the last read (and this run's writes)."""
+        ...
+
+
+@runtime_checkable
 class WritableCalendar(CalendarSource, Protocol):
     """A calendar syncd may write to (only ever events it owns)."""
 

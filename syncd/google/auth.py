@@ -20,6 +20,7 @@ from google.oauth2 import service_account
 
 from syncd.config import Config, GoogleCalendarConfig, GoogleDocsNotesConfig
 from syncd.fsutil import atomic_write
+from syncd.google.errors import AuthError
 from syncd.preflight import exposed
 from syncd.redact import install_redactor
 
@@ -27,9 +28,8 @@ CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events.owned"
 DRIVE_SCOPE = "https://www.googleapis.com/auth/drive.file"
 TOKEN_FILE = "google-token.json"
 
-
-class AuthError(Exception):
-    """Google credentials are missing, unsafe, revoked or unusable; the message says what to do."""
+__all__ = ["AuthError", "credentials", "hide_secrets", "login", "save_token", "scopes",
+           "token_path"]
 
 
 def scopes(config: Config) -> list[str]:
