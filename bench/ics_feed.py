@@ -23,7 +23,6 @@ Usage: python bench/ics_feed.py
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import random
