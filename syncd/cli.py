@@ -20,10 +20,9 @@ from syncd.report import FORMATS as REPORT_FORMATS
 # Each command imports what it needs when it runs, so `syncd --help` and `syncd validate`
 # start without the Google client, the HTTP stack, iCalendar or the report templates.
 if TYPE_CHECKING:
-    from syncd.config import Config, EmailConfig
-    from syncd.core.model import NotesDoc
-    from syncd.reconcile import Observation
-    from syncd.report.build import Period, Report
+    from syncd.config import Config
+    from syncd.report.build import Period
+    from syncd.report.deliver import Sent, Unsent
     from syncd.state import State
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -319,103 +318,21 @@ def _report_period(
     return report_build.day_span(from_day.date(), to_day.date(), zone)
 
 
-def _agenda_facts(
-    config: Config, state: State, seen: Observation, known: tuple[NotesDoc, ...],
-    now: dt.datetime, warnings: list[str],
-) -> tuple[dict[str, str], dict[tuple[str, dt.date], bool | None] | None]:
-    """Notes links, and whether each 1:1 of the coming week has its agenda written."""
-    from syncd import reconcile as reconciling
-    from syncd.google.auth import AuthError
-    from syncd.notes.base import NotesError
-    from syncd.report import build as report_build
+def _say_delivery(outcome: Sent | Unsent, label: str) -> bool:
+    """Tell the person what became of the emailed report; True when it was sent."""
+    from syncd.report.deliver import Sent
 
-    urls = {doc.person: doc.url for doc in known}
-    ids = {doc.person: doc.doc_id for doc in known}
-    zone = ZoneInfo(config.roster.timezone)
-    agendas: dict[tuple[str, dt.date], bool | None] = {}
-    try:
-        notes = reconciling.open_notes(config.notes, state, reconciling.connect_google(config))
-    except AuthError as exc:
-        warnings.append(f"notes: not read: {exc}")
-        return urls, None
-    try:
-        for email, coming in report_build.next_meetings(seen.rows, now).items():
-            doc = notes.find(email, ids.get(email))
-            if doc is None:
-                continue
-            urls[email] = doc.url
-            for occ in coming:
-                day = report_build.agenda_day(occ, zone)
-                agendas[(email, day)] = notes.agenda_written(doc, day)
-    except NotesError as exc:
-        warnings.append(f"notes: not read: {exc}")
-        return urls, None
-    return urls, agendas
-
-
-def _save_unsent(config: Config, label: str, text: str, html: str) -> list[Path]:
-    """Keep an unsent report under the state dir (0600), so nothing is lost."""
-    from syncd.config import resolve_state_dir
-    from syncd.fsutil import atomic_write
-
-    folder = resolve_state_dir(config, os.environ) / "reports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    saved = []
-    for suffix, body in (("html", html), ("txt", text)):
-        path = folder / f"{label}.{suffix}"
-        atomic_write(path, body.encode("utf-8"), 0o600, keep_mode=False)
-        saved.append(path)
-    return saved
-
-
-def _guard_password(mail: EmailConfig) -> None:
-    """Refuse a password file others can read; keep the password out of every log line.
-
-    Raises MailError, as sending would, when the password is exposed or cannot be had.
-    """
-    from syncd import preflight
-    from syncd.redact import install_redactor
-    from syncd.report import mail as report_mail
-
-    if mail.user is None:
-        return
-    if mail.password_file is not None:
-        try:
-            why = preflight.exposed(mail.password_file, "SMTP password file",
-                                    "change the password")
-        except OSError:
-            why = None  # report_mail.password says why it cannot be read
-        if why is not None:
-            raise report_mail.MailError(why)
-    install_redactor().add(report_mail.password(mail, os.environ))
-
-
-def _send_report(
-    config: Config, mail: EmailConfig, report: Report
-) -> bool:
-    """Email the report (text + HTML); on failure say why and save it. True when sent."""
-    from syncd.report import mail as report_mail
-    from syncd.report import render as report_render
-
-    text = report_render.render(report, "text")
-    html = report_render.render(report, "html")
-    try:
-        _guard_password(mail)
-        report_mail.send(mail, report_mail.message(
-            mail, config.roster.owner.name, report_render.subject(report), text, html,
-            report.generated_at), os.environ)
-    except report_mail.MailError as exc:
-        click.echo(f"syncd: report not sent: {exc}", err=True)
-        try:
-            saved = _save_unsent(config, report.period.label, text, html)
-        except OSError as err:
-            click.echo(f"syncd: cannot save it either ({err}); here it is:", err=True)
-            click.echo(text, nl=False)
-        else:
-            click.echo(f"syncd: saved to {' and '.join(map(str, saved))}", err=True)
-        return False
-    click.echo(f"report {report.period.label} sent to {', '.join(mail.to)}")
-    return True
+    if isinstance(outcome, Sent):
+        click.echo(f"report {label} sent to {', '.join(outcome.to)}")
+        return True
+    click.echo(f"syncd: report not sent: {outcome.why}", err=True)
+    if outcome.save_error is not None:
+        click.echo(f"syncd: cannot save it either ({outcome.save_error}); here it is:",
+                   err=True)
+        click.echo(outcome.text, nl=False)
+    else:
+        click.echo(f"syncd: saved to {' and '.join(map(str, outcome.saved))}", err=True)
+    return False
 
 
 @main.command(name="report")
@@ -443,6 +360,7 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
     from syncd.fsutil import atomic_write
     from syncd.report import browser as report_browser
     from syncd.report import build as report_build
+    from syncd.report import deliver
     from syncd.report import render as report_render
 
     setup_logging(log_level, log_format)
@@ -464,7 +382,8 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
                                           period.end)
         warnings = [f"{seen.failure}; reporting from stored history only"] if seen.failure \
             else []
-        urls, agendas = _agenda_facts(config, state, seen, state.memory().notes, now, warnings)
+        urls, agendas = deliver.agenda_facts(config, state, seen, state.memory().notes, now,
+                                             warnings)
     finally:
         state.close()
     report = report_build.build(config.roster, seen.rows,
@@ -486,7 +405,8 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
             failed = True
     elif not send_email:
         click.echo(report_render.render(report, fmt), nl=False)
-    if mail is not None and send_email and not _send_report(config, mail, report):
+    if mail is not None and send_email and not _say_delivery(
+            deliver.send(config, mail, report, os.environ), report.period.label):
         failed = True
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
 
