@@ -60,7 +60,11 @@ class Gone(GoogleError):
 
 
 class SyncTokenExpired(Gone):
-    """410 fullSyncRequired: the listing must start again without a token."""
+    """410 fullSyncRequired: the listing must start again without a token.
+
+    https://developers.google.com/workspace/calendar/api/guides/sync ("Full sync
+    required by server"): any 410 on a listing with a sync token means the same.
+    """
 
 
 class PreconditionFailed(GoogleError):
