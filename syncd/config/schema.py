@@ -22,6 +22,7 @@ from pydantic import (
     PrivateAttr,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticUseDefault
 
@@ -118,6 +119,18 @@ class Backend(Section):
         (name,) = get_args(cls.model_fields["kind"].annotation)
         return str(name)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _unset_keys_of_other_kinds(cls, data: object) -> object:
+        # `attach:` with nothing after it under a markdown section sets nothing: it was
+        # accepted before kinds had their own models, and still is.
+        if not isinstance(data, dict):
+            return data
+        others = {key for section in KINDS.values() if cls in section
+                  for model in section for key in model.model_fields}
+        return {key: value for key, value in data.items()
+                if value is not None or key in cls.model_fields or key not in others}
+
     @field_validator("path", mode="before", check_fields=False)
     @classmethod
     def _required_for_kind(cls, value: object, info: ValidationInfo) -> object:
@@ -132,6 +145,9 @@ class Backend(Section):
 class GoogleBackend(Backend):
     """A backend at Google: signs in with the `google:` section."""
 
+    # Accepted, and unused, as it always was: a config that named a folder for a Google
+    # backend keeps loading.
+    path: FilePath | None = None
     api_endpoint: Endpoint | None = None  # another server (an emulator) than Google's
 
 
@@ -159,7 +175,7 @@ class FeedCalendarConfig(Backend):
         if "path" in info.data:  # else path itself is wrong, and reported
             path = info.data["path"]
             if url is None and path is None:
-                raise ValueError("required for kind 'ics' (or set path)")
+                raise ValueError(f"required for kind {cls.kind_name()!r} (or set path)")
             if url is not None and path is not None:
                 raise ValueError("give url or path, not both")
         return url
