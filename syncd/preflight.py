@@ -1,7 +1,7 @@
 """Checks made before a command reads or writes anything: where a feed file may be read
 from, secret files that only their owner may read, and private modes on syncd's files.
 
-config.py checks what the config says; this module checks what it points at on this
+syncd.config checks what the config says; this module checks what it points at on this
 machine, which can change between two runs while the config stays the same.
 """
 
