@@ -9,6 +9,7 @@ nowhere else.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from functools import cached_property
 from pathlib import Path
@@ -60,7 +61,7 @@ from syncd.config.fields import (
     Zone,
     non_empty,
 )
-from syncd.core.model import Cadence, Owner, Pause, Person, Role, Roster, Slot
+from syncd.core.model import Cadence, Owner, Pause, Person, Preferences, Role, Roster, Slot
 
 if TYPE_CHECKING:
     from syncd.config.lines import Lines
@@ -317,6 +318,79 @@ class ReportConfig(Section):
     email: EmailConfig | None = None
 
 
+# --- time off and suggestions -----------------------------------------------------
+
+
+def _holiday_places() -> dict[str, list[str]]:
+    # Imported only for a config that asks for holidays: it costs start-up time.
+    import holidays
+
+    places: dict[str, list[str]] = holidays.list_supported_countries()
+    return places
+
+
+class HolidaysSection(Section):
+    """`holidays:` — which public holidays pause the 1:1s."""
+
+    country: Text  # ISO 3166 code for the `holidays` package
+    subdivision: Text | None = None  # a state or province of it
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, country: str) -> str:
+        if country not in _holiday_places():
+            raise ValueError(f"no public holidays known for country {country!r} "
+                             "(an ISO 3166 code such as DE, GB or US)")
+        return country
+
+    @field_validator("subdivision")
+    @classmethod
+    def _known_subdivision(cls, subdivision: str | None, info: ValidationInfo) -> str | None:
+        known = _holiday_places().get(info.data.get("country") or "")
+        if subdivision is not None and known is not None and subdivision not in known:
+            raise ValueError(f"{info.data['country']} has no subdivision {subdivision!r} "
+                             f"(known: {', '.join(known)})")
+        return subdivision
+
+
+class OutOfOfficeSection(Section):
+    """`out_of_office:` — all-day events titled like this mean the lead is away."""
+
+    title: Pattern
+
+
+class PreferencesEntry(Section):
+    """`preferences:` — when `syncd suggest` may propose a 1:1 (the roster's, or a
+    person's own on top of it)."""
+
+    days: list[Day] | None = None
+    earliest: TimeOfDay | None = None
+    latest: TimeOfDay | None = None
+    buffer: Duration | None = None
+
+    @field_validator("days")
+    @classmethod
+    def _some_day(cls, days: list[int] | None) -> list[int] | None:
+        if days is not None and not days:
+            raise ValueError("must list at least one day")
+        return days
+
+    @field_validator("latest")
+    @classmethod
+    def _after_earliest(cls, latest: dt.time | None, info: ValidationInfo) -> dt.time | None:
+        earliest = info.data.get("earliest")
+        if latest is not None and earliest is not None and latest <= earliest:
+            raise ValueError(f"must be after earliest ({earliest:%H:%M})")
+        return latest
+
+    def over(self, below: Preferences) -> Preferences:
+        """`below` with each key this entry sets replaced (the defaults are the core's)."""
+        return dataclasses.replace(
+            below, days=frozenset(self.days) if self.days is not None else below.days,
+            earliest=self.earliest or below.earliest, latest=self.latest or below.latest,
+            buffer=self.buffer if self.buffer is not None else below.buffer)
+
+
 # --- the roster -------------------------------------------------------------------
 
 
@@ -376,9 +450,11 @@ class PersonEntry(Section):
     start: Date | None = None
     pauses: list[PauseEntry] | None = None
     active: bool = True
+    preferences: PreferencesEntry | None = None
 
-    def person(self, defaults: Defaults) -> Person:
-        """The core's Person, with what this entry leaves out taken from `defaults`."""
+    def person(self, defaults: Defaults, preferences: Preferences) -> Person:
+        """The core's Person, with what this entry leaves out taken from `defaults` and
+        the roster's `preferences`."""
         slot = self.slot or defaults.slot
         assert slot is not None  # checked: a person without slot needs defaults.slot
         cadence: Cadence = self.cadence or defaults.cadence
@@ -394,6 +470,8 @@ class PersonEntry(Section):
             active=self.active,
             aliases=tuple(dict.fromkeys(self.match.emails or [])) if self.match else (),
             title_pattern=(self.match.title or "") if self.match else "",
+            preferences=self.preferences.over(preferences) if self.preferences
+            else preferences,
         )
 
 
@@ -412,6 +490,9 @@ class Config(Section):
     people: list[PersonEntry] | None
     report: ReportConfig | None = None  # the `report:` section, when the file has one
     google: Annotated[GoogleSettings, NullIsDefault] = Field(default_factory=GoogleSettings)
+    holidays: HolidaysSection | None = None
+    out_of_office: OutOfOfficeSection | None = None
+    preferences: PreferencesEntry | None = None
 
     # Not in the file: where it was read from, and where each key sits in it.
     _source: Path = PrivateAttr(default=Path())
@@ -436,13 +517,15 @@ class Config(Section):
     @cached_property
     def roster(self) -> Roster:
         """The roster the core plans with."""
+        below = self.preferences.over(Preferences()) if self.preferences else Preferences()
         return Roster(
             owner=Owner(self.owner.name, self.owner.email),
             timezone=self.timezone,
-            people=tuple(entry.person(self.defaults) for entry in self.people or []),
+            people=tuple(entry.person(self.defaults, below) for entry in self.people or []),
             work_start=self.working_hours.start,
             work_end=self.working_hours.end,
             max_changes=self.max_changes,
+            away_title=self.out_of_office.title if self.out_of_office else "",
         )
 
     @property
