@@ -1,6 +1,7 @@
 """A command imports what it needs when it runs: `import syncd.cli`, `syncd --help` and
 `syncd validate` never load the Google client, the HTTP stack, the report templates or
-iCalendar (each costs a person waiting at the prompt a fraction of a second)."""
+iCalendar, and a run on a local calendar loads only iCalendar (each library costs a person
+waiting at the prompt a fraction of a second, and the daemon its memory)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,12 @@ runner = CliRunner()
 helped = runner.invoke(syncd.cli.main, ["--help"])
 after_help = loaded()
 checked = runner.invoke(syncd.cli.main, ["validate", "--config", {config!r}])
-print(json.dumps({{"import": after_import, "help": after_help, "validate": loaded(),
-                  "codes": [helped.exit_code, checked.exit_code]}}))
+after_validate = loaded()
+planned = runner.invoke(syncd.cli.main, ["reconcile", "--dry-run", "--config", {config!r},
+                                         "--now", "2026-10-01T09:00"])
+print(json.dumps({{"import": after_import, "help": after_help, "validate": after_validate,
+                  "local dry run": loaded(),
+                  "codes": [helped.exit_code, checked.exit_code, planned.exit_code]}}))
 """
 
 
@@ -40,12 +45,18 @@ def probe(config: Path) -> dict[str, list[object]]:
     return result
 
 
-def test_cli_help_and_validate_load_no_backend_or_report_library() -> None:
-    result = probe(ROOT / "config.example.yaml")
-    assert result["codes"] == [0, 0]
+def test_cli_help_and_validate_load_no_backend_or_report_library(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text((ROOT / "config.example.yaml").read_text().replace(
+        "examples/demo/", f"{ROOT}/examples/demo/").replace(
+        f"{ROOT}/examples/demo/state", str(tmp_path / "state")))
+    result = probe(config)
+    assert result["codes"] == [0, 0, 0]
     assert result["import"] == []
     assert result["help"] == []
     assert result["validate"] == []
+    # A local calendar is read with iCalendar; nothing of Google, HTTP or the report.
+    assert result["local dry run"] == ["icalendar", "recurring_ical_events"]
 
 
 def test_the_probe_sees_a_library_that_is_loaded(tmp_path: Path) -> None:
