@@ -30,7 +30,7 @@ from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
 
-from syncd import preflight
+from syncd import EXIT_FAILED, EXIT_OK, preflight
 from syncd import reconcile as reconciling
 from syncd.calendars.base import CalendarSource
 from syncd.config import Config, ConfigError, resolve_state_dir
@@ -281,17 +281,17 @@ class Service:
         except (StateError, LockError) as exc:
             if isinstance(exc, LockBusy):  # still busy when a stop was asked for
                 log.info("stopped while waiting for the state lock")
-                return reconciling.EXIT_OK
+                return EXIT_OK
             if isinstance(exc, StateError):
                 log.error("cannot open the state in %s: %s", self.state_dir, exc)
             else:
                 log.error("%s", exc)
             self.notifier.stopping(f"failed: {exc}")
-            return reconciling.EXIT_FAILED
+            return EXIT_FAILED
         finally:
             self.notifier.close()
         log.info("stopped")
-        return reconciling.EXIT_OK
+        return EXIT_OK
 
     def _loop(self) -> None:
         while not self._stopping():
