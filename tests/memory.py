@@ -30,16 +30,24 @@ class MemoryCalendar:
         self.fail_reads = False  # the next reads raise, as a broken server would
         self.fail_writes = False
         self.writes = 0
+        # Converting a resource is by far the slowest step; the same bytes give the same
+        # series, so conversions are kept by (etag, window) for the state machine's speed.
+        self._parsed: dict[tuple[str, dt.datetime, dt.datetime], list[Series]] = {}
 
     def read(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         if self.fail_reads:
             raise CalendarError(f"{self.name}: cannot be read")
         series: list[Series] = []
         for uid, (raw, etag) in self.resources.items():
-            try:
-                series.extend(resource.series_in(raw, uid, etag, start, end, self.zone))
-            except ValueError as exc:
-                raise CalendarError(f"{self.name}: {uid}: {exc}") from None
+            key = (etag, start, end)
+            if key not in self._parsed:
+                try:
+                    self._parsed[key] = resource.series_in(raw, uid, etag, start, end, self.zone)
+                except ValueError as exc:
+                    raise CalendarError(f"{self.name}: {uid}: {exc}") from None
+                if len(self._parsed) > 4096:
+                    self._parsed.clear()
+            series.extend(self._parsed[key])
         return tuple(sorted(series, key=lambda s: s.uid))
 
     def create(self, spec: SeriesSpec) -> str:
