@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from syncd import logs, preflight, service, show
+from syncd import backends, logs, preflight, service, show
 from syncd import reconcile as reconciling
 from syncd.config import Config, ConfigError, EmailConfig, resolve_state_dir
 from syncd.core import status
@@ -306,7 +306,7 @@ def _agenda_facts(
     zone = ZoneInfo(config.roster.timezone)
     agendas: dict[tuple[str, dt.date], bool | None] = {}
     try:
-        notes = reconciling.open_notes(config.notes, state, reconciling.connect_google(config))
+        notes = backends.open_notes(config.notes, state, backends.connect_google(config))
     except google_auth.AuthError as exc:
         warnings.append(f"notes: not read: {exc}")
         return urls, None

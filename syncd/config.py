@@ -65,10 +65,22 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class CalDAVConfig:
+    """A CalDAV account (calendar kind "caldav"). The password itself is never here: only
+    the file or environment variable that holds it."""
+
+    url: str  # the server root, a principal, a calendar home or the calendar itself
+    username: str
+    password_file: Path | None = None  # absolute
+    password_env: str | None = None
+    calendar: str | None = None  # display name or URL; None: the account's only calendar
+
+
+@dataclass(frozen=True)
 class BackendConfig:
     """Which calendar or notes backend to use and where it keeps its data."""
 
-    kind: str  # "local", "ics" or "google" for calendars, "markdown" or "google-docs" for notes
+    kind: str  # "local", "ics", "google" or "caldav" for calendars; "markdown" or "google-docs"
     path: Path | None  # absolute; relative paths in the file are taken from its folder
     # kind "ics": the feed. A secret: kept out of repr, shown only through redact_url.
     url: str | None = field(default=None, repr=False)
@@ -78,6 +90,7 @@ class BackendConfig:
     api_endpoint: str | None = None  # google kinds: another server (an emulator) than Google's
     folder_id: str | None = None  # kind "google-docs": the Drive folder for the Docs
     attach: bool = True  # kind "google-docs": attach the Doc to the events (guests see its title)
+    caldav: CalDAVConfig | None = None  # kind "caldav"
 
 
 GoogleCredentials = Literal["oauth", "service-account", "anonymous"]
@@ -407,16 +420,41 @@ class _BackendModel(_Model):
 
 
 class _CalendarModel(_BackendModel):
-    kinds = ("local", "ics", "google")
-    path_optional = ("ics", "google")
+    kinds = ("local", "ics", "google", "caldav")
+    path_optional = ("ics", "google", "caldav")
     only_for = {"timeout": "ics", "max_bytes": "ics", "calendar_id": "google",
-                "api_endpoint": "google"}
+                "api_endpoint": "google", "username": "caldav", "password_file": "caldav",
+                "password_env": "caldav", "calendar": "caldav"}
 
     url: FeedURL | None = Field(default=None, validate_default=True)
     timeout: Seconds | None = None
     max_bytes: ByteCount | None = None
     calendar_id: Text | None = None
     api_endpoint: Endpoint | None = None
+    # kind caldav: the login; the password comes from a file or the environment.
+    username: Text | None = Field(default=None, validate_default=True)
+    password: Refused = None
+    password_file: Text | None = None
+    password_env: EnvName | None = Field(default=None, validate_default=True)
+    calendar: Text | None = None
+
+    @field_validator("username")
+    @classmethod
+    def _caldav_login(cls, username: str | None, info: ValidationInfo) -> str | None:
+        if username is None and info.data.get("kind") == "caldav":
+            raise ValueError("required for kind 'caldav'")
+        return username
+
+    @field_validator("password_env")
+    @classmethod
+    def _caldav_password(cls, env: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("kind") != "caldav" or "password_file" not in info.data:
+            return env
+        if env is not None and info.data["password_file"] is not None:
+            raise ValueError("give password_file or password_env, not both")
+        if env is None and info.data["password_file"] is None:
+            raise ValueError("required for kind 'caldav' (or set password_file)")
+        return env
 
     @field_validator("url")
     @classmethod
@@ -428,8 +466,16 @@ class _CalendarModel(_BackendModel):
                 raise ValueError("required for kind 'ics' (or set path)")
             if url is not None and path is not None:
                 raise ValueError("give url or path, not both")
+        elif kind == "caldav":
+            if url is None:
+                raise ValueError("required for kind 'caldav'")
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise ValueError("a CalDAV server is reached over https")
+            if urlsplit(url).scheme == "http" and not is_loopback(url):
+                raise ValueError("plain http would send the password in clear; use https "
+                                 "(plain http is only accepted on 127.0.0.1, ::1 or localhost)")
         elif kind is not None and kind != "ics" and url is not None:
-            raise ValueError(f"only for kind 'ics', not {kind!r}")
+            raise ValueError(f"only for kinds 'ics' and 'caldav', not {kind!r}")
         return url
 
 
@@ -985,11 +1031,12 @@ def _build(source: Path, model: _ConfigModel, lines: Lines) -> Config:
     calendar = BackendConfig(
         feed.kind,
         _resolve(base, feed.path) if feed.path else None,
-        url=feed.url,
+        url=feed.url if feed.kind == "ics" else None,
         timeout=feed.timeout or _DEFAULT_TIMEOUT,
         max_bytes=feed.max_bytes or _DEFAULT_MAX_BYTES,
         calendar_id=feed.calendar_id or "primary",
         api_endpoint=feed.api_endpoint,
+        caldav=_caldav(base, feed),
     )
     docs = model.notes
     notes = BackendConfig(
@@ -1007,6 +1054,16 @@ def _build(source: Path, model: _ConfigModel, lines: Lines) -> Config:
         google=_google(base, model.google),
         lines=lines,
     )
+
+
+def _caldav(base: Path, model: _CalendarModel) -> CalDAVConfig | None:
+    if model.kind != "caldav":
+        return None
+    assert model.url is not None and model.username is not None  # checked above
+    return CalDAVConfig(
+        model.url, model.username,
+        password_file=_resolve(base, model.password_file) if model.password_file else None,
+        password_env=model.password_env, calendar=model.calendar)
 
 
 def _google(base: Path, model: _GoogleModel | None) -> GoogleConfig:

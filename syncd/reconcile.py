@@ -9,27 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import json
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from syncd.apply import Outcome, apply
-from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
-from syncd.calendars.google import GoogleCalendar, SyncCache
-from syncd.calendars.ics import FeedCache, ICSFeed
-from syncd.calendars.local import LocalCalendar
-from syncd.config import BackendConfig, Config, resolve_state_dir
+from syncd.backends import connect_google, open_backends, open_calendar, save_calendar_cache
+from syncd.calendars.base import AccessError, CalendarError, CalendarSource, WritableCalendar
+from syncd.config import Config
 from syncd.core import history, observe, planner
-from syncd.core.identity import person_key
-from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
+from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Series
 from syncd.google import auth
-from syncd.google.api import Endpoints, GoogleApi
 from syncd.notes.base import NotesError, NotesStore
 from syncd.notes.gdocs import GoogleDocsNotes
-from syncd.notes.markdown import MarkdownNotes
 from syncd.state import State
 
 log = logging.getLogger(__name__)
@@ -56,113 +48,17 @@ class Result:
                                (self.refused and not self.dry_run)) else EXIT_OK
 
 
-def connect_google(config: Config) -> GoogleApi | None:
-    """Google clients when the calendar or the notes live at Google, else None.
-
-    Raises AuthError when there are no usable credentials (no token, a token others
-    can read, a revoked token).
-    """
-    if config.calendar.kind != "google" and config.notes.kind != "google-docs":
-        return None
-    credentials = auth.credentials(config, resolve_state_dir(config, os.environ))
-    calendar = Endpoints.at(config.calendar.api_endpoint)
-    drive = Endpoints.at(config.notes.api_endpoint)
-    return GoogleApi(credentials, dataclasses.replace(drive, calendar=calendar.calendar,
-                                                      batch=calendar.batch))
-
-
-def open_calendar(
-    config: BackendConfig, roster: Roster, state: State | None = None,
-    google: GoogleApi | None = None, *, attach: bool = True,
-) -> CalendarSource:
-    """The calendar backend the config names, starting from what state remembers of it
-    (an ics feed's validators, a Google calendar's sync token). `google` is needed for
-    kind google; `attach` puts notes links in Google event attachments."""
-    if config.kind == "ics":
-        raw = state.get_value(_cache_key(config)) if state is not None else None
-        return ICSFeed(
-            url=config.url, path=config.path, default_timezone=roster.timezone,
-            people=roster.people, owner_email=roster.owner.email,
-            timeout=config.timeout, max_bytes=config.max_bytes,
-            cache=FeedCache(**json.loads(raw)) if raw else None,
-        )
-    if config.kind == "google":
-        if google is None:
-            raise CalendarError("google calendar: no Google credentials were loaded")
-        raw = state.get_value(_cache_key(config)) if state is not None else None
-        return GoogleCalendar(
-            google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
-            default_timezone=roster.timezone, attach=attach,
-            cache=SyncCache.from_json(raw) if raw else None)
-    assert config.path is not None
-    return LocalCalendar(config.path, roster.timezone)
-
-
-def _cache_key(config: BackendConfig) -> str:
-    # Keyed by a hash, so the secret in a private feed URL is not stored in clear.
-    if config.kind == "google":
-        source = f"google {config.api_endpoint or ''} {config.calendar_id}"
-        return "calendar:" + hashlib.sha256(source.encode()).hexdigest()[:24]
-    source = config.url or str(config.path)
-    return "feed:" + hashlib.sha256(source.encode()).hexdigest()[:24]
-
-
-def save_calendar_cache(state: State, config: BackendConfig, calendar: CalendarSource) -> None:
-    """Remember what the calendar read learned (feed validators, sync token), inside an
-    open transaction."""
-    if isinstance(calendar, ICSFeed):
-        state.set_value(_cache_key(config), json.dumps(dataclasses.asdict(calendar.cache)))
-    elif isinstance(calendar, GoogleCalendar):
-        state.set_value(_cache_key(config), calendar.cache.to_json())
-
-
-class StateReservations:
-    """Notes Doc ids reserved before creation, kept in state (committed at once)."""
-
-    def __init__(self, state: State) -> None:
-        """Reservations in `state`'s key-value table."""
-        self._state = state
-
-    def reserved(self, person: str) -> str | None:
-        """The Doc id reserved for `person`, if any."""
-        return self._state.get_value(f"notes-id:{person_key(person)}")
-
-    def reserve(self, person: str, doc_id: str) -> None:
-        """Commit `doc_id` for `person` before the Doc is created."""
-        with self._state.transaction():
-            self._state.set_value(f"notes-id:{person_key(person)}", doc_id)
-
-
-def open_notes(
-    config: BackendConfig, state: State | None = None, google: GoogleApi | None = None
-) -> NotesStore:
-    """The notes backend the config names (kind google-docs needs `google` and `state`)."""
-    if config.kind == "google-docs":
-        if google is None or state is None:
-            raise NotesError("google docs: no Google credentials were loaded")
-        return GoogleDocsNotes(google, folder_id=config.folder_id,
-                               reservations=StateReservations(state))
-    assert config.path is not None
-    return MarkdownNotes(config.path)
-
-
-def open_backends(config: Config, state: State) -> tuple[CalendarSource, NotesStore]:
-    """The calendar and notes store the config names, with what state remembers of them.
-
-    Raises AuthError when they live at Google and there are no usable credentials.
-    """
-    google = connect_google(config)
-    return (open_calendar(config.calendar, config.roster, state, google,
-                          attach=config.notes.attach),
-            open_notes(config.notes, state, google))
-
-
 def read_calendar(
     calendar: CalendarSource, start: dt.datetime, end: dt.datetime, warnings: list[str]
 ) -> tuple[Series, ...] | None:
-    """Everything between start and end, or None (with a warning) when the read failed."""
+    """Everything between start and end, or None (with a warning) when the read failed.
+
+    Raises AccessError when the calendar refused the credentials.
+    """
     try:
         return calendar.read(start, end)
+    except AccessError:
+        raise
     except CalendarError as exc:
         warnings.append(f"{calendar.name}: not read, nothing planned for it: {exc}")
         return None
@@ -205,10 +101,15 @@ def reconcile(
         except auth.AuthError as exc:
             # Nothing can be read, so nothing is planned: one clear message, exit 1.
             return Result(Plan(), dry_run, source_failed=True, warnings=[f"google: {exc}"])
+        except AccessError as exc:
+            return Result(Plan(), dry_run, source_failed=True, warnings=[str(exc)])
         calendar, notes = calendar or opened[0], notes or opened[1]
     memory = state.memory()
     window = planner.read_window(now)
-    observed = read_calendar(calendar, *window, warnings)
+    try:
+        observed = read_calendar(calendar, *window, warnings)
+    except AccessError as exc:
+        return Result(Plan(), dry_run, source_failed=True, warnings=[str(exc)])
     docs = read_notes(notes, config, memory, warnings)
     writable = calendar if isinstance(calendar, WritableCalendar) else None
     plan = planner.plan(config.roster, observed, docs, memory, now)

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from syncd.backends import open_calendar
 from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
 from syncd.calendars.ics import FeedCache, ICSFeed, http_url
 from syncd.config import BackendConfig
 from syncd.core.model import Cadence, Owner, Person, Roster, Slot
-from syncd.reconcile import open_calendar
 from syncd.redact import Redactor, install_redactor, redact_url
 
 UTC = dt.UTC

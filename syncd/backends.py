@@ -1,0 +1,180 @@
+"""The backend factory: the calendar and notes store a config names, opened with what
+state remembers of them (feed validators, sync tokens, reserved Doc ids), and what they
+learned saved back after a run."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+
+from caldav.davclient import DAVClient
+
+from syncd.calendars.base import AccessError, CalendarError, CalendarSource
+from syncd.calendars.caldav import CalDAVCalendar, DavCache
+from syncd.calendars.google import GoogleCalendar, SyncCache
+from syncd.calendars.ics import FeedCache, ICSFeed
+from syncd.calendars.local import LocalCalendar
+from syncd.config import BackendConfig, CalDAVConfig, Config, resolve_state_dir
+from syncd.core.identity import person_key
+from syncd.core.model import Roster
+from syncd.google import auth
+from syncd.google.api import Endpoints, GoogleApi
+from syncd.notes.base import NotesError, NotesStore
+from syncd.notes.gdocs import GoogleDocsNotes
+from syncd.notes.markdown import MarkdownNotes
+from syncd.preflight import exposed
+from syncd.redact import install_redactor
+from syncd.state import State
+
+
+def connect_google(config: Config) -> GoogleApi | None:
+    """Google clients when the calendar or the notes live at Google, else None.
+
+    Raises AuthError when there are no usable credentials (no token, a token others
+    can read, a revoked token).
+    """
+    if config.calendar.kind != "google" and config.notes.kind != "google-docs":
+        return None
+    credentials = auth.credentials(config, resolve_state_dir(config, os.environ))
+    calendar = Endpoints.at(config.calendar.api_endpoint)
+    drive = Endpoints.at(config.notes.api_endpoint)
+    return GoogleApi(credentials, dataclasses.replace(drive, calendar=calendar.calendar,
+                                                      batch=calendar.batch))
+
+
+def open_calendar(
+    config: BackendConfig, roster: Roster, state: State | None = None,
+    google: GoogleApi | None = None, *, attach: bool = True,
+) -> CalendarSource:
+    """The calendar backend the config names, starting from what state remembers of it
+    (an ics feed's validators, a Google calendar's sync token). `google` is needed for
+    kind google; `attach` puts notes links in Google event attachments."""
+    if config.kind == "ics":
+        raw = state.get_value(_cache_key(config)) if state is not None else None
+        return ICSFeed(
+            url=config.url, path=config.path, default_timezone=roster.timezone,
+            people=roster.people, owner_email=roster.owner.email,
+            timeout=config.timeout, max_bytes=config.max_bytes,
+            cache=FeedCache(**json.loads(raw)) if raw else None,
+        )
+    if config.kind == "google":
+        if google is None:
+            raise CalendarError("google calendar: no Google credentials were loaded")
+        raw = state.get_value(_cache_key(config)) if state is not None else None
+        return GoogleCalendar(
+            google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
+            default_timezone=roster.timezone, attach=attach,
+            cache=SyncCache.from_json(raw) if raw else None)
+    if config.kind == "caldav":
+        assert config.caldav is not None
+        raw = state.get_value(_cache_key(config)) if state is not None else None
+        return CalDAVCalendar(
+            caldav_client(config.caldav, os.environ), calendar=config.caldav.calendar,
+            default_timezone=roster.timezone, cache=DavCache.from_json(raw) if raw else None)
+    assert config.path is not None
+    return LocalCalendar(config.path, roster.timezone)
+
+
+def caldav_password(config: CalDAVConfig, environ: Mapping[str, str]) -> str:
+    """The CalDAV password from `password_env` or `password_file` (final newline dropped),
+    registered with the log redactor. Raises AccessError when it cannot be had or the
+    file is readable by others."""
+    if config.password_env:
+        value = environ.get(config.password_env, "")
+        if not value:
+            raise AccessError(f"caldav: environment variable {config.password_env} "
+                              "(password_env) is not set")
+    else:
+        path = config.password_file
+        assert path is not None  # the config requires one of the two
+        try:
+            why = exposed(path, "CalDAV password file", "change the password")
+            value = path.read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise AccessError(f"caldav: cannot read password_file {path}: {reason}") from None
+        if why:
+            raise AccessError(f"caldav: {why}")
+        if not value:
+            raise AccessError(f"caldav: password_file {path} is empty")
+    redactor = install_redactor()
+    redactor.add(value)
+    # What an Authorization header would show of it.
+    redactor.add(base64.b64encode(f"{config.username}:{value}".encode()).decode())
+    return value
+
+
+def caldav_client(config: CalDAVConfig, environ: Mapping[str, str]) -> DAVClient:
+    """A python-caldav client logged in at the configured URL. Basic auth is sent at once
+    (no 401 round trip per run); servers are reached over https (the config allows plain
+    http only on this machine)."""
+    return DAVClient(url=config.url, username=config.username,
+                     password=caldav_password(config, environ), auth_type="basic",
+                     timeout=30, enable_rfc6764=False)
+
+
+def _cache_key(config: BackendConfig) -> str:
+    # Keyed by a hash, so the secret in a private feed URL is not stored in clear.
+    if config.kind == "google":
+        source = f"google {config.api_endpoint or ''} {config.calendar_id}"
+        return "calendar:" + hashlib.sha256(source.encode()).hexdigest()[:24]
+    if config.caldav is not None:
+        dav = config.caldav
+        source = f"caldav {dav.url} {dav.username} {dav.calendar or ''}"
+        return "calendar:" + hashlib.sha256(source.encode()).hexdigest()[:24]
+    source = config.url or str(config.path)
+    return "feed:" + hashlib.sha256(source.encode()).hexdigest()[:24]
+
+
+def save_calendar_cache(state: State, config: BackendConfig, calendar: CalendarSource) -> None:
+    """Remember what the calendar read learned (feed validators, sync token), inside an
+    open transaction."""
+    if isinstance(calendar, ICSFeed):
+        state.set_value(_cache_key(config), json.dumps(dataclasses.asdict(calendar.cache)))
+    elif isinstance(calendar, GoogleCalendar | CalDAVCalendar):
+        state.set_value(_cache_key(config), calendar.cache.to_json())
+
+
+class StateReservations:
+    """Notes Doc ids reserved before creation, kept in state (committed at once)."""
+
+    def __init__(self, state: State) -> None:
+        """Reservations in `state`'s key-value table."""
+        self._state = state
+
+    def reserved(self, person: str) -> str | None:
+        """The Doc id reserved for `person`, if any."""
+        return self._state.get_value(f"notes-id:{person_key(person)}")
+
+    def reserve(self, person: str, doc_id: str) -> None:
+        """Commit `doc_id` for `person` before the Doc is created."""
+        with self._state.transaction():
+            self._state.set_value(f"notes-id:{person_key(person)}", doc_id)
+
+
+def open_notes(
+    config: BackendConfig, state: State | None = None, google: GoogleApi | None = None
+) -> NotesStore:
+    """The notes backend the config names (kind google-docs needs `google` and `state`)."""
+    if config.kind == "google-docs":
+        if google is None or state is None:
+            raise NotesError("google docs: no Google credentials were loaded")
+        return GoogleDocsNotes(google, folder_id=config.folder_id,
+                               reservations=StateReservations(state))
+    assert config.path is not None
+    return MarkdownNotes(config.path)
+
+
+def open_backends(config: Config, state: State) -> tuple[CalendarSource, NotesStore]:
+    """The calendar and notes store the config names, with what state remembers of them.
+
+    Raises AuthError when they live at Google and there are no usable credentials.
+    """
+    google = connect_google(config)
+    return (open_calendar(config.calendar, config.roster, state, google,
+                          attach=config.notes.attach),
+            open_notes(config.notes, state, google))
