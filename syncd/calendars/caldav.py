@@ -59,6 +59,10 @@ class DavCache:
     start: str = ""
     end: str = ""
     resources: Mapping[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    # Resources syncd wrote after the token was issued. A server may leave out of the next
+    # sync one that was made and deleted since the token (RFC 6578 3.5.1), so one of these
+    # the sync does not list is gone.
+    written: tuple[str, ...] = ()
 
     def covers(self, start: dt.datetime, end: dt.datetime) -> bool:
         """Whether the resources kept were read for a span holding [start, end)."""
@@ -76,6 +80,7 @@ class DavCache:
         """The cache `to_json` wrote."""
         data = json.loads(text)
         data["resources"] = {k: (v[0], v[1]) for k, v in data["resources"].items()}
+        data["written"] = tuple(data.get("written", ()))
         return cls(**data)
 
 
@@ -231,6 +236,7 @@ class CalDAVCalendar:
         resources = dict(cache.resources)
         if cache.token:
             token, changed, gone = self._sync(cache.url, cache.token)
+            gone |= {h for h in cache.written if h not in changed}
             ctag = cache.ctag
         else:
             props = self._props(cache.url)
@@ -246,7 +252,8 @@ class CalDAVCalendar:
                  if h not in resources or resources[h][0] != etag]
         if stale:
             resources.update(self._multiget(cache.url, stale))
-        return dataclasses.replace(cache, token=token, ctag=ctag, resources=resources)
+        return dataclasses.replace(cache, token=token, ctag=ctag, resources=resources,
+                                   written=())
 
     def _sync(self, url: str, token: str) -> tuple[str, dict[str, str], set[str]]:
         """RFC 6578: (new token, href → etag of what changed, hrefs removed)."""
@@ -397,7 +404,8 @@ class CalDAVCalendar:
     def _keep(self, href: str, uid: str, etag: str, data: str) -> None:
         self._hrefs[uid] = href
         self.cache = dataclasses.replace(
-            self.cache, resources={**self.cache.resources, href: (etag, data)})
+            self.cache, resources={**self.cache.resources, href: (etag, data)},
+            written=(*dict.fromkeys((*self.cache.written, href)),))
 
 
 class _StaleToken(Exception):

@@ -43,9 +43,10 @@ class CalDAVHarness(ResourceHarness):
 
     counts_requests = True
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, name: str = "") -> None:
         self.server = server
-        self.url = new_calendar(server, f"contract-{next(_names)}")
+        self.name = name or f"contract-{next(_names)}"
+        self.url = new_calendar(server, self.name)
         self.counted = Counted()
         self.person = client(server).calendar(url=self.url)  # the person's own app
         self.calendar = self.last = self.open(None)
