@@ -273,7 +273,9 @@ def test_a_calendar_deleted_mid_run_fails_the_writes_and_nothing_is_written(
         state.close()
     # No write brought the calendar (or anything in it) back.
     answer = client(dav.server).request(dav.person.url, "PROPFIND", "", {"Depth": "1"})
-    assert answer.status == 404
+    # Radicale answers 404; Xandikos a 207 holding a 404 for the collection.
+    assert answer.status == 404 or (answer.status == 207 and "404" in str(answer.raw))
+    assert ".ics" not in str(answer.raw)
 
 
 def test_a_password_file_others_can_read_is_refused(
