@@ -45,6 +45,7 @@ soak: $(VENV)/.test-deps
 bench: $(BIN)/syncd
 	$(BIN)/python bench/reconcile_local.py
 	$(BIN)/python bench/daemon_idle.py
+	$(BIN)/python bench/caldav_requests.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
