@@ -74,7 +74,8 @@ def open_calendar(
         raw = state.get_value(_cache_key(config)) if state is not None else None
         return CalDAVCalendar(
             caldav_client(config.caldav, os.environ), calendar=config.caldav.calendar,
-            default_timezone=roster.timezone, cache=DavCache.from_json(raw) if raw else None)
+            default_timezone=roster.timezone, people=roster.people,
+            owner_email=roster.owner.email, cache=DavCache.from_json(raw) if raw else None)
     assert config.path is not None
     return LocalCalendar(config.path, roster.timezone)
 

@@ -10,7 +10,9 @@ are written here so each one is known:
   changed: an RFC 6578 sync-collection REPORT with the token kept in state (one request
   when nothing did), else the ctag (one PROPFIND), then the changed resources in one
   calendar-multiget. A failed, partial or unparsable answer is an error, never an empty
-  calendar.
+  calendar. As with Google, only the events that can concern the roster (its people's
+  addresses, title patterns, syncd's marker) are kept in state; the others are
+  remembered by etag only, and a changed roster reads the window again.
 - Writing: a series is one resource (master plus a person's overrides), written with the
   local calendar's VEVENT. A create is a PUT with If-None-Match: * (an existing resource
   answers 412: already made by an earlier run); a change is a PUT of the resource with
@@ -22,9 +24,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 from xml.sax.saxutils import escape
@@ -34,8 +37,9 @@ from caldav.lib import error as dav_error
 
 from syncd.calendars import resource
 from syncd.calendars.base import AccessError, CalendarError, ConflictError
-from syncd.calendars.ical import zone_named
-from syncd.core.model import Series, SeriesPatch, SeriesSpec
+from syncd.calendars.ical import MARKER_PROP, zone_named
+from syncd.core import matching
+from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
 
 DAV = "{DAV:}"
 CAL = "{urn:ietf:params:xml:ns:caldav}"
@@ -45,6 +49,7 @@ SPAN = dt.timedelta(days=31)
 _XML = '<?xml version="1.0" encoding="utf-8"?>'
 _NS = 'xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"'
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
+_FOLD = re.compile(r"\r?\n[ \t]")
 _SAFE = "/@:!$&'()*+,;="  # what stays as it is in a canonical URL path (RFC 3986 pchar)
 
 
@@ -59,6 +64,8 @@ class DavCache:
     start: str = ""
     end: str = ""
     resources: Mapping[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    roster: str = ""  # fingerprint of who was relevant when the resources were kept
+    skipped: Mapping[str, str] = dataclasses.field(default_factory=dict)  # href → etag
     # Resources syncd wrote after the token was issued. A server may leave out of the next
     # sync one that was made and deleted since the token (RFC 6578 3.5.1), so one of these
     # the sync does not list is gone.
@@ -80,7 +87,7 @@ class DavCache:
         """The cache `to_json` wrote."""
         data = json.loads(text)
         data["resources"] = {k: (v[0], v[1]) for k, v in data["resources"].items()}
-        data["written"] = tuple(data.get("written", ()))
+        data["written"] = tuple(data["written"])
         return cls(**data)
 
 
@@ -89,10 +96,11 @@ class CalDAVCalendar:
 
     def __init__(
         self, client: DAVClient, *, calendar: str | None, default_timezone: str,
-        cache: DavCache | None = None,
+        people: Sequence[Person], owner_email: str, cache: DavCache | None = None,
     ) -> None:
         """`client` is logged in at the configured URL; `calendar` is a display name, a
-        URL, or None for the account's only calendar."""
+        URL, or None for the account's only calendar; `people` decide which events are
+        kept."""
         zone = zone_named(default_timezone)
         if zone is None:
             raise CalendarError(f"unknown time zone {default_timezone!r}")
@@ -103,6 +111,7 @@ class CalDAVCalendar:
         self._zone = zone
         self.cache = cache or DavCache()
         self._hrefs: dict[str, str] = {}  # series uid → href, from the last read
+        self._relevant = _Relevance(people, owner_email)
 
     # --- requests ---------------------------------------------------------------------
 
@@ -207,7 +216,7 @@ class CalDAVCalendar:
         url = self._collection()
         cache = self.cache
         fresh: DavCache | None = None
-        if cache.covers(start, end) and cache.url == url:
+        if cache.covers(start, end) and cache.roster == self._relevant.fingerprint:
             try:
                 fresh = self._changes(cache)
             except _StaleToken:
@@ -227,13 +236,26 @@ class CalDAVCalendar:
                 f'end="{_utc(end)}"/></C:comp-filter></C:comp-filter></C:filter>'
                 "</C:calendar-query>")
         tree = self._multistatus("REPORT", url, body, {"Depth": "1"})
-        resources = dict(self._objects(tree, url))
+        resources, skipped = self._sort(self._objects(tree, url))
         return DavCache(url, props.token, props.ctag, start.isoformat(), end.isoformat(),
-                        resources)
+                        resources, self._relevant.fingerprint, skipped)
+
+    def _sort(self, found: Iterable[tuple[str, tuple[str, str]]],
+              ) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+        """What was read, split into the resources kept and the etags of the others."""
+        kept: dict[str, tuple[str, str]] = {}
+        skipped: dict[str, str] = {}
+        for href, (etag, data) in found:
+            if self._relevant(data):
+                kept[href] = (etag, data)
+            else:
+                skipped[href] = etag
+        return kept, skipped
 
     def _changes(self, cache: DavCache) -> DavCache:
         """The cache brought up to date by what changed since it was made."""
         resources = dict(cache.resources)
+        skipped = dict(cache.skipped)
         if cache.token:
             token, changed, gone = self._sync(cache.url, cache.token)
             gone |= {h for h in cache.written if h not in changed}
@@ -246,14 +268,21 @@ class CalDAVCalendar:
                 raise CalendarError(f"{self.name}: {_path(cache.url)} is not a calendar")
             token, ctag = props.token, props.ctag
             changed, gone = self._etags(cache)
-        for href in gone:
+        known = {**skipped, **{h: etag for h, (etag, _) in resources.items()}}
+        stale = [h for h, etag in changed.items() if known.get(h) != etag]
+        fetched = self._multiget(cache.url, stale) if stale else {}
+        # Deleted, or deleted again between the listing and the multiget.
+        for href in (*gone, *(h for h in stale if h not in fetched)):
             resources.pop(href, None)
-        stale = [h for h, etag in changed.items()
-                 if h not in resources or resources[h][0] != etag]
-        if stale:
-            resources.update(self._multiget(cache.url, stale))
-        return dataclasses.replace(cache, token=token, ctag=ctag, resources=resources,
-                                   written=())
+            skipped.pop(href, None)
+        kept, others = self._sort(fetched.items())
+        for href in kept:
+            skipped.pop(href, None)
+        for href in others:
+            resources.pop(href, None)
+        return dataclasses.replace(cache, token=token, ctag=ctag, written=(),
+                                   resources={**resources, **kept},
+                                   skipped={**skipped, **others})
 
     def _sync(self, url: str, token: str) -> tuple[str, dict[str, str], set[str]]:
         """RFC 6578: (new token, href → etag of what changed, hrefs removed)."""
@@ -295,7 +324,7 @@ class CalDAVCalendar:
         tree = self._multistatus("REPORT", cache.url, body, {"Depth": "1"})
         listed = {_href(a, cache.url): "".join(_text(p, DAV + "getetag") for p in _ok_props(a))
                   for a in tree.findall(DAV + "response")}
-        return listed, set(cache.resources) - set(listed)
+        return listed, (set(cache.resources) | set(cache.skipped)) - set(listed)
 
     def _multiget(self, url: str, hrefs: Iterable[str]) -> dict[str, tuple[str, str]]:
         wanted = "".join(f"<D:href>{escape(urlsplit(h).path)}</D:href>" for h in hrefs)
@@ -406,6 +435,26 @@ class CalDAVCalendar:
         self.cache = dataclasses.replace(
             self.cache, resources={**self.cache.resources, href: (etag, data)},
             written=(*dict.fromkeys((*self.cache.written, href)),))
+
+
+class _Relevance:
+    """Whether a resource's text can concern the roster: syncd's marker, a person's address
+    or a title pattern anywhere in it. Over-inclusive on purpose: one kept too many costs
+    space, one left out could look like a missing 1:1 and be created twice."""
+
+    def __init__(self, people: Sequence[Person], owner_email: str) -> None:
+        self._emails = sorted({e for p in people for e in matching.person_emails(p)}
+                              - {owner_email.lower()})
+        self._patterns = [re.compile(p.title_pattern, re.IGNORECASE)
+                          for p in people if p.title_pattern]
+        wanted = [owner_email.lower(), *self._emails, *(p.pattern for p in self._patterns)]
+        self.fingerprint = hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:16]
+
+    def __call__(self, data: str) -> bool:
+        text = _FOLD.sub("", data)  # an address may be folded across two lines
+        lower = text.lower()
+        return (MARKER_PROP.lower() in lower or any(e in lower for e in self._emails)
+                or any(p.search(text) for p in self._patterns))
 
 
 class _StaleToken(Exception):

@@ -11,7 +11,7 @@ from caldav.davclient import DAVClient
 
 from syncd.calendars.caldav import CalDAVCalendar, DavCache
 from tests.caldav_servers import Server, new_calendar
-from tests.contracts.calendar import ResourceHarness
+from tests.contracts.calendar import OWNER, PERSON, ResourceHarness
 
 _names = itertools.count(1)
 
@@ -53,7 +53,8 @@ class CalDAVHarness(ResourceHarness):
 
     def open(self, cache: DavCache | None) -> CalDAVCalendar:
         return CalDAVCalendar(self.counted.attach(client(self.server)), calendar=self.url,
-                              default_timezone="Europe/Berlin", cache=cache)
+                              default_timezone="Europe/Berlin", people=(PERSON,),
+                              owner_email=OWNER.email, cache=cache)
 
     def requests(self) -> int:
         return self.counted.count

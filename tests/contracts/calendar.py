@@ -22,11 +22,14 @@ from syncd.calendars import resource
 from syncd.calendars.base import CalendarError, ConflictError, WritableCalendar
 from syncd.calendars.ical import master_of, uid_of, when
 from syncd.core import identity
-from syncd.core.model import Attendee, Series, SeriesPatch, SeriesSpec
+from syncd.core.model import Attendee, Cadence, Person, Series, SeriesPatch, SeriesSpec, Slot
 
 ZONE = ZoneInfo("Europe/Berlin")
 OWNER = Attendee("dana@example.com", "Dana Lead", "ACCEPTED")
 ALICE = Attendee("alice@example.com", "Alice Example", "NEEDS-ACTION")
+# The roster person the backend is told about (backends that filter keep their events).
+PERSON = Person(ALICE.name, ALICE.email, Cadence("weekly", "weekly", weeks=1),
+                Slot(1, dt.time(10)), dt.timedelta(minutes=45))
 FIRST = dt.datetime(2026, 11, 3, 10, 0, tzinfo=ZONE)  # a Tuesday
 WEEK = dt.timedelta(days=7)
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=ZONE)

@@ -10,12 +10,9 @@ from google.auth.credentials import AnonymousCredentials
 from googleapiclient.discovery import build
 
 from syncd.calendars.google import GoogleCalendar, event_id
-from syncd.core.model import Cadence, Person, Slot
 from syncd.google.api import Endpoints, GoogleApi
+from tests.contracts.calendar import PERSON
 from tests.emulator import Emulator
-
-ALICE = Person("Alice Example", "alice@example.com", Cadence("weekly", "weekly", weeks=1),
-               Slot(1, dt.time(10)), dt.timedelta(minutes=45))
 
 
 def anonymous() -> AnonymousCredentials:
@@ -34,7 +31,7 @@ def client(emu: Emulator, name: str, version: str, endpoint: str) -> Any:
 
 
 def calendar(emu: Emulator, cache: Any = None) -> GoogleCalendar:
-    return GoogleCalendar(api(emu), "primary", people=(ALICE,), owner_email="dana@example.com",
+    return GoogleCalendar(api(emu), "primary", people=(PERSON,), owner_email="dana@example.com",
                           default_timezone="Europe/Berlin", cache=cache)
 
 

@@ -8,6 +8,7 @@ disappears mid-run."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import http.server
 import threading
@@ -79,8 +80,10 @@ class DavDemo:
     def series(self, now: str = NOW) -> tuple[Series, ...]:
         """The calendar as a fresh client reads it."""
         moment = dt.datetime.fromisoformat(now)
+        roster = load_config(self.config).roster
         calendar = CalDAVCalendar(client(self.server), calendar=self.person.url,
-                                  default_timezone="Europe/Berlin")
+                                  default_timezone="Europe/Berlin", people=roster.people,
+                                  owner_email=roster.owner.email)
         return calendar.read(*planner.read_window(moment))
 
     def live_owned(self, email: str, now: str = NOW) -> list[Series]:
@@ -308,3 +311,44 @@ def test_the_password_never_reaches_a_log_line(rad: DavDemo, log_format: str) ->
     token = base64.b64encode(f"dana:{rad.server.password}".encode()).decode()
     for secret in (rad.server.password, token):
         assert secret not in run.out + run.err
+
+
+def _event(uid: str, attendee_line: str, summary: str) -> str:
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//A calendar app//EN\r\n"
+            f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\n"
+            "DTSTART;TZID=Europe/Berlin:20261201T150000\r\n"
+            "DTEND;TZID=Europe/Berlin:20261201T153000\r\nRRULE:FREQ=WEEKLY;BYDAY=TU\r\n"
+            f"SUMMARY:{summary}\r\nORGANIZER:mailto:dana@example.com\r\n"
+            f"{attendee_line}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_only_events_that_concern_the_roster_are_kept(dav: DavDemo) -> None:
+    # Alice's address folded across two lines, as calendar apps write long lines.
+    dav.person.person.add_event(_event(
+        "alice-hand@example.com", "ATTENDEE;CN=Alice;PARTSTAT=ACCEPTED:mailto:ali\r\n"
+        " ce@example.com", "Alice / Dana"))
+    dav.person.person.add_event(_event(
+        "team@example.com", "ATTENDEE;PARTSTAT=ACCEPTED:mailto:zoe@example.com",
+        "Team sync"))
+    roster = load_config(dav.config).roster
+    window = planner.read_window(dt.datetime.fromisoformat(NOW))
+
+    def calendar(people: tuple[Any, ...], cache: Any = None) -> CalDAVCalendar:
+        return CalDAVCalendar(client(dav.server), calendar=dav.person.url,
+                              default_timezone="Europe/Berlin", people=people,
+                              owner_email=roster.owner.email, cache=cache)
+
+    first = calendar(roster.people)
+    assert [s.uid for s in first.read(*window)] == ["alice-hand@example.com"]
+    assert len(first.cache.resources) == 1 and len(first.cache.skipped) == 1
+    # Someone else's event changes: read again, still not kept.
+    team = dav.person.person.get_object_by_uid("team@example.com")
+    team.data = str(team.data).replace("Team sync", "Team sync (moved room)")
+    team.save()
+    again = calendar(roster.people, first.cache)
+    assert [s.uid for s in again.read(*window)] == ["alice-hand@example.com"]
+    # Zoe joins the roster: the window is read again and her event is found.
+    zoe = dataclasses.replace(roster.people[0], name="Zoe", email="zoe@example.com")
+    widened = calendar((*roster.people, zoe), again.cache)
+    assert [s.uid for s in widened.read(*window)] == ["alice-hand@example.com",
+                                                     "team@example.com"]
