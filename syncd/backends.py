@@ -59,7 +59,7 @@ def open_calendar(
             url=config.url, path=config.path, default_timezone=roster.timezone,
             people=roster.people, owner_email=roster.owner.email,
             timeout=config.timeout, max_bytes=config.max_bytes,
-            cache=FeedCache(**json.loads(raw)) if raw else None,
+            cache=FeedCache(**json.loads(raw)) if raw else None, away_title=roster.away_title,
         )
     if config.kind == "google":
         if google is None:
@@ -68,14 +68,15 @@ def open_calendar(
         return GoogleCalendar(
             google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
             default_timezone=roster.timezone, attach=attach,
-            cache=SyncCache.from_json(raw) if raw else None)
+            cache=SyncCache.from_json(raw) if raw else None, away_title=roster.away_title)
     if config.kind == "caldav":
         assert config.caldav is not None
         raw = state.get_value(_cache_key(config)) if state is not None else None
         return CalDAVCalendar(
             caldav_client(config.caldav, os.environ), calendar=config.caldav.calendar,
             default_timezone=roster.timezone, people=roster.people,
-            owner_email=roster.owner.email, cache=DavCache.from_json(raw) if raw else None)
+            owner_email=roster.owner.email, away_title=roster.away_title,
+            cache=DavCache.from_json(raw) if raw else None)
     assert config.path is not None
     return LocalCalendar(config.path, roster.timezone)
 

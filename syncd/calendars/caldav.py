@@ -37,7 +37,7 @@ from caldav.lib import error as dav_error
 
 from syncd.calendars import resource
 from syncd.calendars.base import AccessError, CalendarError, ConflictError
-from syncd.calendars.ical import MARKER_PROP, zone_named
+from syncd.calendars.ical import MARKER_PROP, OOF_PROP, zone_named
 from syncd.core import matching
 from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
 
@@ -96,11 +96,12 @@ class CalDAVCalendar:
 
     def __init__(
         self, client: DAVClient, *, calendar: str | None, default_timezone: str,
-        people: Sequence[Person], owner_email: str, cache: DavCache | None = None,
+        people: Sequence[Person], owner_email: str, away_title: str = "",
+        cache: DavCache | None = None,
     ) -> None:
         """`client` is logged in at the configured URL; `calendar` is a display name, a
-        URL, or None for the account's only calendar; `people` decide which events are
-        kept."""
+        URL, or None for the account's only calendar; `people` (and `away_title`, for
+        the lead's time off) decide which events are kept."""
         zone = zone_named(default_timezone)
         if zone is None:
             raise CalendarError(f"unknown time zone {default_timezone!r}")
@@ -111,7 +112,7 @@ class CalDAVCalendar:
         self._zone = zone
         self.cache = cache or DavCache()
         self._hrefs: dict[str, str] = {}  # series uid → href, from the last read
-        self._relevant = _Relevance(people, owner_email)
+        self._relevant = _Relevance(people, owner_email, away_title)
 
     # --- requests ---------------------------------------------------------------------
 
@@ -438,22 +439,25 @@ class CalDAVCalendar:
 
 
 class _Relevance:
-    """Whether a resource's text can concern the roster: syncd's marker, a person's address
-    or a title pattern anywhere in it. Over-inclusive on purpose: one kept too many costs
-    space, one left out could look like a missing 1:1 and be created twice."""
+    """Whether a resource's text can concern the roster: syncd's marker, a person's address,
+    a title pattern or the lead being away (BUSYSTATUS:OOF, the away title) anywhere in it.
+    Over-inclusive on purpose: one kept too many costs space, one left out could look like
+    a missing 1:1 and be created twice."""
 
-    def __init__(self, people: Sequence[Person], owner_email: str) -> None:
+    def __init__(self, people: Sequence[Person], owner_email: str,
+                 away_title: str = "") -> None:
         self._emails = sorted({e for p in people for e in matching.person_emails(p)}
                               - {owner_email.lower()})
-        self._patterns = [re.compile(p.title_pattern, re.IGNORECASE)
-                          for p in people if p.title_pattern]
+        self._patterns = [re.compile(t, re.IGNORECASE)
+                          for t in [*(p.title_pattern for p in people), away_title] if t]
         wanted = [owner_email.lower(), *self._emails, *(p.pattern for p in self._patterns)]
         self.fingerprint = hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:16]
 
     def __call__(self, data: str) -> bool:
         text = _FOLD.sub("", data)  # an address may be folded across two lines
         lower = text.lower()
-        return (MARKER_PROP.lower() in lower or any(e in lower for e in self._emails)
+        return (MARKER_PROP.lower() in lower or f"{OOF_PROP.lower()}:oof" in lower
+                or any(e in lower for e in self._emails)
                 or any(p.search(text) for p in self._patterns))
 
 
