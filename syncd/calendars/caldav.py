@@ -138,7 +138,8 @@ class CalDAVCalendar:
         response = self._send(method, url, body, {"Content-Type": "application/xml; "
                                                   "charset=utf-8", **headers})
         tree = getattr(response, "tree", None)
-        if response.status in (403, 409) and _precondition(tree, "valid-sync-token"):
+        # RFC 6578 3.2 says 403 (or 409); Xandikos answers 412, with the same body.
+        if response.status in (403, 409, 412) and _precondition(tree, "valid-sync-token"):
             raise _StaleToken
         if response.status == 404:
             raise CalendarError(f"{self.name}: {_path(url)} is gone (HTTP 404)")

@@ -330,6 +330,9 @@ def test_only_events_that_concern_the_roster_are_kept(dav: DavDemo) -> None:
     dav.person.person.add_event(_event(
         "team@example.com", "ATTENDEE;PARTSTAT=ACCEPTED:mailto:zoe@example.com",
         "Team sync"))
+    # The lead's time off, marked as Outlook marks it: kept for the pauses it makes.
+    dav.person.person.add_event(_event(
+        "away@example.com", "X-MICROSOFT-CDO-BUSYSTATUS:OOF", "Conference"))
     roster = load_config(dav.config).roster
     window = planner.read_window(dt.datetime.fromisoformat(NOW))
 
@@ -339,16 +342,16 @@ def test_only_events_that_concern_the_roster_are_kept(dav: DavDemo) -> None:
                               owner_email=roster.owner.email, cache=cache)
 
     first = calendar(roster.people)
-    assert [s.uid for s in first.read(*window)] == ["alice-hand@example.com"]
-    assert len(first.cache.resources) == 1 and len(first.cache.skipped) == 1
+    kept = ["alice-hand@example.com", "away@example.com"]
+    assert [s.uid for s in first.read(*window)] == kept
+    assert len(first.cache.resources) == 2 and len(first.cache.skipped) == 1
     # Someone else's event changes: read again, still not kept.
     team = dav.person.person.get_object_by_uid("team@example.com")
     team.data = str(team.data).replace("Team sync", "Team sync (moved room)")
     team.save()
     again = calendar(roster.people, first.cache)
-    assert [s.uid for s in again.read(*window)] == ["alice-hand@example.com"]
+    assert [s.uid for s in again.read(*window)] == kept
     # Zoe joins the roster: the window is read again and her event is found.
     zoe = dataclasses.replace(roster.people[0], name="Zoe", email="zoe@example.com")
     widened = calendar((*roster.people, zoe), again.cache)
-    assert [s.uid for s in widened.read(*window)] == ["alice-hand@example.com",
-                                                     "team@example.com"]
+    assert [s.uid for s in widened.read(*window)] == [*kept, "team@example.com"]
