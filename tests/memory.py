@@ -10,10 +10,12 @@ a second "client" (the person) edits the stored text directly.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from zoneinfo import ZoneInfo
 
 from syncd.calendars import resource
 from syncd.calendars.base import CalendarError, ConflictError
+from syncd.calendars.ical import uid_of
 from syncd.core import identity
 from syncd.core.model import NotesDoc, Series, SeriesPatch, SeriesSpec
 from syncd.notes import text as notes_text
@@ -73,7 +75,7 @@ class MemoryCalendar:
     # --- the person's own calendar app ---------------------------------------------
 
     def put(self, uid: str, raw: bytes) -> str:
-        etag = resource.etag_of(raw)
+        etag = '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'  # a content etag
         self.resources[uid] = (raw, etag)
         return etag
 
@@ -128,6 +130,11 @@ class MemoryNotes:
     def _check(self) -> None:
         if self.fail:
             raise NotesError(f"{self.name}: unavailable")
+
+
+def uids(raw: bytes) -> frozenset[str]:
+    """The UIDs of the VEVENTs in an iCalendar resource."""
+    return frozenset(uid_of(e) for e in resource.parse(raw).walk("VEVENT") if "UID" in e)
 
 
 def _url(ident: str) -> str:

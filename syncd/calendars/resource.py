@@ -9,7 +9,6 @@ what they were. The VEVENT itself is the one the local calendar writes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -35,11 +34,6 @@ def parse(raw: bytes) -> icalendar.Calendar:
         raise ValueError("not a VCALENDAR")
     check_depth(calendar)
     return calendar
-
-
-def uids(raw: bytes) -> frozenset[str]:
-    """The UIDs of the VEVENTs in a resource (ValueError when it cannot be parsed)."""
-    return frozenset(uid_of(e) for e in parse(raw).walk("VEVENT") if "UID" in e)
 
 
 def new_resource(spec: SeriesSpec) -> bytes:
@@ -75,8 +69,3 @@ def series_in(raw: bytes, name: str, etag: str, start: dt.datetime, end: dt.date
     calendar = parse(raw)
     name_anonymous_events(calendar, name)
     return series_from_calendar(calendar, start, end, default_zone, lambda _: etag)
-
-
-def etag_of(raw: bytes) -> str:
-    """A content etag, for stores that have none of their own."""
-    return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from syncd.calendars import resource
 from syncd.calendars.local import LocalCalendar
 from tests.contracts.calendar import CalendarContract, ResourceHarness
+from tests.memory import uids
 
 
 class LocalHarness(ResourceHarness):
@@ -22,7 +22,7 @@ class LocalHarness(ResourceHarness):
         return LocalCalendar(self.folder, "Europe/Berlin")
 
     def _file(self, uid: str) -> Path:
-        (found,) = [p for p in self.folder.glob("*.ics") if uid in resource.uids(p.read_bytes())]
+        (found,) = [p for p in self.folder.glob("*.ics") if uid in uids(p.read_bytes())]
         return found
 
     def get_raw(self, uid: str) -> bytes:

@@ -26,7 +26,7 @@ from syncd.core.model import Series, SeriesPatch, SeriesSpec
 from syncd.reconcile import Result, reconcile
 from syncd.state import State
 from tests.integration.conftest import DEMO
-from tests.memory import MemoryCalendar, MemoryNotes
+from tests.memory import MemoryCalendar, MemoryNotes, uids
 from tests.stateful import roster as R
 from tests.stateful.conftest import memory_profile
 from tests.stateful.machine import ZONE_INFO, RosterMachine
@@ -87,7 +87,7 @@ class MemoryMachine(RosterMachine):
         super().__init__()
         self.cal = FaultyCalendar()
         for path in sorted((DEMO / "calendar").glob("*.ics")):
-            (uid,) = resource.uids(path.read_bytes())
+            (uid,) = uids(path.read_bytes())
             self.cal.put(uid, path.read_bytes())
         self.notes_store = MemoryNotes()
         self.state = memory_state()
