@@ -95,3 +95,13 @@ class NotesContract:
         harness.delete(doc)
         assert harness.next_run().find(ALICE, doc.doc_id) is None
         assert harness.next_run().find(ALICE, None) is None
+
+    def test_a_deleted_document_is_made_again_and_found(self, harness: NotesHarness) -> None:
+        doc = harness.notes.create(ALICE, "Alice Example", "Dana Lead")
+        harness.delete(doc)
+        # The planner sees it missing and creates it: what it gets must be found again.
+        again = harness.next_run().create(ALICE, "Alice Example", "Dana Lead")
+        found = harness.next_run().find(ALICE, again.doc_id)
+        assert found is not None and found.doc_id == again.doc_id
+        assert "Alice Example" in harness.text(again)
+
