@@ -96,7 +96,7 @@ class MemoryMachine(RosterMachine):
         self.notes_lines: dict[str, str] = {}  # doc id → a line the lead wrote
         self.deleted: set[str] = set()  # uids the person deleted
         self.handmade = 0
-        self._config: tuple[str, Config] | None = None
+        self._config: Config | None = None
         self.write_config()
 
     def teardown(self) -> None:
@@ -107,11 +107,15 @@ class MemoryMachine(RosterMachine):
         return R.head(f"{{kind: local, path: {self.root / 'unused'}}}",
                       f"{{kind: markdown, path: {self.root / 'unused'}}}", self.root / "state")
 
+    def write_config(self) -> None:
+        super().write_config()
+        self._config = None
+
     def config_now(self) -> Config:
-        text = self.config.read_text()
-        if self._config is None or self._config[0] != text:
-            self._config = (text, load_config(self.config))
-        return self._config[1]
+        """The config as syncd loads it, loaded again only after the roster changed."""
+        if self._config is None:
+            self._config = load_config(self.config)
+        return self._config
 
     # --- the world -----------------------------------------------------------------
 
