@@ -2,8 +2,8 @@
 
 CalDAV stores a recurring event as one resource holding every VEVENT of its UID, so
 syncd writes a new series whole and changes only the master of an existing one; the
-overrides a person made (moved or cancelled instances, declines) stay byte for byte
-what they were. The VEVENT itself is the one the local calendar writes.
+overrides a person made (moved or cancelled instances, declines) stay as they were.
+The VEVENT itself is the one the local calendar writes.
 """
 
 from __future__ import annotations
@@ -47,12 +47,10 @@ def new_resource(spec: SeriesSpec) -> bytes:
 def patched(raw: bytes, uid: str, patch: SeriesPatch, default_zone: ZoneInfo) -> bytes:
     """`raw` with `patch` applied to the master of `uid`; every other component kept.
 
-    Raises CalendarError when the resource holds no master for `uid`.
+    Raises CalendarError when the resource holds no master for `uid` (`raw` was read
+    before, so it parses).
     """
-    try:
-        calendar = parse(raw)
-    except ValueError as exc:
-        raise CalendarError(f"event {uid} cannot be read: {exc}") from None
+    calendar = parse(raw)
     master = master_of([e for e in calendar.walk("VEVENT") if uid_of(e) == uid])
     if master is None:
         raise CalendarError(f"event {uid} has only changed instances, no series to change")
