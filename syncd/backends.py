@@ -1,34 +1,44 @@
 """The backend factory: the calendar and notes store a config names, opened with what
 state remembers of them (feed validators, sync tokens, reserved Doc ids), and what they
-learned saved back after a run."""
+learned saved back after a run.
+
+The backends are imported when the config names them: a run with a local calendar never
+loads the Google client, a Google one never loads the feed reader's or CalDAV's HTTP stack.
+"""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
 import hashlib
-import json
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from caldav.davclient import DAVClient
-
-from syncd.calendars.base import AccessError, CalendarError, CalendarSource
-from syncd.calendars.caldav import CalDAVCalendar, DavCache
-from syncd.calendars.google import GoogleCalendar, SyncCache
-from syncd.calendars.ics import FeedCache, ICSFeed
-from syncd.calendars.local import LocalCalendar
-from syncd.config import BackendConfig, CalDAVConfig, Config, resolve_state_dir
+from syncd.calendars.base import AccessError, CachingCalendar, CalendarError, CalendarSource
+from syncd.config import (
+    Backend,
+    CalDAVCalendarConfig,
+    CalendarConfig,
+    Config,
+    FeedCalendarConfig,
+    GoogleBackend,
+    GoogleCalendarConfig,
+    GoogleDocsNotesConfig,
+    NotesConfig,
+    resolve_state_dir,
+)
 from syncd.core.identity import person_key
 from syncd.core.model import Roster
-from syncd.google import auth
-from syncd.google.api import Endpoints, GoogleApi
 from syncd.notes.base import NotesError, NotesStore
-from syncd.notes.gdocs import GoogleDocsNotes
-from syncd.notes.markdown import MarkdownNotes
 from syncd.preflight import exposed
 from syncd.redact import install_redactor
 from syncd.state import State
+
+if TYPE_CHECKING:
+    from caldav.davclient import DAVClient
+
+    from syncd.google.api import GoogleApi
 
 
 def connect_google(config: Config) -> GoogleApi | None:
@@ -37,51 +47,63 @@ def connect_google(config: Config) -> GoogleApi | None:
     Raises AuthError when there are no usable credentials (no token, a token others
     can read, a revoked token).
     """
-    if config.calendar.kind != "google" and config.notes.kind != "google-docs":
+    if not config.uses_google:
         return None
+    from syncd.google import auth
+    from syncd.google.api import Endpoints, GoogleApi
+
     credentials = auth.credentials(config, resolve_state_dir(config, os.environ))
-    calendar = Endpoints.at(config.calendar.api_endpoint)
-    drive = Endpoints.at(config.notes.api_endpoint)
+    calendar = Endpoints.at(_endpoint(config.calendar))
+    drive = Endpoints.at(_endpoint(config.notes))
     return GoogleApi(credentials, dataclasses.replace(drive, calendar=calendar.calendar,
                                                       batch=calendar.batch))
 
 
+def _endpoint(backend: Backend) -> str | None:
+    return backend.api_endpoint if isinstance(backend, GoogleBackend) else None
+
+
 def open_calendar(
-    config: BackendConfig, roster: Roster, state: State | None = None,
+    config: CalendarConfig, roster: Roster, state: State | None = None,
     google: GoogleApi | None = None, *, attach: bool = True,
 ) -> CalendarSource:
     """The calendar backend the config names, starting from what state remembers of it
     (an ics feed's validators, a Google calendar's sync token). `google` is needed for
     kind google; `attach` puts notes links in Google event attachments."""
-    if config.kind == "ics":
-        raw = state.get_value(_cache_key(config)) if state is not None else None
+    raw = state.get_value(_cache_key(config)) if state is not None and isinstance(
+        config, FeedCalendarConfig | GoogleCalendarConfig | CalDAVCalendarConfig) else None
+    if isinstance(config, FeedCalendarConfig):
+        from syncd.calendars.ics import FeedCache, ICSFeed
+
         return ICSFeed(
             url=config.url, path=config.path, default_timezone=roster.timezone,
             people=roster.people, owner_email=roster.owner.email,
             timeout=config.timeout, max_bytes=config.max_bytes,
-            cache=FeedCache(**json.loads(raw)) if raw else None, away_title=roster.away_title,
+            cache=FeedCache.from_json(raw) if raw else None, away_title=roster.away_title,
         )
-    if config.kind == "google":
+    if isinstance(config, GoogleCalendarConfig):
+        from syncd.calendars.google import GoogleCalendar, SyncCache
+
         if google is None:
             raise CalendarError("google calendar: no Google credentials were loaded")
-        raw = state.get_value(_cache_key(config)) if state is not None else None
         return GoogleCalendar(
             google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
             default_timezone=roster.timezone, attach=attach,
             cache=SyncCache.from_json(raw) if raw else None, away_title=roster.away_title)
-    if config.kind == "caldav":
-        assert config.caldav is not None
-        raw = state.get_value(_cache_key(config)) if state is not None else None
+    if isinstance(config, CalDAVCalendarConfig):
+        from syncd.calendars.caldav import CalDAVCalendar, DavCache
+
         return CalDAVCalendar(
-            caldav_client(config.caldav, os.environ), calendar=config.caldav.calendar,
+            caldav_client(config, os.environ), calendar=config.calendar,
             default_timezone=roster.timezone, people=roster.people,
             owner_email=roster.owner.email, away_title=roster.away_title,
             cache=DavCache.from_json(raw) if raw else None)
-    assert config.path is not None
+    from syncd.calendars.local import LocalCalendar
+
     return LocalCalendar(config.path, roster.timezone)
 
 
-def caldav_password(config: CalDAVConfig, environ: Mapping[str, str]) -> str:
+def caldav_password(config: CalDAVCalendarConfig, environ: Mapping[str, str]) -> str:
     """The CalDAV password from `password_env` or `password_file` (final newline dropped),
     registered with the log redactor. Raises AccessError when it cannot be had or the
     file is readable by others."""
@@ -110,35 +132,33 @@ def caldav_password(config: CalDAVConfig, environ: Mapping[str, str]) -> str:
     return value
 
 
-def caldav_client(config: CalDAVConfig, environ: Mapping[str, str]) -> DAVClient:
+def caldav_client(config: CalDAVCalendarConfig, environ: Mapping[str, str]) -> DAVClient:
     """A python-caldav client logged in at the configured URL. Basic auth is sent at once
-    (no 401 round trip per run); servers are reached over https (the config allows plain
-    http only on this machine)."""
+    (no 401 round trip per run); the config allows plain http only on this machine."""
+    from caldav.davclient import DAVClient
+
     return DAVClient(url=config.url, username=config.username,
                      password=caldav_password(config, environ), auth_type="basic",
                      timeout=30, enable_rfc6764=False)
 
 
-def _cache_key(config: BackendConfig) -> str:
+def _cache_key(config: CalendarConfig) -> str:
     # Keyed by a hash, so the secret in a private feed URL is not stored in clear.
-    if config.kind == "google":
+    if isinstance(config, GoogleCalendarConfig):
         source = f"google {config.api_endpoint or ''} {config.calendar_id}"
         return "calendar:" + hashlib.sha256(source.encode()).hexdigest()[:24]
-    if config.caldav is not None:
-        dav = config.caldav
-        source = f"caldav {dav.url} {dav.username} {dav.calendar or ''}"
+    if isinstance(config, CalDAVCalendarConfig):
+        source = f"caldav {config.url} {config.username} {config.calendar or ''}"
         return "calendar:" + hashlib.sha256(source.encode()).hexdigest()[:24]
-    source = config.url or str(config.path)
+    source = (config.url if isinstance(config, FeedCalendarConfig) else None) or str(config.path)
     return "feed:" + hashlib.sha256(source.encode()).hexdigest()[:24]
 
 
-def save_calendar_cache(state: State, config: BackendConfig, calendar: CalendarSource) -> None:
+def save_calendar_cache(state: State, config: CalendarConfig, calendar: CalendarSource) -> None:
     """Remember what the calendar read learned (feed validators, sync token), inside an
     open transaction."""
-    if isinstance(calendar, ICSFeed):
-        state.set_value(_cache_key(config), json.dumps(dataclasses.asdict(calendar.cache)))
-    elif isinstance(calendar, GoogleCalendar | CalDAVCalendar):
-        state.set_value(_cache_key(config), calendar.cache.to_json())
+    if isinstance(calendar, CachingCalendar):
+        state.set_value(_cache_key(config), calendar.cache_json())
 
 
 class StateReservations:
@@ -159,15 +179,18 @@ class StateReservations:
 
 
 def open_notes(
-    config: BackendConfig, state: State | None = None, google: GoogleApi | None = None
+    config: NotesConfig, state: State | None = None, google: GoogleApi | None = None
 ) -> NotesStore:
     """The notes backend the config names (kind google-docs needs `google` and `state`)."""
-    if config.kind == "google-docs":
+    if isinstance(config, GoogleDocsNotesConfig):
+        from syncd.notes.gdocs import GoogleDocsNotes
+
         if google is None or state is None:
             raise NotesError("google docs: no Google credentials were loaded")
         return GoogleDocsNotes(google, folder_id=config.folder_id,
                                reservations=StateReservations(state))
-    assert config.path is not None
+    from syncd.notes.markdown import MarkdownNotes
+
     return MarkdownNotes(config.path)
 
 
@@ -178,5 +201,5 @@ def open_backends(config: Config, state: State) -> tuple[CalendarSource, NotesSt
     """
     google = connect_google(config)
     return (open_calendar(config.calendar, config.roster, state, google,
-                          attach=config.notes.attach),
+                          attach=config.attach_notes),
             open_notes(config.notes, state, google))

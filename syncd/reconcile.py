@@ -13,21 +13,20 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from syncd import EXIT_FAILED, EXIT_OK
 from syncd.apply import Outcome, apply
 from syncd.backends import connect_google, open_backends, open_calendar, save_calendar_cache
 from syncd.calendars.base import AccessError, CalendarError, CalendarSource, WritableCalendar
 from syncd.config import Config
 from syncd.core import history, observe, planner, schedule
 from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
-from syncd.google import auth
-from syncd.notes.base import NotesError, NotesStore
-from syncd.notes.gdocs import GoogleDocsNotes
+from syncd.google.errors import AuthError
+from syncd.notes.base import NotesError, NotesStore, WarningNotes
 from syncd.state import State
 from syncd.timeoff import with_time_off
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 @dataclass
@@ -80,7 +79,7 @@ def read_notes(
     except NotesError as exc:
         warnings.append(f"notes: not read, nothing planned for them: {exc}")
         return None
-    if isinstance(notes, GoogleDocsNotes):
+    if isinstance(notes, WarningNotes):
         warnings.extend(notes.warnings)
     return found
 
@@ -99,7 +98,7 @@ def reconcile(
     if calendar is None or notes is None:
         try:
             opened = open_backends(config, state)
-        except auth.AuthError as exc:
+        except AuthError as exc:
             # Nothing can be read, so nothing is planned: one clear message, exit 1.
             return Result(Plan(), dry_run, source_failed=True, warnings=[f"google: {exc}"])
         except AccessError as exc:
@@ -197,7 +196,7 @@ def observe_people(
     try:
         calendar = open_calendar(config.calendar, config.roster, state, connect_google(config))
         observed = calendar.read(first, last)
-    except auth.AuthError as exc:
+    except AuthError as exc:
         failure = f"google: {exc}"
     except CalendarError as exc:
         failure = f"{config.calendar.kind} calendar: not read: {exc}"

@@ -25,10 +25,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, unquote, urljoin, urlsplit
 from xml.sax.saxutils import escape
 
@@ -37,6 +36,7 @@ from caldav.lib import error as dav_error
 
 from syncd.calendars import resource
 from syncd.calendars.base import AccessError, CalendarError, ConflictError
+from syncd.calendars.codec import dump_cache, load_cache
 from syncd.calendars.ical import MARKER_PROP, OOF_PROP, zone_named
 from syncd.core import matching
 from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
@@ -71,6 +71,8 @@ class DavCache:
     # the sync does not list is gone.
     written: tuple[str, ...] = ()
 
+    VERSION: ClassVar[int] = 1  # bump when the shape changes: an older cache is dropped
+
     def covers(self, start: dt.datetime, end: dt.datetime) -> bool:
         """Whether the resources kept were read for a span holding [start, end)."""
         if not self.start or not self.end:
@@ -80,15 +82,20 @@ class DavCache:
 
     def to_json(self) -> str:
         """For the state's key-value table."""
-        return json.dumps(dataclasses.asdict(self), separators=(",", ":"))
+        return dump_cache(self.VERSION, dataclasses.asdict(self))
 
     @classmethod
-    def from_json(cls, text: str) -> DavCache:
-        """The cache `to_json` wrote."""
-        data = json.loads(text)
-        data["resources"] = {k: (v[0], v[1]) for k, v in data["resources"].items()}
-        data["written"] = tuple(data["written"])
-        return cls(**data)
+    def from_json(cls, text: str) -> DavCache | None:
+        """The cache `to_json` wrote; None (no cache: read the window again) when it is of
+        another version."""
+        data = load_cache(text, cls.VERSION)
+        if data is None:
+            return None
+        try:
+            return cls(**{**data, "written": tuple(data["written"]), "resources": {
+                k: (str(v[0]), str(v[1])) for k, v in data["resources"].items()}})
+        except (KeyError, TypeError, IndexError, AttributeError):
+            return None
 
 
 class CalDAVCalendar:
@@ -113,6 +120,10 @@ class CalDAVCalendar:
         self.cache = cache or DavCache()
         self._hrefs: dict[str, str] = {}  # series uid → href, from the last read
         self._relevant = _Relevance(people, owner_email, away_title)
+
+    def cache_json(self) -> str:
+        """The cache as of the last read (and this run's writes), for the state."""
+        return self.cache.to_json()
 
     # --- requests ---------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ from typing import Any, Protocol
 
 from syncd.core import identity
 from syncd.core.model import NotesDoc
-from syncd.google.api import DOC_MIME, GoogleApi, GoogleError
+from syncd.google.api import DOC_MIME, GoogleApi
+from syncd.google.errors import AlreadyExists, GoogleError, NotFound
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 
@@ -145,14 +146,15 @@ class GoogleDocsNotes:
         try:
             file: Mapping[str, Any] = self._api.execute(files.create(body=body, fields=_FIELDS))
             return file
+        except AlreadyExists:  # an earlier run made it: take what is there
+            pass
         except GoogleError as exc:
-            if exc.status != 409:
-                raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
+            raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
         try:
             file = self._api.execute(files.get(fileId=body["id"], fields=_FIELDS))
+        except NotFound:
+            return None
         except GoogleError as exc:
-            if exc.status == 404:
-                return None
             raise NotesError(f"{self.name}: reading Doc {body['id']}: {exc}") from None
         return None if file.get("trashed") else file
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from syncd.config import CalDAVConfig
+from syncd.config import CalDAVCalendarConfig
 from tests.unit.test_config import load, problems
 
 HEAD = """\
@@ -25,20 +25,19 @@ def text(calendar: str) -> str:
 
 
 def test_a_caldav_calendar_with_a_password_file(tmp_path: Path) -> None:
-    config = load(tmp_path, text(GOOD + ", calendar: Work"))
-    assert config.calendar.kind == "caldav"
-    assert config.calendar.caldav == CalDAVConfig(
-        "https://caldav.fastmail.com/", "dana@fastmail.com", password_file=tmp_path / "pw",
-        calendar="Work")
-    # The server URL is not a feed secret: nothing of it goes to the feed fields.
-    assert config.calendar.url is None and config.calendar.path is None
+    calendar = load(tmp_path, text(GOOD + ", calendar: Work")).calendar
+    assert isinstance(calendar, CalDAVCalendarConfig)
+    assert (calendar.url, calendar.username, calendar.password_file, calendar.password_env,
+            calendar.calendar) == ("https://caldav.fastmail.com/", "dana@fastmail.com",
+                                   (tmp_path / "pw").resolve(), None, "Work")
 
 
 def test_a_caldav_calendar_with_a_password_variable(tmp_path: Path) -> None:
-    config = load(tmp_path, text("url: http://127.0.0.1:5232/, username: dana, "
-                                 "password_env: SYNCD_CALDAV_PASSWORD"))
-    assert config.calendar.caldav == CalDAVConfig(
-        "http://127.0.0.1:5232/", "dana", password_env="SYNCD_CALDAV_PASSWORD")
+    calendar = load(tmp_path, text("url: http://127.0.0.1:5232/, username: dana, "
+                                   "password_env: SYNCD_CALDAV_PASSWORD")).calendar
+    assert isinstance(calendar, CalDAVCalendarConfig)
+    assert (calendar.url, calendar.password_file, calendar.password_env, calendar.calendar) \
+        == ("http://127.0.0.1:5232/", None, "SYNCD_CALDAV_PASSWORD", None)
 
 
 @pytest.mark.parametrize(("calendar", "message"), [

@@ -9,9 +9,14 @@ import pytest
 
 from syncd.backends import caldav_password
 from syncd.calendars.base import AccessError
-from syncd.config import CalDAVConfig
+from syncd.config import CalDAVCalendarConfig
 
 SECRET = "s3cret-caldav-password"
+
+
+def dav(**password: object) -> CalDAVCalendarConfig:
+    return CalDAVCalendarConfig.model_validate(
+        {"kind": "caldav", "url": "https://cal.example.com/", "username": "dana", **password})
 
 
 def test_the_password_from_a_private_file_loses_its_newline_and_is_redacted(
@@ -20,10 +25,10 @@ def test_the_password_from_a_private_file_loses_its_newline_and_is_redacted(
     path = tmp_path / "pw"
     path.write_text(SECRET + "\n")
     path.chmod(0o600)
-    assert caldav_password(CalDAVConfig("https://x/", "dana", password_file=path), {}) == SECRET
+    assert caldav_password(dav(password_file=path), {}) == SECRET
     logging.getLogger().addHandler(caplog.handler)  # the redactor sits on root handlers
     try:
-        caldav_password(CalDAVConfig("https://x/", "dana", password_file=path), {})
+        caldav_password(dav(password_file=path), {})
         with caplog.at_level(logging.DEBUG):
             logging.getLogger("syncd.test").debug("sending %s", SECRET)
     finally:
@@ -32,7 +37,7 @@ def test_the_password_from_a_private_file_loses_its_newline_and_is_redacted(
 
 
 def test_the_password_from_the_environment() -> None:
-    config = CalDAVConfig("https://x/", "dana", password_env="PW")
+    config = dav(password_env="PW")
     assert caldav_password(config, {"PW": SECRET}) == SECRET
     with pytest.raises(AccessError, match=r"environment variable PW .* is not set"):
         caldav_password(config, {})
@@ -51,4 +56,4 @@ def test_a_password_file_that_cannot_be_used_is_named(
         path.write_text(content)
         path.chmod(mode)
     with pytest.raises(AccessError, match=message):
-        caldav_password(CalDAVConfig("https://x/", "dana", password_file=path), {})
+        caldav_password(dav(password_file=path), {})
