@@ -43,10 +43,11 @@ systemd-test: $(VENV)/.test-deps
 soak: $(VENV)/.test-deps
 	SYNCD_SOAK=1 $(BIN)/pytest -o addopts=-q tests/stateful --hypothesis-show-statistics
 
-bench: $(BIN)/syncd
+bench: $(VENV)/.test-deps
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/reconcile_local.py
 	$(BIN)/python bench/daemon_idle.py
+	$(BIN)/python bench/caldav_requests.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -10,45 +10,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-import hashlib
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from syncd import EXIT_FAILED, EXIT_OK
 from syncd.apply import Outcome, apply
+from syncd.backends import connect_google, open_backends, open_calendar, save_calendar_cache
 from syncd.calendars.base import (
-    CachingCalendar,
+    AccessError,
     CalendarError,
     CalendarSource,
     WarningCalendar,
     WritableCalendar,
 )
-from syncd.config import (
-    Backend,
-    CalendarConfig,
-    Config,
-    FeedCalendarConfig,
-    GoogleBackend,
-    GoogleCalendarConfig,
-    GoogleDocsNotesConfig,
-    NotesConfig,
-    resolve_state_dir,
-)
+from syncd.config import Config
 from syncd.core import history, observe, planner, schedule
-from syncd.core.identity import person_key
 from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
 from syncd.google.errors import AuthError
 from syncd.notes.base import NotesError, NotesStore, WarningNotes
 from syncd.state import State
 from syncd.timeoff import with_time_off
-
-# The backends are imported when the config names them: a run with a local calendar
-# never loads the Google client, a Google one never loads the feed reader's HTTP stack.
-if TYPE_CHECKING:
-    from syncd.google.api import GoogleApi
 
 log = logging.getLogger(__name__)
 
@@ -89,126 +71,17 @@ class Result:
                                (self.refused and not self.dry_run)) else EXIT_OK
 
 
-def connect_google(config: Config) -> GoogleApi | None:
-    """Google clients when the calendar or the notes live at Google, else None.
-
-    Raises AuthError when there are no usable credentials (no token, a token others
-    can read, a revoked token).
-    """
-    if not config.uses_google:
-        return None
-    from syncd.google import auth
-    from syncd.google.api import Endpoints, GoogleApi
-
-    credentials = auth.credentials(config, resolve_state_dir(config, os.environ))
-    calendar = Endpoints.at(_endpoint(config.calendar))
-    drive = Endpoints.at(_endpoint(config.notes))
-    return GoogleApi(credentials, dataclasses.replace(drive, calendar=calendar.calendar,
-                                                      batch=calendar.batch))
-
-
-def _endpoint(backend: Backend) -> str | None:
-    return backend.api_endpoint if isinstance(backend, GoogleBackend) else None
-
-
-def open_calendar(
-    config: CalendarConfig, roster: Roster, state: State | None = None,
-    google: GoogleApi | None = None, *, attach: bool = True,
-) -> CalendarSource:
-    """The calendar backend the config names, starting from what state remembers of it
-    (an ics feed's validators, a Google calendar's sync token). `google` is needed for
-    kind google; `attach` puts notes links in Google event attachments."""
-    raw = state.get_value(_cache_key(config)) if state is not None and isinstance(
-        config, FeedCalendarConfig | GoogleCalendarConfig) else None
-    if isinstance(config, FeedCalendarConfig):
-        from syncd.calendars.ics import FeedCache, ICSFeed
-
-        return ICSFeed(
-            url=config.url, path=config.path, default_timezone=roster.timezone,
-            people=roster.people, owner_email=roster.owner.email,
-            timeout=config.timeout, max_bytes=config.max_bytes,
-            cache=FeedCache.from_json(raw) if raw else None, away_title=roster.away_title,
-        )
-    if isinstance(config, GoogleCalendarConfig):
-        from syncd.calendars.google import GoogleCalendar, SyncCache
-
-        if google is None:
-            raise CalendarError("google calendar: no Google credentials were loaded")
-        return GoogleCalendar(
-            google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
-            default_timezone=roster.timezone, attach=attach,
-            cache=SyncCache.from_json(raw) if raw else None, away_title=roster.away_title)
-    from syncd.calendars.local import LocalCalendar
-
-    return LocalCalendar(config.path, roster.timezone)
-
-
-def _cache_key(config: CalendarConfig) -> str:
-    # Keyed by a hash, so the secret in a private feed URL is not stored in clear.
-    if isinstance(config, GoogleCalendarConfig):
-        source = f"google {config.api_endpoint or ''} {config.calendar_id}"
-        return "calendar:" + hashlib.sha256(source.encode()).hexdigest()[:24]
-    source = (config.url if isinstance(config, FeedCalendarConfig) else None) or str(config.path)
-    return "feed:" + hashlib.sha256(source.encode()).hexdigest()[:24]
-
-
-def save_calendar_cache(state: State, config: CalendarConfig, calendar: CalendarSource) -> None:
-    """Remember what the calendar read learned (feed validators, sync token), inside an
-    open transaction."""
-    if isinstance(calendar, CachingCalendar):
-        state.set_value(_cache_key(config), calendar.cache_json())
-
-
-class StateReservations:
-    """Notes Doc ids reserved before creation, kept in state (committed at once)."""
-
-    def __init__(self, state: State) -> None:
-        """Reservations in `state`'s key-value table."""
-        self._state = state
-
-    def reserved(self, person: str) -> str | None:
-        """The Doc id reserved for `person`, if any."""
-        return self._state.get_value(f"notes-id:{person_key(person)}")
-
-    def reserve(self, person: str, doc_id: str) -> None:
-        """Commit `doc_id` for `person` before the Doc is created."""
-        with self._state.transaction():
-            self._state.set_value(f"notes-id:{person_key(person)}", doc_id)
-
-
-def open_notes(
-    config: NotesConfig, state: State | None = None, google: GoogleApi | None = None
-) -> NotesStore:
-    """The notes backend the config names (kind google-docs needs `google` and `state`)."""
-    if isinstance(config, GoogleDocsNotesConfig):
-        from syncd.notes.gdocs import GoogleDocsNotes
-
-        if google is None or state is None:
-            raise NotesError("google docs: no Google credentials were loaded")
-        return GoogleDocsNotes(google, folder_id=config.folder_id,
-                               reservations=StateReservations(state))
-    from syncd.notes.markdown import MarkdownNotes
-
-    return MarkdownNotes(config.path)
-
-
-def open_backends(config: Config, state: State) -> tuple[CalendarSource, NotesStore]:
-    """The calendar and notes store the config names, with what state remembers of them.
-
-    Raises AuthError when they live at Google and there are no usable credentials.
-    """
-    google = connect_google(config)
-    return (open_calendar(config.calendar, config.roster, state, google,
-                          attach=config.attach_notes),
-            open_notes(config.notes, state, google))
-
-
 def read_calendar(
     calendar: CalendarSource, start: dt.datetime, end: dt.datetime, warnings: list[str]
 ) -> tuple[Series, ...] | None:
-    """Everything between start and end, or None (with a warning) when the read failed."""
+    """Everything between start and end, or None (with a warning) when the read failed.
+
+    Raises AccessError when the calendar refused the credentials.
+    """
     try:
         observed = calendar.read(start, end)
+    except AccessError:
+        raise
     except CalendarError as exc:
         warnings.append(f"{calendar.name}: not read, nothing planned for it: {exc}")
         return None
@@ -263,10 +136,16 @@ def reconcile(
             # Nothing can be read, so nothing is planned: one clear message, exit 1.
             return Result(Plan(), dry_run, failed=frozenset(Source) - skip,
                           warnings=[f"google: {exc}"])
+        except AccessError as exc:
+            return Result(Plan(), dry_run, failed=frozenset(Source) - skip, warnings=[str(exc)])
         calendar, notes = calendar or opened[0], notes or opened[1]
     memory = state.memory()
     window = planner.read_window(now)
-    observed = None if Source.CALENDAR in skip else read_calendar(calendar, *window, warnings)
+    try:
+        observed = None if Source.CALENDAR in skip else read_calendar(calendar, *window,
+                                                                       warnings)
+    except AccessError as exc:
+        return Result(Plan(), dry_run, failed=frozenset(Source) - skip, warnings=[str(exc)])
     docs: dict[str, NotesDoc] | None
     notes_failed: frozenset[str]
     if Source.NOTES in skip:

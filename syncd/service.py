@@ -30,7 +30,7 @@ from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
 
-from syncd import EXIT_FAILED, EXIT_OK, preflight
+from syncd import EXIT_FAILED, EXIT_OK, backends, preflight
 from syncd import reconcile as reconciling
 from syncd.calendars.base import CalendarSource
 from syncd.config import Config, ConfigError, resolve_state_dir
@@ -167,7 +167,7 @@ Backends = Callable[[Config, State], tuple[CalendarSource, NotesStore]]
 
 def default_backends(config: Config, state: State) -> tuple[CalendarSource, NotesStore]:
     """The calendar and notes store the config names (an ics feed with its cache)."""
-    return reconciling.open_backends(config, state)
+    return backends.open_backends(config, state)
 
 
 def boot_clock() -> float:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncd import reconcile
+from syncd import backends, reconcile
 from syncd.config import Config, GoogleCalendarConfig
 from syncd.core import cadence, schedule
 from syncd.core.model import Person
@@ -74,7 +74,7 @@ def _free_busy(config: Config, emails: list[str], start: dt.datetime,
     from syncd.google import auth, freebusy
 
     try:
-        api = reconcile.connect_google(config)
+        api = backends.connect_google(config)
     except auth.AuthError:
         return unknown
     assert api is not None  # the calendar is Google's

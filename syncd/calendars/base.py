@@ -18,6 +18,11 @@ class CalendarError(Exception):
     """A calendar could not be read or written; the message names the source, never a secret."""
 
 
+class AccessError(CalendarError):
+    """The calendar refused the credentials: nothing at all is planned (as when a Google
+    token is refused), since every later read would fail the same way."""
+
+
 class ConflictError(CalendarError):
     """The event changed since it was read (etag mismatch): not written, retried next run."""
 

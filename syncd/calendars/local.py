@@ -125,7 +125,7 @@ class LocalCalendar:
                 raise CalendarError(
                     f"{self.name}: {found.path.name} has only changed instances of {uid}"
                 )
-            _apply(master, patch, self._floating_zone(found.calendar))
+            patch_master(master, patch, self._floating_zone(found.calendar))
             for event in events:
                 if uid_of(event) in found.synthetic:
                     event.pop("UID")
@@ -267,7 +267,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def _apply(master: Component, patch: SeriesPatch, floating: ZoneInfo) -> None:
+def patch_master(master: Component, patch: SeriesPatch, floating: ZoneInfo) -> None:
     """Apply `patch` to the master VEVENT in place; other components are not touched."""
     if patch.marker is not None:
         _replace(master, MARKER_PROP, patch.marker)

@@ -23,6 +23,7 @@ from syncd.config.lines import Lines, parse, read
 from syncd.config.problems import Abort, ConfigError, format_problem, from_validation
 from syncd.config.schema import (
     Backend,
+    CalDAVCalendarConfig,
     CalendarConfig,
     Config,
     EmailConfig,
@@ -38,10 +39,11 @@ from syncd.config.schema import (
 )
 
 __all__ = [
-    "Backend", "CalendarConfig", "Config", "ConfigError", "EmailConfig", "FeedCalendarConfig",
-    "GoogleBackend", "GoogleCalendarConfig", "GoogleDocsNotesConfig", "GoogleSettings",
-    "Lines", "LocalCalendarConfig", "MarkdownNotesConfig", "NotesConfig", "ReportConfig",
-    "is_loopback", "load_config", "resolve_state_dir",
+    "Backend", "CalDAVCalendarConfig", "CalendarConfig", "Config", "ConfigError",
+    "EmailConfig", "FeedCalendarConfig", "GoogleBackend", "GoogleCalendarConfig",
+    "GoogleDocsNotesConfig", "GoogleSettings", "Lines", "LocalCalendarConfig",
+    "MarkdownNotesConfig", "NotesConfig", "ReportConfig", "is_loopback", "load_config",
+    "resolve_state_dir",
 ]
 
 

@@ -186,6 +186,17 @@ def _endpoint(value: object) -> str:
     return text.rstrip("/")
 
 
+def _caldav_url(value: object) -> str:
+    text = non_empty(value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("a CalDAV server is reached over https")
+    if parts.scheme == "http" and not is_loopback(text):
+        raise ValueError("plain http would send the password in clear; use https "
+                         "(plain http is only accepted on 127.0.0.1, ::1 or localhost)")
+    return text
+
+
 def is_loopback(url: str) -> bool:
     """True for an address on this machine (an emulator, never Google)."""
     host = urlsplit(url).hostname or ""
@@ -258,6 +269,7 @@ ByteCount = Annotated[int, PlainValidator(_byte_count)]
 FeedURL = Annotated[str, PlainValidator(_feed_url)]
 Pattern = Annotated[str, PlainValidator(_pattern)]
 Endpoint = Annotated[str, PlainValidator(_endpoint)]
+CalDAVURL = Annotated[str, PlainValidator(_caldav_url)]
 Port = Annotated[int, PlainValidator(_port)]
 EnvName = Annotated[str, PlainValidator(_env_name)]
 Refused = Annotated[object, PlainValidator(_no_password)]

@@ -41,6 +41,7 @@ from syncd.config.fields import (
     DEFAULT_WORK_START,
     ByteCount,
     CadenceSpec,
+    CalDAVURL,
     Date,
     Day,
     Duration,
@@ -189,6 +190,31 @@ class GoogleCalendarConfig(GoogleBackend):
     calendar_id: Annotated[Text, NullIsDefault] = DEFAULT_CALENDAR_ID
 
 
+class CalDAVCalendarConfig(Backend):
+    """A CalDAV calendar (Fastmail, Nextcloud, iCloud, Radicale …), read and written. The
+    password itself is never here: only the file or environment variable that holds it."""
+
+    kind: Literal["caldav"]
+    url: CalDAVURL  # the server root, a principal, a calendar home or the calendar itself
+    username: Text
+    password: Refused = Field(default=None, repr=False)  # always refused
+    password_file: FilePath | None = None
+    # Validated even when absent: a CalDAV account needs one of the two.
+    password_env: EnvName | None = Field(default=None, validate_default=True)
+    calendar: Text | None = None  # display name, last path segment or URL; None: the only one
+
+    @field_validator("password_env")
+    @classmethod
+    def _one_password(cls, env: str | None, info: ValidationInfo) -> str | None:
+        if "password_file" not in info.data:  # else password_file itself is wrong
+            return env
+        if env is not None and info.data["password_file"] is not None:
+            raise ValueError("give password_file or password_env, not both")
+        if env is None and info.data["password_file"] is None:
+            raise ValueError(f"required for kind {cls.kind_name()!r} (or set password_file)")
+        return env
+
+
 class MarkdownNotesConfig(Backend):
     """A folder of private Markdown files, one per person."""
 
@@ -211,7 +237,8 @@ def _strip_kind(value: object) -> object:
     return value
 
 
-CalendarConfig = LocalCalendarConfig | FeedCalendarConfig | GoogleCalendarConfig
+CalendarConfig = (LocalCalendarConfig | FeedCalendarConfig | GoogleCalendarConfig
+                  | CalDAVCalendarConfig)
 NotesConfig = MarkdownNotesConfig | GoogleDocsNotesConfig
 # Each section's kinds, in the order messages list them.
 KINDS: dict[str, tuple[type[Backend], ...]] = {

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from syncd.core import identity
 from syncd.core.model import NotesDoc
 from syncd.google.api import DOC_MIME, GoogleApi
-from syncd.google.errors import AlreadyExists, GoogleError
+from syncd.google.errors import AlreadyExists, GoogleError, NotFound
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 
@@ -123,22 +123,40 @@ class GoogleDocsNotes:
             "mimeType": DOC_MIME, "appProperties": {PERSON_KEY: key},
             **({"parents": [self._folder]} if self._folder else {}),
         }
-        files = self._api.drive().files()
-        try:
-            file = self._api.execute(files.create(body=body, fields=_FIELDS))
-        except AlreadyExists:  # an earlier run made it: take what is there
-            try:
-                file = self._api.execute(files.get(fileId=doc_id, fields=_FIELDS))
-            except GoogleError as again:
-                raise NotesError(f"{self.name}: reading Doc {doc_id}: {again}") from None
-        except GoogleError as exc:
-            raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
+        file = self._create(person, body)
+        if file is None:
+            # The reserved id belongs to a Doc the lead deleted or trashed since: a new
+            # Doc under a new id takes its place.
+            body["id"] = doc_id = self._generate_id()
+            self._reservations.reserve(person, doc_id)
+            file = self._create(person, body)
+            if file is None:
+                raise NotesError(f"{self.name}: Doc {doc_id} vanished while being created")
         text, revision = self._text(doc_id)
         if not text.strip():
             self._insert(doc_id, revision, notes_text.template(name, owner_name))
         if self._listing is not None:
             self._listing[key] = self._listing[doc_id] = file
         return NotesDoc(person.lower(), doc_id, _link(file))
+
+    def _create(self, person: str, body: dict[str, Any]) -> Mapping[str, Any] | None:
+        """The created Doc, or the one an earlier run made with its id; None when that id
+        belongs to a Doc that was deleted or is in the trash."""
+        files = self._api.drive().files()
+        try:
+            file: Mapping[str, Any] = self._api.execute(files.create(body=body, fields=_FIELDS))
+            return file
+        except AlreadyExists:  # an earlier run made it: take what is there
+            pass
+        except GoogleError as exc:
+            raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
+        try:
+            file = self._api.execute(files.get(fileId=body["id"], fields=_FIELDS))
+        except NotFound:
+            return None
+        except GoogleError as exc:
+            raise NotesError(f"{self.name}: reading Doc {body['id']}: {exc}") from None
+        return None if file.get("trashed") else file
 
     def _generate_id(self) -> str:
         try:

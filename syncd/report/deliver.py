@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from syncd import preflight
+from syncd import backends, preflight
 from syncd import reconcile as reconciling
 from syncd.config import Config, EmailConfig, resolve_state_dir
 from syncd.core.model import NotesDoc
@@ -38,7 +38,7 @@ def agenda_facts(
     zone = ZoneInfo(config.roster.timezone)
     agendas: Agendas = {}
     try:
-        notes = reconciling.open_notes(config.notes, state, reconciling.connect_google(config))
+        notes = backends.open_notes(config.notes, state, backends.connect_google(config))
     except AuthError as exc:
         warnings.append(f"notes: not read: {exc}")
         return urls, None

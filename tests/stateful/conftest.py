@@ -26,3 +26,19 @@ settings.register_profile(
 def profile() -> settings:
     """The settings for a state machine in this run."""
     return settings.get_profile("soak" if os.environ.get("SYNCD_SOAK") == "1" else "ci")
+
+
+# The in-process machine on the memory backends (test_memory_machine.py): a few seconds in
+# make test; soak is the 200 examples x 30 steps the contract suite's issue asks of it.
+settings.register_profile(
+    "memory-ci", deadline=None, derandomize=True, max_examples=25, stateful_step_count=30,
+    suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.register_profile(
+    "memory-soak", deadline=None, max_examples=200, stateful_step_count=30,
+    suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+
+
+def memory_profile() -> settings:
+    """The settings for the in-process memory machine in this run."""
+    return settings.get_profile(
+        "memory-soak" if os.environ.get("SYNCD_SOAK") == "1" else "memory-ci")

@@ -381,8 +381,9 @@ CASES = [
         id="missing-calendar-path",
     ),
     pytest.param(
-        HEAD.replace("kind: local", "kind: caldav") + "  []\n",
-        "config.yaml:3: calendar.kind: unsupported kind 'caldav' (expected: local, ics, google)",
+        HEAD.replace("kind: local", "kind: exchange") + "  []\n",
+        "config.yaml:3: calendar.kind: unsupported kind 'exchange' "
+        "(expected: local, ics, google, caldav)",
         id="unsupported-calendar",
     ),
     pytest.param(
@@ -592,7 +593,7 @@ def test_ics_problems(tmp_path: Path, fields: str, expected: str) -> None:
 def test_feed_keys_only_for_ics(tmp_path: Path) -> None:
     text = HEAD.replace("path: cal}", f'path: cal, url: "{SECRET_URL}", max_bytes: 10}}') + "  []\n"
     assert problems(tmp_path, text) == [
-        "config.yaml:3: calendar.url: only for kind 'ics', not 'local'",
+        "config.yaml:3: calendar.url: only for kind 'ics' or 'caldav', not 'local'",
         "config.yaml:3: calendar.max_bytes: only for kind 'ics', not 'local'",
     ]
 

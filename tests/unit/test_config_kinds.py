@@ -84,8 +84,8 @@ def test_a_bad_value_of_another_kinds_key_is_reported_as_bad(tmp_path: Path) -> 
 
 
 def test_without_a_known_kind_the_other_keys_are_still_checked(tmp_path: Path) -> None:
-    assert problems(config(tmp_path, "{kind: caldav, timeout: 0, colour: blue}")) == [
-        "3: calendar.kind: unsupported kind 'caldav' (expected: local, ics, google)",
+    assert problems(config(tmp_path, "{kind: exchange, timeout: 0, colour: blue}")) == [
+        "3: calendar.kind: unsupported kind 'exchange' (expected: local, ics, google, caldav)",
         "3: calendar.timeout: must be a number of seconds more than 0, not the number 0",
         "3: calendar.colour: unknown key"]
     assert problems(config(tmp_path, "{path: cal}")) == ["3: calendar.kind: required"]

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from syncd.backends import _cache_key, open_calendar, save_calendar_cache
 from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
 from syncd.calendars.google import SyncCache
 from syncd.calendars.ics import FeedCache, ICSFeed, http_url
 from syncd.config import FeedCalendarConfig
 from syncd.core.model import Cadence, Owner, Person, Roster, Slot
-from syncd.reconcile import _cache_key, open_calendar, save_calendar_cache
 from syncd.redact import Redactor, install_redactor, redact_url
 from syncd.state import State
 

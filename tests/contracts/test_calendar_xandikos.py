@@ -1,0 +1,23 @@
+"""The calendar contract on the CalDAV calendar against a real Xandikos server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.caldav_servers import Server, xandikos
+from tests.contracts.caldav import CalDAVHarness
+from tests.contracts.calendar import CalendarContract
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with xandikos(tmp_path_factory.mktemp("xandikos")) as running:
+        yield running
+
+
+class TestXandikosCalendar(CalendarContract):
+    @pytest.fixture
+    def harness(self, server: Server) -> Iterator[CalDAVHarness]:
+        yield CalDAVHarness(server)

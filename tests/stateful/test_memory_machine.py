@@ -1,0 +1,324 @@
+"""Plan + apply in-process on the in-memory calendar and notes, under arbitrary sequences of
+roster changes, a person's calendar and notes edits, failing reads and writes, crashes
+between a write and its state commit, and reconcile runs.
+
+The same rules as the CLI-driven machines (which stay, for soak runs on real files and
+the emulator), at the speed of a dict: the `ci` profile runs in seconds, `SYNCD_SOAK=1`
+runs the 200 x 30 `memory-soak` profile (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from pathlib import Path
+
+import icalendar
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, rule
+
+from syncd import state as state_module
+from syncd.calendars import resource
+from syncd.calendars.base import CalendarError
+from syncd.config import Config, load_config
+from syncd.core import identity, planner
+from syncd.core.model import Series, SeriesPatch, SeriesSpec
+from syncd.reconcile import Result, reconcile
+from syncd.state import State
+from tests.integration.conftest import DEMO
+from tests.memory import MemoryCalendar, MemoryNotes, uids
+from tests.stateful import roster as R
+from tests.stateful.conftest import memory_profile
+from tests.stateful.machine import ZONE_INFO, RosterMachine
+
+
+class Crash(BaseException):
+    """The process dies right after a write (not an Exception: nothing may catch it)."""
+
+
+class FaultyCalendar(MemoryCalendar):
+    """The memory calendar whose k-th write fails, or succeeds and then the process dies."""
+
+    def __init__(self) -> None:
+        super().__init__(R.ZONE)
+        self.fail_at = 0
+        self.crash = False
+
+    def _write(self) -> None:
+        if self.fail_at and self.writes + 1 == self.fail_at and not self.crash:
+            self.fail_at = 0
+            raise CalendarError(f"{self.name}: write failed")
+
+    def _after(self) -> None:
+        if self.fail_at and self.writes == self.fail_at and self.crash:
+            self.fail_at = 0
+            raise Crash
+
+    def create(self, spec: SeriesSpec) -> str:
+        self._write()
+        etag = super().create(spec)
+        self._after()
+        return etag
+
+    def patch(self, uid: str, patch: SeriesPatch, etag: str) -> str:
+        self._write()
+        new = super().patch(uid, patch, etag)
+        self._after()
+        return new
+
+
+def memory_state() -> State:
+    """A State on an in-memory SQLite database (same schema and code as on disk)."""
+    conn = state_module._connect(":memory:", uri=False)
+    state_module._migrate(conn, Path(":memory:"))
+    return State(conn, read_only=False)
+
+
+def _overrides(raw: bytes) -> dict[str, bytes]:
+    calendar = resource.parse(raw)
+    return {c.decoded("RECURRENCE-ID").astimezone(dt.UTC).isoformat(): c.to_ical()
+            for c in calendar.walk("VEVENT") if "RECURRENCE-ID" in c}
+
+
+class MemoryMachine(RosterMachine):
+    """The lead's roster and edits, a person's edits, faults, and in-process reconciles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cal = FaultyCalendar()
+        for path in sorted((DEMO / "calendar").glob("*.ics")):
+            (uid,) = uids(path.read_bytes())
+            self.cal.put(uid, path.read_bytes())
+        self.notes_store = MemoryNotes()
+        self.state = memory_state()
+        self.edits: dict[str, dict[str, bytes]] = {}  # uid → a person's overrides
+        self.titles: dict[str, str] = {}  # hand-made or adopted uid → the person's title
+        self.notes_lines: dict[str, str] = {}  # doc id → a line the lead wrote
+        self.deleted: set[str] = set()  # uids the person deleted
+        self.handmade = 0
+        self._config: Config | None = None
+        self.write_config()
+
+    def teardown(self) -> None:
+        self.state.close()
+
+    def backends(self) -> str:
+        # Named only to make a valid config: reconcile is handed the memory backends.
+        return R.head(f"{{kind: local, path: {self.root / 'unused'}}}",
+                      f"{{kind: markdown, path: {self.root / 'unused'}}}", self.root / "state")
+
+    def write_config(self) -> None:
+        super().write_config()
+        self._config = None
+
+    def config_now(self) -> Config:
+        """The config as syncd loads it, loaded again only after the roster changed."""
+        if self._config is None:
+            self._config = load_config(self.config)
+        return self._config
+
+    # --- the world -----------------------------------------------------------------
+
+    def series(self) -> tuple[Series, ...]:
+        return self.cal.read(*planner.read_window(self.now))
+
+    def live_owned(self, email: str, series: tuple[Series, ...] | None = None) -> list[Series]:
+        key = identity.person_key(email) + "-"
+        return [s for s in (self.series() if series is None else series)
+                if s.marker.startswith(key) and planner.is_live(s, self.now)]
+
+    def run(self, *, dry_run: bool = False) -> Result:
+        return reconcile(self.config_now(), self.state, self.now, dry_run=dry_run, force=True,
+                         calendar=self.cal, notes=self.notes_store)
+
+    # --- a person's calendar and notes ---------------------------------------------------
+
+    def _override(self, email: str, nth: int, *, shift: dt.timedelta = dt.timedelta(0),
+                  status: str = "CONFIRMED", partstat: str = "ACCEPTED") -> None:
+        owned = self.live_owned(email)
+        if not owned:
+            return
+        series = owned[-1]
+        edited = self.edits.get(series.uid, {})
+        slots = [i.recurrence_id for i in series.instances if i.recurrence_id > self.now
+                 and i.recurrence_id.astimezone(dt.UTC).isoformat() not in edited]
+        if not slots:
+            return
+        local = slots[nth % len(slots)].astimezone(ZONE_INFO)
+        calendar = resource.parse(self.cal.raw(series.uid))
+        event = icalendar.Event()
+        event.add("UID", series.uid)
+        event.add("RECURRENCE-ID", local)
+        event.add("DTSTART", local + shift)
+        event.add("DTEND", local + shift + series.duration)
+        event.add("DTSTAMP", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        event.add("SEQUENCE", 1)
+        event.add("SUMMARY", series.summary)
+        event.add("STATUS", status)
+        event.add("ORGANIZER", f"mailto:{R.OWNER}")
+        event.add("ATTENDEE", f"mailto:{R.OWNER}", parameters={"PARTSTAT": "ACCEPTED"})
+        event.add("ATTENDEE", f"mailto:{email}", parameters={"PARTSTAT": partstat})
+        calendar.add_component(event)
+        self.cal.put(series.uid, calendar.to_ical())
+        self.edits[series.uid] = _overrides(self.cal.raw(series.uid))
+
+    @rule(email=R.emails, nth=st.integers(0, 6),
+          shift=st.sampled_from([dt.timedelta(hours=3), dt.timedelta(days=1),
+                                 dt.timedelta(days=-1, hours=4)]))
+    def move_instance(self, email: str, nth: int, shift: dt.timedelta) -> None:
+        self._override(email, nth, shift=shift)
+
+    @rule(email=R.emails, nth=st.integers(0, 6))
+    def cancel_instance(self, email: str, nth: int) -> None:
+        self._override(email, nth, status="CANCELLED")
+
+    @rule(email=R.emails, nth=st.integers(0, 6))
+    def decline_instance(self, email: str, nth: int) -> None:
+        self._override(email, nth, partstat="DECLINED")
+
+    @rule(email=R.emails)
+    def delete_series(self, email: str) -> None:
+        for series in self.live_owned(email):
+            self.cal.delete(series.uid)
+            self.deleted.add(series.uid)
+            self.edits.pop(series.uid, None)
+            self.titles.pop(series.uid, None)
+
+    @rule(email=R.emails, words=st.sampled_from(["Room 4.2", "Ünïcödé ✓"]))
+    def retitle_series(self, email: str, words: str) -> None:
+        for series in self.live_owned(email)[-1:]:
+            calendar = resource.parse(self.cal.raw(series.uid))
+            for event in calendar.walk("VEVENT"):
+                if "RECURRENCE-ID" not in event:
+                    event.pop("SUMMARY", None)
+                    event.add("SUMMARY", f"{words}: 1:1")
+            self.cal.put(series.uid, calendar.to_ical())
+            if not identity.created_by_syncd(series.uid, series.marker):
+                self.titles[series.uid] = f"{words}: 1:1"
+
+    @rule(email=R.emails, follows=st.booleans(), minutes=R.durations)
+    def make_handmade_series(self, email: str, follows: bool, minutes: int) -> None:
+        entry = self.roster.get(email, R.POOL[email])
+        first = R.first_slot(entry) + (dt.timedelta(0) if follows else dt.timedelta(hours=1))
+        day = entry.day[:2].upper()
+        rule_text = {"weekly": f"FREQ=WEEKLY;BYDAY={day}",
+                     "biweekly": f"FREQ=WEEKLY;INTERVAL=2;BYDAY={day}",
+                     "monthly": f"FREQ=MONTHLY;BYDAY=1{day}"}[entry.cadence]
+        self.handmade += 1
+        uid = f"handmade-{self.handmade}@example.com"
+        event = icalendar.Event()
+        event.add("UID", uid)
+        event.add("DTSTART", first)
+        event.add("DTEND", first + dt.timedelta(minutes=minutes))
+        event.add("DTSTAMP", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        event.add("RRULE", icalendar.vRecur.from_ical(rule_text))
+        event.add("SUMMARY", f"{entry.name.split()[0]} & Dana")
+        event.add("ORGANIZER", f"mailto:{R.OWNER}")
+        event.add("ATTENDEE", f"mailto:{R.OWNER}", parameters={"PARTSTAT": "ACCEPTED"})
+        event.add("ATTENDEE", f"mailto:{email}", parameters={"PARTSTAT": "ACCEPTED"})
+        calendar = icalendar.Calendar()
+        calendar.add("PRODID", "-//A calendar app//EN")
+        calendar.add("VERSION", "2.0")
+        calendar.add_component(event)
+        self.cal.put(uid, calendar.to_ical())
+        self.titles[uid] = str(event["SUMMARY"])
+
+    @rule(email=R.emails)
+    def write_notes(self, email: str) -> None:
+        doc = self.notes_store.find(email, None)
+        if doc is not None:
+            line = f"- private: {email} said something ({len(self.notes_lines)})\n"
+            self.notes_store.docs[doc.doc_id] += line
+            self.notes_lines[doc.doc_id] = line
+
+    # --- syncd ---------------------------------------------------------------------------
+
+    @rule()
+    def reconcile(self) -> None:
+        before = self.snapshot()
+        result = self.run()
+        assert result.exit_code == 0, (result.warnings, result.outcome)
+        self.check_safe(before)
+        self.check_converged(list(result.warnings))
+
+    @rule(k=st.integers(1, 6), crash=st.booleans())
+    def reconcile_with_failing_write(self, k: int, crash: bool) -> None:
+        """The k-th calendar write fails, or succeeds and the process dies; then a clean run."""
+        before = self.snapshot()
+        self.cal.fail_at, self.cal.crash = self.cal.writes + k, crash
+        with contextlib.suppress(Crash):
+            self.run()
+        self.cal.fail_at = 0
+        self.check_safe(before)
+        self.reconcile()
+
+    @rule(calendar=st.booleans())
+    def reconcile_with_failing_read(self, calendar: bool) -> None:
+        """The calendar (or the notes) cannot be read: nothing is written to the calendar."""
+        before = self.snapshot()
+        if calendar:
+            self.cal.fail_reads = True
+        else:
+            self.notes_store.fail = True
+        try:
+            result = self.run()
+        finally:
+            self.cal.fail_reads = self.notes_store.fail = False
+        # Notes are read only for active people: with none, there is nothing to fail.
+        if calendar or any(e.active for e in self.roster.values()):
+            assert result.exit_code == 1 and result.source_failed
+        if calendar:
+            assert self.cal.resources == before[0], "a failed read led to calendar writes"
+        self.check_safe(before)
+
+    # --- what must hold --------------------------------------------------------------------
+
+    def snapshot(self) -> tuple[dict[str, tuple[bytes, str]], dict[str, str]]:
+        return dict(self.cal.resources), dict(self.notes_store.docs)
+
+    def check_safe(self, before: tuple[dict[str, tuple[bytes, str]], dict[str, str]]) -> None:
+        """Nothing a person made lost or changed, never two live series for one person."""
+        resources, docs = before
+        after = self.cal.resources
+        assert set(resources) <= set(after), f"deleted: {set(resources) - set(after)}"
+        for uid, (raw, _) in resources.items():
+            if after[uid][0] != raw:
+                assert b"X-SYNCD-ID" in after[uid][0], f"{uid} changed but is not owned"
+        for uid, overrides in self.edits.items():
+            assert _overrides(after[uid][0]) == overrides, f"{uid}: a person's edit changed"
+        for ident, text in docs.items():
+            assert self.notes_store.docs[ident].startswith(text), f"{ident}: notes changed"
+        for ident, line in self.notes_lines.items():
+            assert line in self.notes_store.docs[ident], f"{ident}: the lead's line lost"
+        series = self.series()
+        for email in R.EMAILS:
+            assert len(self.live_owned(email, series)) <= 1, f"{email}: duplicate live series"
+
+    def check_converged(self, warnings: list[str]) -> None:
+        """After a clean run: the roster is on the calendar, and a rerun has nothing to do."""
+        read = self.series()
+        series = {s.uid: s for s in read}
+        for email in R.EMAILS:
+            entry = self.roster.get(email)
+            owned = self.live_owned(email, read)
+            if entry is not None and entry.active:
+                wanted = 0 if self.left_alone(email, warnings) else 1
+                assert len(owned) == wanted, (email, owned, warnings)
+            elif entry is not None:
+                assert owned == [], f"{email} is retired but still has a live series"
+        for uid, title in self.titles.items():
+            if uid in series:
+                assert series[uid].summary == title, f"{uid}: a person's title changed"
+        again = self.run(dry_run=True)
+        assert again.plan.actions == (), again.plan.actions
+
+    def check_plans_nothing(self) -> None:
+        assert self.run(dry_run=True).plan.actions == ()
+
+    @invariant()
+    def roster_is_valid(self) -> None:
+        assert {p.email for p in self.config_now().roster.people} == set(self.roster)
+
+
+TestMemoryMachine = MemoryMachine.TestCase
+TestMemoryMachine.settings = memory_profile()
