@@ -211,7 +211,7 @@ def reconcile(
     observed = read_calendar(calendar, *window, warnings)
     docs = read_notes(notes, config, memory, warnings)
     writable = calendar if isinstance(calendar, WritableCalendar) else None
-    plan = planner.plan(config.roster, observed, docs, memory, now)
+    plan = planner.plan(config.roster, observed, docs, memory, now, roster_lines(config))
     if writable is None:
         plan = dataclasses.replace(plan, read_only=True)
     result = Result(plan, dry_run, source_failed=observed is None or docs is None,
@@ -234,6 +234,12 @@ def reconcile(
         with state.transaction():
             save_calendar_cache(state, config.calendar, calendar)
     return result
+
+
+def roster_lines(config: Config) -> dict[str, str]:
+    """Email → FILE:LINE of that person's slot in the config, for messages naming it."""
+    return {person.email: f"{config.source}:{config.lines.of(('people', index, 'slot'))}"
+            for index, person in enumerate(config.roster.people)}
 
 
 def record_history(
