@@ -142,6 +142,9 @@ class Series:
     instances: tuple[Instance, ...] = ()
     etag: str = ""  # changes whenever the stored event changes
     broken: str = ""  # why its instances could not be computed ("" when they could)
+    # The calendar keeps properties private to the lead's copy (Google extendedProperties.
+    # private), so a marker and notes link can go on an event someone else organizes.
+    private_props: bool = False
 
     @property
     def duration(self) -> dt.timedelta:

@@ -380,6 +380,8 @@ class _Planner:
         if series.duration != person.duration:
             length = (f"; it lasts {_minutes(series.duration)} min, the roster says "
                       f"{_minutes(person.duration)}")
+        if not follows_roster(series, person, self.tz, self.now):
+            length += f"; its dates differ from the roster's {person.cadence.text} {_slot(person)}"
         self.warnings.append(
             f"{person.email}: '{series.summary}' ({series.uid}) is organized by "
             f"{series.organizer}; kept as your 1:1 and not changed (only its organizer may)"
@@ -403,8 +405,10 @@ class _Planner:
 
     def adopt(self, person: Person, handmade: list[Series]) -> tuple[str, Series | None] | None:
         matching = [s for s in handmade if follows_roster(s, person, self.tz, self.now)]
-        if len(matching) == 1 and not self.writable(matching[0]):
-            return self.leave(person, matching[0])
+        theirs = [s for s in matching or handmade if not self.writable(s)]
+        if theirs:
+            # One the other person organizes is their 1:1 as it is, on the roster's slot or not.
+            return self.leave(person, theirs[0])
         if len(matching) == 1:
             series = matching[0]
             gen = self.next_generation(person)
@@ -501,7 +505,7 @@ class _Planner:
             uid, series = current
             url = doc.url if doc is not None else ""
             if (series is None or not url or series.notes_url != url) and (
-                    series is None or self.writable(series)):
+                    series is None or self.writable(series) or series.private_props):
                 self.actions.append(Action(
                     "attach-notes", person.email, f"attach notes link to {uid}",
                     series_uid=uid, etag=series.etag if series is not None else "",

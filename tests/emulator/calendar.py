@@ -171,6 +171,7 @@ def _write(call: Call, *, patch: bool) -> Reply:
         organizer=current["organizer"]["email"], exception="recurringEventId" in current,
     )
     event.update({key: current[key] for key in _SYSTEM if key in current})
+    _check_organizer(cal, current, event)
     event["sequence"] = _sequence(call.body or {}, current, event)
     if not target.stored:
         event["created"] = timestamp(store.now())
@@ -178,6 +179,36 @@ def _write(call: Call, *, patch: bool) -> Reply:
     if event.get("recurrence") or current.get("recurrence"):
         _prune_exceptions(store, cal, event)
     return _event_reply(call, cal, event)
+
+
+# What an attendee may change on their own copy of an event someone else organizes: the
+# copy's private properties ("Properties that are private to the copy of the event that
+# appears on this calendar", Events resource, extendedProperties.private:
+# https://developers.google.com/calendar/api/v3/reference/events), reminders, colour,
+# busy/free and their own answer. Everything else is shared with the organizer's event.
+_ATTENDEE_WRITABLE = ("reminders", "colorId", "transparency", "sequence")
+
+
+def _check_organizer(cal: Calendar, current: Json, event: Json) -> None:
+    """403 forbiddenForNonOrganizer when a calendar that does not organize the event changes
+    a shared property, with Google's message (recorded in answers quoted in
+    kewisch/gdata-provider issues #274, #426 and #728)."""
+    organizer = current.get("organizer", {})
+    if organizer.get("self") or str(organizer.get("email", "")).lower() == cal.id.lower():
+        return
+    if _shared(current) != _shared(event):
+        raise ApiError(403, "forbiddenForNonOrganizer",
+                       "Shared properties can only be changed by the organizer of the event.")
+
+
+def _shared(event: Json) -> Json:
+    shared = {k: v for k, v in event.items()
+              if k not in _SYSTEM and k not in _ATTENDEE_WRITABLE and k != "extendedProperties"}
+    shared["extendedProperties.shared"] = event.get("extendedProperties", {}).get("shared", {})
+    shared["attendees"] = [{k: v for k, v in a.items() if k not in ("responseStatus", "comment")}
+                           for a in event.get("attendees", [])]
+    shared.setdefault("attachments", [])
+    return shared
 
 
 def _fields(call: Call, current: Json | None, *, patch: bool) -> Json:

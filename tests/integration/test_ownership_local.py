@@ -14,7 +14,7 @@ import icalendar
 
 from syncd.core import identity
 from tests.integration.conftest import NOW, Demo, snapshot
-from tests.integration.test_reconcile_local import live_owned, read_calendar
+from tests.integration.test_reconcile_local import live_owned
 
 BOB = "bob@example.com"
 
@@ -44,7 +44,7 @@ def bob_series(demo: Demo) -> tuple[str, Path]:
     return bob.uid, file_of(demo, bob.uid)
 
 
-# --- empty and shrunken reads ---------------------------------------------------------------
+# --- empty and shrunken reads --------------------------------------------------------------
 
 
 def test_an_emptied_calendar_folder_is_refused_and_nothing_is_written(demo: Demo) -> None:
@@ -80,7 +80,7 @@ def test_recreations_count_in_the_safety_limit(demo: Demo) -> None:
     assert len(live_owned(demo.calendar, BOB)) == 1
 
 
-# --- ownership is proven -----------------------------------------------------------------------
+# --- ownership is proven -------------------------------------------------------------------
 
 
 def test_a_copied_event_keeps_the_marker_but_is_never_written(demo: Demo) -> None:
@@ -144,7 +144,7 @@ def test_lost_state_with_a_copy_keeps_the_original(demo: Demo) -> None:
     assert snapshot(demo.calendar) == before
 
 
-# --- one rule for the person's 1:1 ---------------------------------------------------------------
+# --- one rule for the person's 1:1 ---------------------------------------------------------
 
 
 def test_a_series_found_by_its_title_is_adopted_not_duplicated(demo: Demo) -> None:
@@ -169,7 +169,7 @@ def test_a_series_found_by_its_title_is_adopted_not_duplicated(demo: Demo) -> No
     assert [s.uid for s in live_owned(demo.calendar, BOB)] == ["bob-sync@app.example"]
 
 
-# --- the person's edits win ------------------------------------------------------------------------
+# --- the person's edits win ----------------------------------------------------------------
 
 
 def test_a_title_the_person_gave_a_created_series_is_kept(demo: Demo) -> None:
@@ -221,7 +221,7 @@ def test_a_whole_series_move_by_the_person_is_kept_and_the_roster_line_named(
     assert [s.uid for s in live_owned(demo.calendar, BOB)] == [uid]
 
 
-# --- series someone else organizes ----------------------------------------------------------------
+# --- series someone else organizes ---------------------------------------------------------
 
 
 def test_a_series_the_manager_organizes_is_classified_prepared_and_never_written(
@@ -251,7 +251,7 @@ def test_a_series_the_manager_organizes_is_classified_prepared_and_never_written
     assert "2026-11-26" in (demo.notes / "erin@example.com.md").read_text()
 
 
-# --- the clock ---------------------------------------------------------------------------------------
+# --- the clock -----------------------------------------------------------------------------
 
 
 def test_a_clock_stepping_back_after_a_roster_change_ends_and_creates_nothing(
