@@ -16,8 +16,9 @@ import click
 
 from syncd import logs, preflight, service, show
 from syncd import reconcile as reconciling
+from syncd.calendars.base import CalendarError
 from syncd.config import Config, ConfigError, EmailConfig, resolve_state_dir
-from syncd.core import status
+from syncd.core import planner, status
 from syncd.core.model import NotesDoc
 from syncd.core.oneline import one_line
 from syncd.export import export_calendar
@@ -233,11 +234,22 @@ def export_command(config_path: Path, log_level: str, log_format: str, output: P
     state = readonly_state(config)
     try:
         memory = state.memory()
+        # The calendar is read so that a 1:1 already on it is not exported beside it.
+        calendar = reconciling.open_calendar(config.calendar, config.roster, state,
+                                             reconciling.connect_google(config))
+        observed = calendar.read(*planner.read_window(now))
+    except (CalendarError, google_auth.AuthError) as exc:
+        click.echo(f"syncd: export: the calendar could not be read, nothing written: {exc}",
+                   err=True)
+        sys.exit(reconciling.EXIT_FAILED)
     finally:
         state.close()
     urls = {doc.person: doc.url for doc in memory.notes}
-    atomic_write(output, export_calendar(config.roster, memory, urls, now), 0o644)
-    click.echo(f"{output}: {sum(p.active for p in config.roster.people)} series")
+    made = export_calendar(config.roster, memory, urls, now, observed)
+    atomic_write(output, made.data, 0o644)
+    click.echo(f"{output}: {len(made.exported)} series")
+    for line in made.on_calendar:
+        click.echo(f"  {one_line(line)}")
 
 
 def _interval(ctx: click.Context, param: click.Parameter, value: str) -> dt.timedelta:

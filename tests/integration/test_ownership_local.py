@@ -273,3 +273,35 @@ def test_a_clock_stepping_back_after_a_roster_change_ends_and_creates_nothing(
             if a["person"] == alice and a["action"].endswith("-series")] == []
     assert snapshot(demo.calendar) == before
     assert not any("live series" in w for w in run.json()["warnings"])
+
+
+# --- a read-only feed and its export ------------------------------------------------------
+
+
+def test_an_imported_export_is_recognised_and_an_emptied_feed_refused(demo: Demo) -> None:
+    feed = demo.root / "feed.ics"
+    shutil.copy(demo.calendar / "alice-weekly.ics", feed)
+    demo.config.write_text(demo.config.read_text().replace(
+        "{kind: local, path: calendar}", "{kind: ics, path: feed.ics}"))
+    assert demo.syncd("reconcile").code == 0
+    export = demo.root / "export.ics"
+    run = demo.syncd("export", "--output", str(export))
+    assert run.code == 0 and "3 series" in run.out
+    assert "alice@example.com: already on the calendar" in run.out
+    # The person imports the export: their calendar (the feed) now holds it too.
+    imported = icalendar.Calendar.from_ical(feed.read_bytes())
+    for event in icalendar.Calendar.from_ical(export.read_bytes()).walk("VEVENT"):
+        imported.add_component(event)
+    feed.write_bytes(imported.to_ical())
+    again = demo.syncd("reconcile", "--json")
+    assert again.code == 0, again.out
+    result = again.json()
+    assert [a["person"] for a in result["actions"] if a["action"] == "create-series"] == []
+    assert len(result["recovered"]) == 3
+    assert not any("live series" in w or "copy" in w for w in result["warnings"])
+    # The feed then answers an empty calendar: refused, history and state untouched.
+    state = snapshot(demo.state)
+    feed.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n")
+    empty = demo.syncd("reconcile")
+    assert empty.code == 1 and "none of the 3 series" in empty.out and "--force" in empty.out
+    assert snapshot(demo.state) == state
