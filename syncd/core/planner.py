@@ -277,7 +277,12 @@ class _Planner:
                 r.status == "active" for r in self.rows.get(person.email, [])))
             if not person.active:
                 for _, series in live:
-                    self.end(person, series, "retired (active: false)")
+                    if self.writable(series):
+                        self.end(person, series, "retired (active: false)")
+                    else:
+                        self.warnings.append(
+                            f"{person.email}: '{series.summary}' ({series.uid}) is organized "
+                            f"by {series.organizer}; left as it is (only they may end it)")
                 continue
             current = self.keep_or_replace(person, live) if self.observed is not None else None
             self.plan_notes(person, current)
