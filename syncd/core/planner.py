@@ -276,7 +276,8 @@ class _Planner:
             live_owned += int(bool(live) or any(
                 r.status == "active" for r in self.rows.get(person.email, [])))
             if not person.active:
-                for _, series in live:
+                winding = self.winding_down(person) if self.observed is not None else None
+                for series in [s for _, s in live] + ([winding] if winding else []):
                     if self.writable(series):
                         self.end(person, series, "retired (active: false)")
                     else:
@@ -353,8 +354,25 @@ class _Planner:
                 self.update(person, series)
                 self.report_edits(person, series)
                 return series.uid, series
+            edited = [i.recurrence_id for i in series.instances if i.recurrence_id > self.now
+                      and (i.status == "CANCELLED" or i.moved)]
+            edited += [d for d in series.exdates if d > self.now]
+            if edited:
+                # The person rearranged meetings ahead: they stay exactly as made, on a series
+                # that now ends after the last of them; the new slot starts once they passed.
+                self.end(person, series, "the roster's cadence or slot changed; it ends after "
+                         "the meetings rearranged on it", until=max(edited))
+                self.report_edits(person, series)
+                return series.uid, series
             self.end(person, series, "the roster's cadence or slot changed")
             return self.create(person, replaces="", reason="new cadence or slot"), None
+        winding = self.winding_down(person)
+        if winding is not None:
+            self.info.append(
+                f"{person.email}: the roster's new slot starts after "
+                f"{_when(_last_start(winding, self.now))}, once the meetings rearranged on "
+                f"'{winding.summary}' have passed")
+            return winding.uid, winding
         handmade = [s for s in self.matches.get(person.email, [])
                     if marker_key(s) is None and s.rrule and is_live(s, self.now)]
         if handmade:
@@ -373,6 +391,33 @@ class _Planner:
             uid = self.create(person, replaces=gone[-1].uid, reason="recreated after deletion")
             return uid, None
         return self.create(person, replaces="", reason="new"), None
+
+    def handover(self, person: Person) -> dt.datetime:
+        """Where a new series may start: now, or where the series syncd ended after meetings a
+        person rearranged would have met next, so none lands in a period they arranged."""
+        ended = {r.uid for r in self.rows.get(person.email, []) if r.status == "ended"}
+        latest = self.now
+        for _, series in self.owned(person):
+            if series.uid not in ended or "UNTIL=" not in series.rrule.upper():
+                continue
+            lo, hi = self.now - LOOKBACK, self.now + HORIZON
+            held = cadence.expand(series.rrule, series.start, lo, hi)
+            open_rule = ";".join(p for p in series.rrule.split(";")
+                                 if not p.upper().startswith("UNTIL="))
+            after = [s for s in cadence.expand(open_rule, series.start, lo, hi)
+                     if held and s > held[-1]]
+            if after and after[0] > latest:
+                latest = after[0]
+        return latest
+
+    def winding_down(self, person: Person) -> Series | None:
+        """A series syncd ended after meetings a person rearranged on it, still ahead: its
+        replacement waits for it (only when no other owned series is live)."""
+        ended = {r.uid for r in self.rows.get(person.email, []) if r.status == "ended"}
+        for _, series in reversed(self.owned(person)):
+            if series.uid in ended and is_live(series, self.now):
+                return series
+        return None
 
     def writable(self, series: Series) -> bool:
         """Whether syncd may change the series' shared fields: only when the lead organizes it
@@ -441,7 +486,7 @@ class _Planner:
 
     def create(self, person: Person, *, replaces: str, reason: str) -> str:
         gen = self.next_generation(person)
-        spec = desired_spec(self.roster, person, self.now, gen)
+        spec = desired_spec(self.roster, person, self.handover(person), gen)
         self.actions.append(Action(
             "create-series", person.email,
             f"create {person.cadence.text} series from {_when(spec.start)} ({reason})",
@@ -481,11 +526,13 @@ class _Planner:
             series_uid=series.uid, etag=series.etag, patch=patch, written=after.text(),
         ))
 
-    def end(self, person: Person, series: Series, reason: str) -> None:
+    def end(self, person: Person, series: Series, reason: str,
+            until: dt.datetime | None = None) -> None:
+        last = until or self.now
         self.actions.append(Action(
             "end-series", person.email,
-            f"end '{series.summary}' after {_when(self.now)} ({reason})",
-            series_uid=series.uid, etag=series.etag, patch=SeriesPatch(until=self.now),
+            f"end '{series.summary}' after {_when(last)} ({reason})",
+            series_uid=series.uid, etag=series.etag, patch=SeriesPatch(until=last),
         ))
 
     def report_edits(self, person: Person, series: Series) -> None:
@@ -572,6 +619,11 @@ def desired_spec(roster: Roster, person: Person, now: dt.datetime, generation: i
         description=(f"Recurring 1:1 ({person.cadence.text}), kept by syncd. Moving or "
                      "cancelling a single meeting is fine: syncd keeps your change."),
     )
+
+
+def _last_start(series: Series, now: dt.datetime) -> dt.datetime:
+    starts = cadence.expand(series.rrule, series.start, now, now + HORIZON)
+    return starts[-1] if starts else now
 
 
 def _slot(person: Person) -> str:

@@ -14,7 +14,7 @@ import icalendar
 
 from syncd.core import identity
 from tests.integration.conftest import NOW, Demo, snapshot
-from tests.integration.test_reconcile_local import live_owned
+from tests.integration.test_reconcile_local import live_owned, overrides, read_calendar
 
 BOB = "bob@example.com"
 
@@ -257,20 +257,20 @@ def test_a_series_the_manager_organizes_is_classified_prepared_and_never_written
 def test_a_clock_stepping_back_after_a_roster_change_ends_and_creates_nothing(
     demo: Demo,
 ) -> None:
-    alice = "alice@example.com"
+    erin = "erin@example.com"
     assert demo.syncd("reconcile").code == 0
     demo.config.write_text(demo.config.read_text().replace(
-        'slot: {day: tue, time: "10:00"}', 'slot: {day: wed, time: "10:00"}'))
+        'slot: {day: thu, time: "16:00"}', 'slot: {day: fri, time: "16:00"}'))
     assert demo.syncd("reconcile").code == 0
-    (new,) = live_owned(demo.calendar, alice)
-    assert new.uid == identity.series_uid(alice, 2)
+    (new,) = live_owned(demo.calendar, erin)
+    assert new.uid == identity.series_uid(erin, 2)
     before = snapshot(demo.calendar)
-    # A week back: the old series has occurrences ahead again, the new one has not started.
-    earlier = (dt.datetime.fromisoformat(NOW) - dt.timedelta(days=7)).isoformat()
+    # Two weeks back: the old series has occurrences ahead again, the new one has not started.
+    earlier = (dt.datetime.fromisoformat(NOW) - dt.timedelta(days=14)).isoformat()
     run = demo.syncd("reconcile", "--json", now=earlier)
     assert run.code == 0, run.out
     assert [a for a in run.json()["actions"]
-            if a["person"] == alice and a["action"].endswith("-series")] == []
+            if a["person"] == erin and a["action"].endswith("-series")] == []
     assert snapshot(demo.calendar) == before
     assert not any("live series" in w for w in run.json()["warnings"])
 
@@ -305,3 +305,37 @@ def test_an_imported_export_is_recognised_and_an_emptied_feed_refused(demo: Demo
     empty = demo.syncd("reconcile")
     assert empty.code == 1 and "none of the 3 series" in empty.out and "--force" in empty.out
     assert snapshot(demo.state) == state
+
+
+# --- the roster changes a slot the person rearranged meetings on --------------------------
+
+
+def test_a_roster_slot_change_waits_for_the_meetings_the_person_rearranged(demo: Demo) -> None:
+    alice = "alice@example.com"
+    assert demo.syncd("reconcile").code == 0
+    path = demo.calendar / "alice-weekly.ics"
+    edits = overrides(path)
+    demo.config.write_text(demo.config.read_text().replace(
+        'slot: {day: tue, time: "10:00"}', 'slot: {day: wed, time: "10:00"}'))
+    run = demo.syncd("reconcile", "--json")
+    assert run.code == 0, run.out
+    result = run.json()
+    # Cancelled Dec 8, moved Dec 15 → 16, Dec 29 removed: all kept, on a series that now
+    # ends with the last of them; no second series meanwhile.
+    assert [a["action"] for a in result["actions"]
+            if a["person"] == alice and a["action"].endswith("-series")] == ["end-series"]
+    assert overrides(path) == edits
+    (series,) = [s for s in read_calendar(demo.calendar) if s.uid == "4f1c2a9e8b7d@google.com"]
+    assert "UNTIL=20261229T090000Z" in series.rrule
+    assert [i.start.date().isoformat() for i in series.instances if i.start.date().month == 12
+            and i.status != "CANCELLED"] == ["2026-12-01", "2026-12-16", "2026-12-22"]
+    assert len(live_owned(demo.calendar, alice)) == 1
+    waiting = demo.syncd("reconcile", "--json", now="2026-12-10T09:00:00+01:00").json()
+    assert [a for a in waiting["actions"] if a["action"].endswith("-series")] == []
+    assert any("new slot starts after" in line for line in waiting["info"])
+    # Once they have passed, the new slot begins the week after the last one.
+    later = "2026-12-29T12:00:00+01:00"
+    assert demo.syncd("reconcile", now=later).code == 0
+    (new,) = live_owned(demo.calendar, alice, later)
+    assert new.uid == identity.series_uid(alice, 2)
+    assert new.start.isoformat() == "2027-01-06T10:00:00+01:00"
