@@ -189,3 +189,33 @@ def test_the_emulator_refuses_a_non_organizer_change_of_shared_fields(
         "extendedProperties": {"private": {"mine": "yes"}},
         "reminders": {"useDefault": False, "overrides": []}}).execute()
     assert done["extendedProperties"]["private"] == {"mine": "yes"}
+
+
+def test_a_roster_slot_change_on_google_keeps_the_persons_cancel_and_move(
+    g: GoogleDemo,
+) -> None:
+    alice = PEOPLE[0]
+    assert g.syncd("reconcile").code == 0
+    (series,) = _live_of(g, alice)
+    events = g.calendar().events()
+    # The person cancels the 8 Dec meeting and moves the 15 Dec one to Wednesday.
+    events.delete(calendarId="primary", eventId=f"{series['id']}_20261208T090000Z").execute()
+    events.patch(calendarId="primary", eventId=f"{series['id']}_20261215T090000Z", body={
+        "start": {"dateTime": "2026-12-16T11:30:00+01:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2026-12-16T12:15:00+01:00", "timeZone": "Europe/Berlin"},
+    }).execute()
+    g.config.write_text(g.config.read_text().replace(
+        'slot: {day: tue, time: "10:00"}', 'slot: {day: wed, time: "10:00"}'))
+    run = g.syncd("reconcile", "--json")
+    assert run.code == 0, run.out
+    assert [a["action"] for a in run.json()["actions"]
+            if a["person"] == alice and a["action"].endswith("-series")] == ["end-series"]
+    (master,) = [e for e in g.masters() if e["id"] == series["id"]]
+    assert master["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20261215T090000Z"]
+    moved = [e for e in g.events() if e.get("recurringEventId") == series["id"]
+             and e.get("status") != "cancelled"]
+    assert [e["start"]["dateTime"] for e in moved] == ["2026-12-16T11:30:00+01:00"]
+    later = "2026-12-16T13:00:00+01:00"
+    assert g.syncd("reconcile", now=later).code == 0
+    new = [e for e in _live_of(g, alice) if e["id"] != series["id"]]
+    assert [e["start"]["dateTime"] for e in new] == ["2026-12-23T10:00:00+01:00"]
