@@ -287,7 +287,9 @@ class GoogleCalendar:
             zone = zone_named(str(value.get("timeZone", ""))) if value.get("timeZone") else None
             if moment.tzinfo is None:
                 return moment.replace(tzinfo=zone or self._zone)
-            return moment.astimezone(zone) if zone else moment
+            # An offset without a zone Google knows (none given, or "GMT+03:00"): the rule
+            # then runs on the lead's wall time, not on a fixed offset that DST would break.
+            return moment.astimezone(zone or self._zone)
         return dt.date.fromisoformat(str(value["date"]))
 
     # --- writing ----------------------------------------------------------------
