@@ -512,15 +512,16 @@ class _Planner:
             summary=summary if retitle else None,
             duration=person.duration if series.duration != person.duration else None,
         )
-        # What syncd wrote, with the slot it now agrees with (the roster followed a move).
+        # What syncd wrote; the slot becomes the series' own once the roster follows a
+        # person's move, and stays the recorded one while it does not (still their move).
+        agreed = recorded is None or follows_roster(series, person, self.tz, self.now)
         after = identity.Written(
             recorded.people if recorded else current.people,
             identity.title_of(summary) if retitle
             else recorded.title if recorded else current.title,
-            current.slot)
+            current.slot if agreed or recorded is None else recorded.slot)
         if patch == SeriesPatch():
-            if recorded is None or (recorded.slot != after.slot
-                                    and follows_roster(series, person, self.tz, self.now)):
+            if recorded is None or recorded.slot != after.slot:
                 self.written.append((series.uid, after.text()))
             return
         what = " and ".join(

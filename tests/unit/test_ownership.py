@@ -138,3 +138,17 @@ def test_an_ended_generation_stays_ended_when_the_clock_steps_back() -> None:
                             OwnedSeries(new_uid, ALICE.email, 2, "created")))
     plan = planner.plan(roster(wed), (old, new), None, memory, NOW - dt.timedelta(days=7))
     assert plan.actions == () and plan.warnings == ()
+
+
+def test_a_moved_series_stays_the_persons_after_syncd_sets_the_rosters_duration() -> None:
+    original = owned_alice()
+    moved = owned_alice(start=dt.datetime(2026, 9, 1, 11, 0, tzinfo=BERLIN),
+                        end=dt.datetime(2026, 9, 1, 11, 30, tzinfo=BERLIN))
+    plan = planner.plan(roster(ALICE), (moved,), None, remembered(original), NOW)
+    (update,) = plan.actions
+    assert update.kind == "update-series" and update.patch is not None
+    assert update.patch.duration == ALICE.duration
+    after = dataclasses.replace(moved, end=moved.start + ALICE.duration)
+    memory = dataclasses.replace(remembered(original), written={UID: update.written})
+    again = planner.plan(roster(ALICE), (after,), None, memory, NOW)
+    assert again.actions == () and any("moved by hand" in w for w in again.warnings)
