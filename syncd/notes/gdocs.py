@@ -18,7 +18,8 @@ from typing import Any, Protocol
 
 from syncd.core import identity
 from syncd.core.model import NotesDoc
-from syncd.google.api import DOC_MIME, GoogleApi, GoogleError
+from syncd.google.api import DOC_MIME, GoogleApi
+from syncd.google.errors import AlreadyExists, GoogleError
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 
@@ -125,13 +126,13 @@ class GoogleDocsNotes:
         files = self._api.drive().files()
         try:
             file = self._api.execute(files.create(body=body, fields=_FIELDS))
-        except GoogleError as exc:
-            if exc.status != 409:
-                raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
+        except AlreadyExists:  # an earlier run made it: take what is there
             try:
                 file = self._api.execute(files.get(fileId=doc_id, fields=_FIELDS))
             except GoogleError as again:
                 raise NotesError(f"{self.name}: reading Doc {doc_id}: {again}") from None
+        except GoogleError as exc:
+            raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
         text, revision = self._text(doc_id)
         if not text.strip():
             self._insert(doc_id, revision, notes_text.template(name, owner_name))
