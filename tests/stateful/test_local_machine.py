@@ -270,9 +270,10 @@ class LocalMachine(RosterMachine):
             for name, value in (("DTSTART", start), ("DTEND", start + series.duration)):
                 master.pop(name)
                 master.add(name, value)
+            parts = [p.replace(old_day, new_day) if p.startswith("BYDAY=") else p
+                     for p in series.rrule.split(";")]
             master.pop("RRULE")
-            master.add("RRULE", icalendar.vRecur.from_ical(series.rrule.replace(
-                f"{old_day}", f"{new_day}") if old_day != new_day else series.rrule))
+            master.add("RRULE", icalendar.vRecur.from_ical(";".join(parts)))
             path.write_bytes(calendar.to_ical())
             self.moved[series.uid] = start
 
