@@ -76,6 +76,7 @@ class _Runner:
                         action.series_uid, action.person, action.generation, "created"))
                     if action.replaces:
                         self.state.set_series_status(action.replaces, "deleted")
+                    self.remember(action)
                     self.audit(action, action.series_uid)
             case "adopt-series":
                 assert action.patch is not None
@@ -83,11 +84,13 @@ class _Runner:
                 with self.state.transaction():
                     self.state.record_series(OwnedSeries(
                         action.series_uid, action.person, action.generation, "adopted"))
+                    self.remember(action)
                     self.audit(action, action.series_uid)
             case "update-series":
                 assert action.patch is not None
                 self.patch(action, action.patch)
                 with self.state.transaction():
+                    self.remember(action)
                     self.audit(action, action.series_uid)
             case "end-series":
                 assert action.patch is not None
@@ -116,6 +119,11 @@ class _Runner:
                 with self.state.transaction():
                     self.state.record_prepared(person.email, action.section_date)
                     self.audit(action, doc.doc_id)
+
+    def remember(self, action: Action) -> None:
+        """Keep what this write left on the series, to prove it is syncd's next run."""
+        if action.written:
+            self.state.record_written(action.series_uid, action.written)
 
     def audit(self, action: Action, target: str) -> None:
         self.state.audit(self.now, action.kind, action.person, target, action.summary)
@@ -157,12 +165,14 @@ def apply(
                  if a.kind == "create-series" and a.spec and first[a.person] is a]
         if specs:
             calendar.create_many(specs)
-    if plan.recovered:
+    if plan.recovered or plan.written:
         with state.transaction():
             for owned in plan.recovered:
                 state.record_series(owned)
                 state.audit(now, "recover-series", owned.person, owned.uid,
                             "ownership recovered from the calendar's marker")
+            for uid, written in plan.written:
+                state.record_written(uid, written)
     broken: set[tuple[str, str]] = set()  # (person, "calendar" or "notes") that failed
     for index, action in enumerate(plan.actions):
         if stop is not None and stop():

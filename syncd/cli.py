@@ -324,20 +324,34 @@ def suggest_command(config: Config, config_path: Path, person: str,
 def export_command(config: Config, config_path: Path, output: Path,
                    now_text: str | None) -> None:
     """Write the roster's 1:1 series (with notes links) as a calendar to import or subscribe to."""
+    from syncd.backends import connect_google, open_calendar
+    from syncd.calendars.base import CalendarError
+    from syncd.core import planner
+    from syncd.core.oneline import one_line
     from syncd.export import export_calendar
     from syncd.fsutil import atomic_write
+    from syncd.google.errors import AuthError
 
     now = parse_now(now_text, config.roster.timezone)
     state = readonly_state(config)
     try:
         memory = state.memory()
+        # The calendar is read so that a 1:1 already on it is not exported beside it.
+        calendar = open_calendar(config.calendar, config.roster, state, connect_google(config))
+        observed = calendar.read(*planner.read_window(now))
+    except (CalendarError, AuthError) as exc:
+        click.echo(f"syncd: export: the calendar could not be read, nothing written: "
+                   f"{one_line(str(exc))}", err=True)
+        sys.exit(EXIT_FAILED)
     finally:
         state.close()
     urls = {doc.person: doc.url for doc in memory.notes}
+    made = export_calendar(config.roster, memory, urls, now, observed)
     # 0600 like a saved report: it names people and links their private notes.
-    atomic_write(output, export_calendar(config.roster, memory, urls, now), 0o600,
-                 keep_mode=False)
-    click.echo(f"{output}: {sum(p.active for p in config.roster.people)} series")
+    atomic_write(output, made.data, 0o600, keep_mode=False)
+    click.echo(f"{output}: {len(made.exported)} series")
+    for line in made.on_calendar:
+        click.echo(f"  {one_line(line)}")
 
 
 def _interval(ctx: click.Context, param: click.Parameter, value: str) -> dt.timedelta:

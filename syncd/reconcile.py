@@ -161,7 +161,7 @@ def reconcile(
     writable = calendar if isinstance(calendar, WritableCalendar) else None
     # Public holidays and the lead's out-of-office days pause the 1:1s they fall on.
     roster = with_time_off(config, observed or (), *window)
-    plan = planner.plan(roster, observed, docs, memory, now)
+    plan = planner.plan(roster, observed, docs, memory, now, roster_lines(config))
     # Without the calendar nothing is done; without a person's notes, nothing about them.
     plan = dataclasses.replace(plan, read_only=plan.read_only or writable is None, actions=() if
                                observed is None else tuple(
@@ -187,6 +187,12 @@ def reconcile(
     with state.transaction():
         save_calendar_cache(state, config.calendar, calendar)
     return result
+
+
+def roster_lines(config: Config) -> dict[str, str]:
+    """Email → FILE:LINE of that person's slot in the config, for messages naming it."""
+    return {person.email: f"{config.source}:{config.lines.of(('people', index, 'slot'))}"
+            for index, person in enumerate(config.roster.people)}
 
 
 def schedule_notes(roster: Roster, observed: tuple[Series, ...] | None,

@@ -86,6 +86,8 @@ MIGRATIONS: list[str] = [
 # How long to wait for another syncd process holding the write lock.
 _BUSY_TIMEOUT_S = 10.0
 _ORIGINS: tuple[str, ...] = ("created", "adopted")
+# kv keys of the identities syncd wrote, by series uid (kv needs no schema change).
+_WRITTEN = "written:"
 _STATUSES: tuple[str, ...] = get_args(OwnedStatus)
 
 
@@ -208,7 +210,9 @@ class State:
             (person, _parse_date(day))
             for person, day in self._query("SELECT person, day FROM prepared")
         )
-        return Memory(series=series, notes=notes, prepared=prepared)
+        written = {key.removeprefix(_WRITTEN): value for key, value in self._query(
+            "SELECT key, value FROM kv WHERE key LIKE ?", (_WRITTEN + "%",))}
+        return Memory(series=series, notes=notes, prepared=prepared, written=written)
 
     def audit_log(self, limit: int | None = None) -> list[AuditEntry]:
         """The audit log, oldest first; with `limit`, only the newest `limit` entries."""
@@ -285,6 +289,10 @@ class State:
             " status = excluded.status, updated_at = excluded.updated_at",
             (owned.uid, owned.person, owned.generation, owned.origin, owned.status, now, now),
         )
+
+    def record_written(self, uid: str, written: str) -> None:
+        """Remember what syncd wrote on series `uid` (identity.Written.text())."""
+        self.set_value(_WRITTEN + uid, written)
 
     def set_series_status(self, uid: str, status: OwnedStatus) -> None:
         """Change the status of an owned series; StateError if `uid` is not owned."""

@@ -255,7 +255,8 @@ class GoogleCalendar:
                 self._ids[uid] = ident
         series = series_from_calendar(calendar, start, end, self._zone,
                                       lambda uid: etags.get(uid, ""))
-        return tuple(sorted(series, key=lambda s: s.uid))
+        return tuple(sorted((dataclasses.replace(s, private_props=True) for s in series),
+                            key=lambda s: s.uid))
 
     def _vevent(self, event: Mapping[str, Any], master: Mapping[str, Any],
                 uid: str) -> icalendar.Event:
@@ -311,7 +312,9 @@ class GoogleCalendar:
             zone = zone_named(str(value.get("timeZone", ""))) if value.get("timeZone") else None
             if moment.tzinfo is None:
                 return moment.replace(tzinfo=zone or self._zone)
-            return moment.astimezone(zone) if zone else moment
+            # An offset without a zone Google knows (none given, or "GMT+03:00"): the rule
+            # then runs on the lead's wall time, not on a fixed offset that DST would break.
+            return moment.astimezone(zone or self._zone)
         return dt.date.fromisoformat(str(value["date"]))
 
     # --- writing ----------------------------------------------------------------
@@ -383,6 +386,14 @@ class GoogleCalendar:
         return str(changed["etag"])
 
     def _patch_body(self, master: Mapping[str, Any], patch: SeriesPatch) -> dict[str, Any]:
+        organizer = master.get("organizer", {})
+        if organizer and not organizer.get("self"):
+            # An attendee's copy: only its private properties are the lead's to write; Google
+            # answers any shared change with 403 forbiddenForNonOrganizer.
+            if patch.summary is not None or patch.duration is not None or patch.until:
+                raise CalendarError(f"{self.name}: {organizer.get('email', 'someone else')} "
+                                    "organizes this event; only they may change it")
+            return self._private_body(master, patch)
         body: dict[str, Any] = {}
         private = dict(master.get("extendedProperties", {}).get("private", {}))
         if patch.marker is not None:
@@ -412,10 +423,25 @@ class GoogleCalendar:
             body["extendedProperties"] = {"private": private}
         return body
 
+    @staticmethod
+    def _private_body(master: Mapping[str, Any], patch: SeriesPatch) -> dict[str, Any]:
+        """The marker and notes link on the lead's own copy, nothing shared (no attachment)."""
+        private = dict(master.get("extendedProperties", {}).get("private", {}))
+        if patch.marker is not None:
+            private[MARKER_KEY] = patch.marker
+        if patch.notes_url is not None:
+            private[NOTES_KEY] = patch.notes_url
+        return {"extendedProperties": {"private": private}}
+
 
 def _uid(event: Mapping[str, Any]) -> str:
     private = event.get("extendedProperties", {}).get("private", {})
-    return str(private.get(UID_KEY) or event.get("iCalUID") or f"{event['id']}@google.com")
+    uid = str(private.get(UID_KEY, ""))
+    # Only the event syncd created under that uid's id is that uid: a duplicate a calendar
+    # app made carries the same private properties under an id of its own.
+    if uid and event_id(uid) == event.get("id"):
+        return uid
+    return str(event.get("iCalUID") or f"{event['id']}@google.com")
 
 
 def _body(spec: SeriesSpec, ident: str) -> dict[str, Any]:

@@ -137,7 +137,7 @@ def expand(
     local = dtstart.replace(tzinfo=None)
     if not rrule:
         return [dtstart] if start <= dtstart < end else []
-    rule = _naive_rule(rrule, local)
+    rule = _naive_rule(_until_on_wall_time(rrule, zone), local)
     # Pad by a day either side: the bounds are instants, the rule runs on wall time.
     lo = start.astimezone(zone).replace(tzinfo=None) - dt.timedelta(days=1)
     hi = end.astimezone(zone).replace(tzinfo=None) + dt.timedelta(days=1)
@@ -150,6 +150,22 @@ def expand(
         if start <= when < end and when.astimezone(dt.UTC) not in skipped:
             out.append(when)
     return out
+
+
+def _until_on_wall_time(rrule: str, zone: dt.tzinfo | None) -> str:
+    """The rule with a UTC UNTIL (…Z) given as the series' wall time: the rule runs on naive
+    wall time, where 09:00Z read as 09:00 would leave out a 10:00 CET occurrence it ends on."""
+    parts = rrule.split(";")
+    for index, part in enumerate(parts):
+        key, _, value = part.partition("=")
+        if key.upper() == "UNTIL" and value.upper().endswith("Z") and zone is not None:
+            try:
+                moment = dt.datetime.strptime(value.upper(), "%Y%m%dT%H%M%SZ")
+            except ValueError:
+                return rrule
+            wall = moment.replace(tzinfo=dt.UTC).astimezone(zone)
+            parts[index] = f"UNTIL={wall.strftime('%Y%m%dT%H%M%S')}"
+    return ";".join(parts)
 
 
 def in_pause(when: dt.datetime, pauses: Iterable[Pause]) -> Pause | None:

@@ -7,7 +7,8 @@ properties, so the planner can stay a pure function over these values.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 Role = Literal["report", "manager", "peer"]
@@ -171,6 +172,9 @@ class Series:
     transparent: bool = False  # shown as free (TRANSP:TRANSPARENT, Google "transparent")
     out_of_office: bool = False  # Google eventType outOfOffice, Outlook BUSYSTATUS:OOF
     all_day: bool = False  # dated, not timed (DTSTART;VALUE=DATE, Google start.date)
+    # The calendar keeps properties private to the lead's copy (Google extendedProperties.
+    # private), so a marker and notes link can go on an event someone else organizes.
+    private_props: bool = False
 
     @property
     def duration(self) -> dt.timedelta:
@@ -261,6 +265,7 @@ class Action:
     replaces: str = ""  # create-series: the owned uid this one takes over from
     section_date: dt.date | None = None  # prepare-notes: the meeting's date
     generation: int = 0  # create/adopt: ownership generation for this person
+    written: str = ""  # create/adopt/update: identity.Written.text() of the series after it
 
     @property
     def writes_event(self) -> bool:
@@ -281,6 +286,12 @@ class Plan:
     # Series the calendar marks as syncd's that state does not know (a crash between a
     # write and its commit, or a lost state file): recorded before any action runs.
     recovered: tuple[OwnedSeries, ...] = ()
+    # (uid, identity.Written.text()) for owned series whose written identity state lacks or
+    # that the roster now agrees with: recorded with `recovered`.
+    written: tuple[tuple[str, str], ...] = ()
+    # Why the read looks incomplete (syncd's series all gone at once): then the plan is
+    # refused like one over the safety limit.
+    suspicious: str = ""
 
 
 # --- what syncd remembers ---------------------------------------------------
@@ -317,3 +328,5 @@ class Memory:
     series: tuple[OwnedSeries, ...] = ()
     notes: tuple[NotesDoc, ...] = ()  # notes docs syncd created or found, sections unknown
     prepared: frozenset[tuple[str, dt.date]] = frozenset()  # (person, date) agendas written
+    # uid → identity.Written.text() of what syncd last wrote on that series.
+    written: Mapping[str, str] = field(default_factory=dict)

@@ -16,7 +16,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from syncd.core import cadence, identity
-from syncd.core.matching import marker_key, other_person, participants
+from syncd.core.matching import marker_key, other_person, participants, series_by_person
 from syncd.core.model import (
     Action,
     Attendee,
@@ -84,9 +84,33 @@ def follows_roster(series: Series, person: Person, tz: str, now: dt.datetime) ->
     """True when the series' rule gives exactly the roster's starts over the horizon."""
     if not series.rrule:
         return False
-    wanted = desired_starts(person, tz, anchor_for(person, series, now.date()), now)
-    actual = cadence.expand(series.rrule, series.start, now, now + HORIZON)
+    # From the series' own start when that is still ahead: slots before it were never its
+    # to hold (a replacement that starts next week, seen by a clock that stepped back).
+    since = max(now, series.start)
+    wanted = desired_starts(person, tz, anchor_for(person, series, now.date()), since)
+    actual = cadence.expand(series.rrule, series.start, since, since + HORIZON)
     return [w.astimezone(dt.UTC) for w in wanted] == [a.astimezone(dt.UTC) for a in actual]
+
+
+def written_of(series: Series) -> identity.Written:
+    """The identity of a series as the calendar shows it now."""
+    return identity.written(participants(series), series.summary, series.start,
+                            series.timezone, series.rrule)
+
+
+def written_of_spec(spec: SeriesSpec) -> identity.Written:
+    """The identity of the series syncd writes from `spec`."""
+    return identity.written((spec.organizer.email, spec.attendee.email), spec.summary,
+                            spec.start, spec.timezone, spec.rrule)
+
+
+@dataclass(frozen=True)
+class _Ownership:
+    """A person's series that carry syncd's marker or are in state, sorted by what they are."""
+
+    owned: list[tuple[int, Series]]  # (generation, series): proven syncd's
+    copies: list[tuple[Series, str]]  # a marker on a foreign UID → the genuine series' uid
+    foreign: list[tuple[Series, str]]  # known UID, no longer what syncd wrote → why
 
 
 @dataclass(frozen=True)
@@ -122,8 +146,10 @@ class _Planner:
     def __init__(
         self, roster: Roster, observed: tuple[Series, ...] | None,
         notes: Mapping[str, NotesDoc] | None, memory: Memory, now: dt.datetime,
+        roster_lines: Mapping[str, str],
     ) -> None:
         self.roster = roster
+        self.roster_lines = roster_lines
         self.observed = observed
         self.notes = notes
         self.memory = memory
@@ -137,21 +163,65 @@ class _Planner:
             self.rows[row.person].append(row)
         self.origins = {row.uid: row.origin for row in memory.series}
         self.index = _index(observed or (), self.owner, set(self.origins))
+        # The one rule for "this is the person's 1:1", shared with classification and status.
+        self.matches = series_by_person(roster.people, self.owner, observed or ())
+        self.written: list[tuple[str, str]] = []
         self.actions: list[Action] = []
         self.warnings: list[str] = []
         self.info: list[str] = []
 
     # --- ownership ---------------------------------------------------------
 
+    def ownership(self, person: Person) -> _Ownership:
+        """The person's series that are syncd's, copies of them, and ones no longer syncd's.
+
+        A series is syncd's only when its UID, its marker and what syncd recorded at write
+        time agree: the marker's generation held by that UID in state (or, with no row for
+        it, by the UID syncd gives what it creates, when that is on the calendar); and not
+        people, title and slot all changed since syncd wrote it. With no state at all the
+        marker alone decides, so lost state is recovered without duplicates.
+        """
+        key = identity.person_key(person.email)
+        rows = self.rows.get(person.email, [])
+        holder = {row.generation: row.uid for row in rows}
+        owned: list[tuple[int, Series]] = []
+        copies: list[tuple[Series, str]] = []
+        foreign: list[tuple[Series, str]] = []
+        for gen, series in self.index.by_key.get(key, []):
+            genuine = holder.get(gen)
+            if genuine is None:
+                made = identity.series_uid(person.email, gen)
+                genuine = made if made in self.index.by_uid else None
+            if genuine is not None and genuine != series.uid:
+                copies.append((series, genuine))
+                continue
+            why = self.not_as_written(series)
+            if why:
+                foreign.append((series, why))
+            else:
+                owned.append((gen, series))
+        seen = {s.uid for _, s in owned} | {s.uid for s, _ in copies + foreign}
+        for row in rows:
+            known = self.index.by_uid.get(row.uid)
+            if known is not None and row.status != "deleted" and row.uid not in seen:
+                foreign.append((known, "it no longer carries syncd's marker"))
+        owned.sort(key=lambda pair: pair[0])
+        return _Ownership(owned, copies, foreign)
+
     def owned(self, person: Person) -> list[tuple[int, Series]]:
         """(generation, series) of every observed series syncd owns for the person."""
-        found = {s.uid: (gen, s) for gen, s in self.index.by_key.get(
-            identity.person_key(person.email), [])}
-        for row in self.rows.get(person.email, []):
-            series = self.index.by_uid.get(row.uid)
-            if series is not None and row.status != "deleted":
-                found.setdefault(row.uid, (row.generation, series))
-        return sorted(found.values(), key=lambda pair: pair[0])
+        return self.ownership(person).owned
+
+    def recorded(self, series: Series) -> identity.Written | None:
+        """What syncd wrote on the series, when state remembers it."""
+        return identity.Written.parse(self.memory.written.get(series.uid, ""))
+
+    def not_as_written(self, series: Series) -> str:
+        """Why the series is no longer the one syncd wrote, or "" while it still is."""
+        recorded = self.recorded(series)
+        if recorded is None or len(recorded.changed(written_of(series))) < 3:
+            return ""
+        return "its people, title and time all changed"
 
     def next_generation(self, person: Person) -> int:
         gens = [row.generation for row in self.rows.get(person.email, [])]
@@ -168,12 +238,33 @@ class _Planner:
         """Owned series (by marker) of roster people that state has no row for."""
         found = []
         for person in self.roster.people:
-            for gen, series in self.index.by_key.get(identity.person_key(person.email), []):
+            for gen, series in self.owned(person):
                 if series.uid not in self.origins:
                     found.append(OwnedSeries(
                         series.uid, person.email, gen, self.origin(series),
                         "active" if is_live(series, self.now) else "ended"))
+                    self.written.append((series.uid, written_of(series).text()))
         return tuple(found)
+
+    def suspicious(self) -> str:
+        """Why the read looks incomplete: syncd's live series all gone at once (an emptied
+        folder, an unmounted share, a feed that answered an empty calendar), else ""."""
+        if self.observed is None:
+            return ""
+        active = [row for row in self.memory.series if row.status == "active"]
+        # Series syncd ended after meetings a person rearranged may still run: an empty read
+        # must not pass for their end either.
+        people = {p.email for p in self.roster.people if p.active}
+        known = active + [row for row in self.memory.series
+                          if row.status == "ended" and row.person in people]
+        if not known or any(row.uid in self.index.by_uid for row in known):
+            return ""
+        if len(active) < 2 and self.observed:
+            return ""  # one series a person deleted from a calendar that still holds others
+        return (f"the calendar read {len(self.observed)} events and none of the {len(known)} "
+                "series syncd kept there last run; nothing written (an unmounted folder or a "
+                "feed caught half-way looks like this): check the calendar, and run again "
+                "with --force if they were really deleted")
 
     # --- plan steps ----------------------------------------------------------
 
@@ -187,18 +278,27 @@ class _Planner:
                     "nothing planned for this person")
                 continue
             live = self.live_owned(person)
-            live_owned += int(bool(live))
+            live_owned += int(bool(live) or any(
+                r.status == "active" for r in self.rows.get(person.email, [])))
             if not person.active:
-                for _, series in live:
-                    self.end(person, series, "retired (active: false)")
+                winding = self.winding_down(person) if self.observed is not None else None
+                for series in [s for _, s in live] + ([winding] if winding else []):
+                    if self.writable(series):
+                        self.end(person, series, "retired (active: false)")
+                    else:
+                        self.warnings.append(
+                            f"{person.email}: '{series.summary}' ({series.uid}) is organized "
+                            f"by {series.organizer}; left as it is (only they may end it)")
                 continue
             current = self.keep_or_replace(person, live) if self.observed is not None else None
             self.plan_notes(person, current)
         if self.observed is not None:
             self.warn_strangers({p.email for p in self.roster.people})
+        recovered = self.recovered()
         return Plan(
             actions=tuple(self.actions), warnings=tuple(self.warnings),
-            owned_series=live_owned, info=tuple(self.info), recovered=self.recovered(),
+            owned_series=live_owned, info=tuple(self.info), recovered=recovered,
+            written=tuple(dict(self.written).items()), suspicious=self.suspicious(),
         )
 
     def broken_people(self) -> dict[str, str]:
@@ -217,13 +317,30 @@ class _Planner:
         return out
 
     def live_owned(self, person: Person) -> list[tuple[int, Series]]:
-        """The person's owned series that still have occurrences ahead, oldest generation first."""
-        return [(g, s) for g, s in self.owned(person) if is_live(s, self.now)]
+        """The person's owned series that still have occurrences ahead, oldest generation first.
+
+        One syncd ended stays ended even when a clock that stepped back sees occurrences
+        ahead of it again: it is history, not a second live series."""
+        ended = {r.uid for r in self.rows.get(person.email, []) if r.status == "ended"}
+        return [(g, s) for g, s in self.owned(person)
+                if is_live(s, self.now) and not (s.uid in ended and "UNTIL=" in s.rrule)]
 
     def keep_or_replace(
         self, person: Person, live: list[tuple[int, Series]]
     ) -> tuple[str, Series | None] | None:
         """Decide the person's series; returns (uid, observed series or None if new) or None."""
+        found = self.ownership(person)
+        for copy, genuine in found.copies:
+            if is_live(copy, self.now):
+                self.warnings.append(
+                    f"{person.email}: '{copy.summary}' ({copy.uid}) is a copy of syncd's 1:1 "
+                    f"series {genuine} (its marker came along); syncd never changes it: "
+                    "delete the copy unless you want two meetings")
+        foreign = [(s, why) for s, why in found.foreign if is_live(s, self.now)]
+        for series, why in foreign:
+            self.warnings.append(
+                f"{person.email}: event {series.uid} ('{series.summary}') is no longer the 1:1 "
+                f"syncd wrote ({why}); left alone as yours")
         if len(live) > 1:
             self.warnings.append(
                 f"{person.email}: {len(live)} live series carry syncd's marker; keeping "
@@ -231,28 +348,122 @@ class _Planner:
             )
         if live:
             series = live[-1][1]
+            if not self.writable(series):
+                return self.leave(person, series)
             if follows_roster(series, person, self.tz, self.now):
                 self.update(person, series)
                 self.report_edits(person, series)
                 return series.uid, series
-            self.end(person, series, "cadence or slot changed")
+            if self.moved_by_hand(series):
+                self.warn_moved(person, series)
+                self.update(person, series)
+                self.report_edits(person, series)
+                return series.uid, series
+            edited = [i.recurrence_id for i in series.instances if i.recurrence_id > self.now
+                      and (i.status == "CANCELLED" or i.moved)]
+            edited += [d for d in series.exdates if d > self.now]
+            if edited:
+                # The person rearranged meetings ahead: they stay exactly as made, on a series
+                # that now ends after the last of them; the new slot starts once they passed.
+                self.end(person, series, "the roster's cadence or slot changed; it ends after "
+                         "the meetings rearranged on it", until=max(edited))
+                self.report_edits(person, series)
+                return series.uid, series
+            self.end(person, series, "the roster's cadence or slot changed")
             return self.create(person, replaces="", reason="new cadence or slot"), None
-        handmade = [s for s in self.index.by_pair.get(person.email, []) if is_live(s, self.now)]
+        winding = self.winding_down(person)
+        if winding is not None:
+            self.info.append(
+                f"{person.email}: the roster's new slot starts after "
+                f"{_when(_last_start(winding, self.now))}, once the meetings rearranged on "
+                f"'{winding.summary}' have passed")
+            return winding.uid, winding
+        handmade = [s for s in self.matches.get(person.email, [])
+                    if marker_key(s) is None and s.rrule and is_live(s, self.now)]
         if handmade:
             return self.adopt(person, handmade)
+        foreign_uids = {s.uid for s, _ in foreign}
         gone = [r for r in self.rows.get(person.email, [])
-                if r.status == "active" and r.uid not in self.index.by_uid]
+                if r.status == "active" and (r.uid not in self.index.by_uid
+                                             or r.uid in foreign_uids)]
         if gone:
+            what = ("no longer holds the 1:1" if gone[-1].uid in foreign_uids
+                    else "was deleted from the calendar")
             self.warnings.append(
-                f"{person.email}: the 1:1 series {gone[-1].uid} was deleted from the calendar; "
+                f"{person.email}: the 1:1 series {gone[-1].uid} {what}; "
                 "recreating it (set active: false in the roster to stop a 1:1)"
             )
             uid = self.create(person, replaces=gone[-1].uid, reason="recreated after deletion")
             return uid, None
         return self.create(person, replaces="", reason="new"), None
 
+    def handover(self, person: Person) -> dt.datetime:
+        """Where a new series may start: now, or where the series syncd ended after meetings a
+        person rearranged would have met next, so none lands in a period they arranged."""
+        ended = {r.uid for r in self.rows.get(person.email, []) if r.status == "ended"}
+        latest = self.now
+        for _, series in self.owned(person):
+            if series.uid not in ended or "UNTIL=" not in series.rrule.upper():
+                continue
+            lo, hi = self.now - LOOKBACK, self.now + HORIZON
+            held = cadence.expand(series.rrule, series.start, lo, hi)
+            open_rule = ";".join(p for p in series.rrule.split(";")
+                                 if not p.upper().startswith("UNTIL="))
+            after = [s for s in cadence.expand(open_rule, series.start, lo, hi)
+                     if held and s > held[-1]]
+            if after and after[0] > latest:
+                latest = after[0]
+        return latest
+
+    def winding_down(self, person: Person) -> Series | None:
+        """A series syncd ended after meetings a person rearranged on it, still ahead: its
+        replacement waits for it (only when no other owned series is live)."""
+        ended = {r.uid for r in self.rows.get(person.email, []) if r.status == "ended"}
+        for _, series in reversed(self.owned(person)):
+            if series.uid in ended and is_live(series, self.now):
+                return series
+        return None
+
+    def writable(self, series: Series) -> bool:
+        """Whether syncd may change the series' shared fields: only when the lead organizes it
+        (a series someone else organizes is theirs; Google refuses an attendee's change)."""
+        return not series.organizer or series.organizer == self.owner
+
+    def leave(self, person: Person, series: Series) -> tuple[str, Series]:
+        """Keep a series someone else organizes as the person's 1:1, changing nothing on it."""
+        length = ""
+        if series.duration != person.duration:
+            length = (f"; it lasts {_minutes(series.duration)} min, the roster says "
+                      f"{_minutes(person.duration)}")
+        if not follows_roster(series, person, self.tz, self.now):
+            length += f"; its dates differ from the roster's {person.cadence.text} {_slot(person)}"
+        self.warnings.append(
+            f"{person.email}: '{series.summary}' ({series.uid}) is organized by "
+            f"{series.organizer}; kept as your 1:1 and not changed (only its organizer may)"
+            f"{length}")
+        self.report_edits(person, series)
+        return series.uid, series
+
+    def moved_by_hand(self, series: Series) -> bool:
+        """True when the series' slot is no longer the one syncd wrote: a person moved it."""
+        recorded = self.recorded(series)
+        return recorded is not None and "slot" in recorded.changed(written_of(series))
+
+    def warn_moved(self, person: Person, series: Series) -> None:
+        where = self.roster_lines.get(person.email, f"the roster entry for {person.email}")
+        local = series.start.astimezone(self.zone)
+        self.warnings.append(
+            f"{person.email}: the series '{series.summary}' was moved by hand (now "
+            f"{local.strftime('%a %H:%M')}, {series.rrule}); kept, but the roster still says "
+            f"{person.cadence.text} at {_slot(person)}: change the slot at {where} to match, "
+            "or move the series back")
+
     def adopt(self, person: Person, handmade: list[Series]) -> tuple[str, Series | None] | None:
         matching = [s for s in handmade if follows_roster(s, person, self.tz, self.now)]
+        theirs = [s for s in matching or handmade if not self.writable(s)]
+        if theirs:
+            # One the other person organizes is their 1:1 as it is, on the roster's slot or not.
+            return self.leave(person, theirs[0])
         if len(matching) == 1:
             series = matching[0]
             gen = self.next_generation(person)
@@ -265,6 +476,7 @@ class _Planner:
                 f"adopt hand-made '{series.summary}' ({person.cadence.text}{length})",
                 series_uid=series.uid, etag=series.etag, generation=gen,
                 patch=SeriesPatch(marker=identity.marker(person.email, gen), duration=duration),
+                written=written_of(series).text(),
             ))
             self.report_edits(person, series)
             return series.uid, series
@@ -279,37 +491,54 @@ class _Planner:
 
     def create(self, person: Person, *, replaces: str, reason: str) -> str:
         gen = self.next_generation(person)
-        spec = desired_spec(self.roster, person, self.now, gen)
+        spec = desired_spec(self.roster, person, self.handover(person), gen)
         self.actions.append(Action(
             "create-series", person.email,
             f"create {person.cadence.text} series from {_when(spec.start)} ({reason})",
             series_uid=spec.uid, spec=spec, replaces=replaces,
-            generation=gen,
+            generation=gen, written=written_of_spec(spec).text(),
         ))
         return spec.uid
 
     def update(self, person: Person, series: Series) -> None:
+        """Set what the roster states on an owned series: its duration, and the title of one
+        syncd created while nobody retitled it. A person's title is kept."""
         summary = title(self.roster, person)
+        current = written_of(series)
+        recorded = self.recorded(series)
+        retitle = (self.origin(series) == "created" and series.summary != summary
+                   and (recorded is None or recorded.title == current.title))
         patch = SeriesPatch(
-            summary=summary if self.origin(series) == "created" and series.summary != summary
-            else None,
+            summary=summary if retitle else None,
             duration=person.duration if series.duration != person.duration else None,
         )
+        # What syncd wrote; the slot becomes the series' own once the roster follows a
+        # person's move, and stays the recorded one while it does not (still their move).
+        agreed = recorded is None or follows_roster(series, person, self.tz, self.now)
+        after = identity.Written(
+            recorded.people if recorded else current.people,
+            identity.title_of(summary) if retitle
+            else recorded.title if recorded else current.title,
+            current.slot if agreed or recorded is None else recorded.slot)
         if patch == SeriesPatch():
+            if recorded is None or recorded.slot != after.slot:
+                self.written.append((series.uid, after.text()))
             return
         what = " and ".join(
             part for part, changed in (("title", patch.summary), ("duration", patch.duration))
             if changed is not None)
         self.actions.append(Action(
             "update-series", person.email, f"update {what} of '{series.summary}'",
-            series_uid=series.uid, etag=series.etag, patch=patch,
+            series_uid=series.uid, etag=series.etag, patch=patch, written=after.text(),
         ))
 
-    def end(self, person: Person, series: Series, reason: str) -> None:
+    def end(self, person: Person, series: Series, reason: str,
+            until: dt.datetime | None = None) -> None:
+        last = until or self.now
         self.actions.append(Action(
             "end-series", person.email,
-            f"end '{series.summary}' after {_when(self.now)} ({reason})",
-            series_uid=series.uid, etag=series.etag, patch=SeriesPatch(until=self.now),
+            f"end '{series.summary}' after {_when(last)} ({reason})",
+            series_uid=series.uid, etag=series.etag, patch=SeriesPatch(until=last),
         ))
 
     def report_edits(self, person: Person, series: Series) -> None:
@@ -333,7 +562,8 @@ class _Planner:
         if current is not None:
             uid, series = current
             url = doc.url if doc is not None else ""
-            if series is None or not url or series.notes_url != url:
+            if (series is None or not url or series.notes_url != url) and (
+                    series is None or self.writable(series) or series.private_props):
                 self.actions.append(Action(
                     # The uid is in --json; a person reads which series from the line above.
                     "attach-notes", person.email, "attach notes link to the 1:1 series",
@@ -402,6 +632,16 @@ def desired_spec(roster: Roster, person: Person, now: dt.datetime, generation: i
     )
 
 
+def _last_start(series: Series, now: dt.datetime) -> dt.datetime:
+    starts = cadence.expand(series.rrule, series.start, now, now + HORIZON)
+    return starts[-1] if starts else now
+
+
+def _slot(person: Person) -> str:
+    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[person.slot.day]
+    return f"{day} {person.slot.time.strftime('%H:%M')}"
+
+
 def _minutes(duration: dt.timedelta) -> int:
     return int(duration.total_seconds() // 60)
 
@@ -416,10 +656,12 @@ def plan(
     notes: Mapping[str, NotesDoc] | None,
     memory: Memory,
     now: dt.datetime,
+    roster_lines: Mapping[str, str] | None = None,
 ) -> Plan:
     """Compute the plan. `observed` None means the calendar could not be read completely:
-    then no calendar action is planned at all. `notes` None likewise for notes."""
-    return _Planner(roster, observed, notes, memory, now).run()
+    then no calendar action is planned at all. `notes` None likewise for notes.
+    `roster_lines`: email → where that person's slot is in the config, for messages."""
+    return _Planner(roster, observed, notes, memory, now, roster_lines or {}).run()
 
 
 def events_written(plan: Plan) -> int:
@@ -429,12 +671,16 @@ def events_written(plan: Plan) -> int:
 
 def refusal(plan: Plan, max_changes: int) -> str | None:
     """Why the safety limit refuses this plan, or None when it may be applied."""
+    if plan.suspicious:
+        return plan.suspicious
     written = events_written(plan)
     if written > max_changes:
         return (f"the plan writes {written} events, more than max_changes ({max_changes}); "
                 "check it with --dry-run and run again with --force")
-    ended = sum(1 for a in plan.actions if a.kind == "end-series")
+    # Ends and recreations both replace what a person had: count each person once.
+    ended = len({a.person for a in plan.actions
+                 if a.kind == "end-series" or (a.kind == "create-series" and a.replaces)})
     if plan.owned_series and ended * 2 > plan.owned_series:
-        return (f"the plan ends {ended} of {plan.owned_series} series, more than half; "
-                "check it with --dry-run and run again with --force")
+        return (f"the plan ends or recreates {ended} of {plan.owned_series} series, more than "
+                "half; check it with --dry-run and run again with --force")
     return None

@@ -171,6 +171,7 @@ def _write(call: Call, *, patch: bool) -> Reply:
         organizer=current["organizer"]["email"], exception="recurringEventId" in current,
     )
     event.update({key: current[key] for key in _SYSTEM if key in current})
+    _check_organizer(cal, current, event)
     event["sequence"] = _sequence(call.body or {}, current, event)
     if not target.stored:
         event["created"] = timestamp(store.now())
@@ -178,6 +179,36 @@ def _write(call: Call, *, patch: bool) -> Reply:
     if event.get("recurrence") or current.get("recurrence"):
         _prune_exceptions(store, cal, event)
     return _event_reply(call, cal, event)
+
+
+# What an attendee may change on their own copy of an event someone else organizes: the
+# copy's private properties ("Properties that are private to the copy of the event that
+# appears on this calendar", Events resource, extendedProperties.private:
+# https://developers.google.com/calendar/api/v3/reference/events), reminders, colour,
+# busy/free and their own answer. Everything else is shared with the organizer's event.
+_ATTENDEE_WRITABLE = ("reminders", "colorId", "transparency", "sequence")
+
+
+def _check_organizer(cal: Calendar, current: Json, event: Json) -> None:
+    """403 forbiddenForNonOrganizer when a calendar that does not organize the event changes
+    a shared property, with Google's message (recorded in answers quoted in
+    kewisch/gdata-provider issues #274, #426 and #728)."""
+    organizer = current.get("organizer", {})
+    if organizer.get("self") or str(organizer.get("email", "")).lower() == cal.id.lower():
+        return
+    if _shared(current) != _shared(event):
+        raise ApiError(403, "forbiddenForNonOrganizer",
+                       "Shared properties can only be changed by the organizer of the event.")
+
+
+def _shared(event: Json) -> Json:
+    shared = {k: v for k, v in event.items()
+              if k not in _SYSTEM and k not in _ATTENDEE_WRITABLE and k != "extendedProperties"}
+    shared["extendedProperties.shared"] = event.get("extendedProperties", {}).get("shared", {})
+    shared["attendees"] = [{k: v for k, v in a.items() if k not in ("responseStatus", "comment")}
+                           for a in event.get("attendees", [])]
+    shared.setdefault("attachments", [])
+    return shared
 
 
 def _fields(call: Call, current: Json | None, *, patch: bool) -> Json:
@@ -212,7 +243,8 @@ def _merge_patch(target: Json, patch: Json) -> Json:
 
 
 def _normalize(
-    store: Store, cal: Calendar, fields: Json, *, organizer: str, exception: bool = False
+    store: Store, cal: Calendar, fields: Json, *, organizer: str, exception: bool = False,
+    seeding: bool = False,
 ) -> Json:
     """Check the writable fields like Google does and give them their stored form."""
     event = dict(fields)
@@ -230,7 +262,7 @@ def _normalize(
     if event.get("recurrence"):
         if exception:
             raise invalid("An instance of a recurring event cannot have a recurrence.")
-        if not start.all_day and not (start.zone_name and end.zone_name):
+        if not start.all_day and not (start.zone_name and end.zone_name) and not seeding:
             which = "start" if not start.zone_name else "end"
             raise ApiError(400, "required", f"Missing time zone definition for {which} time.")
         try:
@@ -430,7 +462,11 @@ def _series(
     for exception in exceptions:
         if exception["status"] == "cancelled" and not show_deleted:
             continue
-        if window.overlaps(bounds(exception, tz)):
+        if "start" not in exception:  # seeded as a list names a deleted instance
+            began = parse_when(exception["originalStartTime"], "original").start_in(tz)
+            if window.overlaps((began, began + length)):
+                items.append(exception)
+        elif window.overlaps(bounds(exception, tz)):
             items.append(exception)
     items.sort(key=lambda item: parse_when(item["originalStartTime"], "original").start_in(tz))
     return items
@@ -557,6 +593,8 @@ def _candidates(
             continue  # shown in place by its master's expansion
         elif event.get("recurrence") and single and not syncing:
             continue  # a deleted series has no instances to show
+        elif "start" not in event:
+            items.append(event)  # a deleted event seeded as a list names it: no times
         elif window.overlaps(bounds(event, zone(cal.time_zone))):
             items.append(event)
     unique: dict[str, Json] = {}
@@ -658,13 +696,29 @@ def _read_page_token(token: str, fingerprint: str) -> tuple[int, int]:
 
 
 def seed_event(store: Store, cal: Calendar, raw: Json) -> None:
-    """Store an event given in (possibly partial) API shape, filling what Google would."""
+    """Store an event given in (possibly partial) API shape, filling what Google would.
+
+    Seeding is not an insert: it takes what a list really answered. A deleted event as a
+    list gives it (id and status, an instance also its recurringEventId and
+    originalStartTime: the `_CANCELLED_FIELDS` above) is kept as it is, and a recurring
+    master whose start carries an offset but no timeZone is kept too (an insert refuses one).
+    """
     event_id = raw.get("id") or store.new_event_id()
+    if raw.get("status") == "cancelled" and "start" not in raw:
+        gone = {**raw, "id": event_id, "kind": "calendar#event"}
+        if "originalStartTime" in gone:
+            original = parse_when(gone["originalStartTime"], "originalStartTime")
+            gone["originalStartTime"] = _stored(original, zone(cal.time_zone))
+        gone.setdefault("updated", timestamp(store.now()))
+        gone.setdefault("etag", store.new_etag())
+        cal.events[event_id] = gone
+        cal.changed[event_id] = store.next_seq()
+        return
     owner = {"email": cal.id, "self": True}
     organizer = raw.get("organizer") or owner
     fields = {k: v for k, v in raw.items() if k not in _SYSTEM}
     event = _normalize(store, cal, fields, organizer=str(organizer["email"]),
-                       exception="recurringEventId" in raw)
+                       exception="recurringEventId" in raw, seeding=True)
     now = timestamp(store.now())
     event.update(
         kind="calendar#event",

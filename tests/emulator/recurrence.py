@@ -46,8 +46,10 @@ def occurrences(
         bound = until.astimezone(tz).replace(tzinfo=None)
         floor = since.astimezone(tz).replace(tzinfo=None) if since else first
     else:
-        assert start.instant is not None and start.zone_name is not None
-        first = start.instant.astimezone(zone(start.zone_name))
+        assert start.instant is not None
+        # A seeded master may carry an offset but no timeZone: its wall time is then the
+        # calendar's (`tz`), as for its other times.
+        first = start.instant.astimezone(zone(start.zone_name) if start.zone_name else tz)
         bound = until
         floor = since or first
     rules: list[Iterator[datetime]] = []

@@ -63,14 +63,18 @@ def test_ics_source_gives_a_read_only_plan_that_applies_nothing(demo: Demo) -> N
     assert {k: v for k, v in after.items() if k.split("/")[0] not in ("state", "notes")} == before
     assert (demo.notes / "bob@example.com.md").exists()
     export = demo.root / "export.ics"
-    assert demo.syncd("export", "--output", str(export)).code == 0
+    exported = demo.syncd("export", "--output", str(export))
+    assert exported.code == 0
     cal = icalendar.Calendar.from_ical(export.read_bytes())
     events = list(recurring_ical_events.of(cal).between(dt.date(2026, 12, 1),
                                                          dt.date(2027, 1, 1)))
     bob = [e for e in events if "Bob" in str(e["SUMMARY"])]
     assert [e["DTSTART"].dt.isoformat() for e in bob] == ["2026-12-03T14:00:00+01:00"]
     assert (demo.notes / "bob@example.com.md").resolve().as_uri() in str(bob[0]["URL"])
-    assert len({str(e["UID"]) for e in events}) == 4
+    # Alice's hand-made series is on the calendar already: listed, not exported again.
+    assert len({str(e["UID"]) for e in events}) == 3
+    assert not any("Alice" in str(e["SUMMARY"]) for e in events)
+    assert "alice@example.com: already on the calendar (4f1c2a9e8b7d@google.com)" in exported.out
 
 
 def test_a_skip_survives_a_feed_that_later_drops_old_events(demo: Demo) -> None:

@@ -111,7 +111,9 @@ class RosterMachine(RuleBasedStateMachine):
 
     def left_alone(self, email: str, warnings: list[str]) -> bool:
         """Whether syncd said it left a person's hand-made series alone (so made none)."""
-        return any(w.startswith(f"{email}: hand-made 1:1 series") for w in warnings)
+        return any(w.startswith(f"{email}: hand-made 1:1 series")
+                   or (w.startswith(f"{email}: ") and " is organized by " in w)
+                   for w in warnings)
 
     @invariant()
     def roster_is_valid(self) -> None:

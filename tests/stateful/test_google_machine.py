@@ -12,14 +12,15 @@ import datetime as dt
 import re
 import shutil
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from google.auth.credentials import AnonymousCredentials
 from googleapiclient.discovery import build
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
-from syncd.calendars.google import MARKER_KEY, UID_KEY
-from syncd.core import identity
+from syncd.calendars.google import MARKER_KEY, UID_KEY, event_id
+from syncd.core import cadence, identity, planner
 from tests.emulator import running_emulator
 from tests.stateful import roster as R
 from tests.stateful.conftest import profile
@@ -67,6 +68,14 @@ class GoogleMachine(RosterMachine):
         self.descriptions: dict[str, str] = {}  # event id → a line a person added
         self.titles: dict[str, str] = {}  # adopted event id → the title a person gave it
         self.notes_lines: dict[str, str] = {}  # doc id → a line the lead wrote
+        # Events syncd must never change: copies of its series (marker included), events a
+        # person replaced under an owned id, 1:1s the other person organizes.
+        self.foreign: dict[str, Event] = {}
+        self.moved: dict[str, Event] = {}  # event id → the start a person moved the series to
+        # 1:1s the other person organizes → their shared fields, which syncd must never change
+        # (it may keep its notes link in the lead's private properties).
+        self.organized: dict[str, Event] = {}
+        self.theirs = 0
         # As in the demo: Alice's weekly made by hand (adoptable), Frank's biweekly (not on
         # the roster), and a team meeting with two roster people (nobody's 1:1).
         self.insert(self.handmade_body("alice@example.com", follows=True, minutes=45))
@@ -106,9 +115,26 @@ class GoogleMachine(RosterMachine):
                 and (until is None or until > self.now))
 
     def live_owned(self, email: str, events: dict[str, Event] | None = None) -> list[Event]:
+        """The person's current series syncd owns: live, not a person's copy or replacement,
+        and not one whose meetings ahead all come before another's first (syncd ended it; a
+        clock stepped back sees it again, or a replacement waits for it)."""
         key = identity.person_key(email) + "-"
-        return [e for e in (events or self.events()).values()
-                if _marker(e).startswith(key) and self.live(e)]
+        spans = {e["id"]: self.span(e) for e in (events or self.events()).values()
+                 if _marker(e).startswith(key) and self.live(e) and e["id"] not in self.foreign}
+        found = {i: span for i, span in spans.items() if span is not None}
+        return [(events or self.events())[i] for i, span in found.items() if not any(
+            o != i and span[1] < other[0] for o, other in found.items())]
+
+    def span(self, event: Event) -> tuple[dt.datetime, dt.datetime] | None:
+        """The first and last start of a series from now over the planning horizon (None when
+        it has none: ended before its first occurrence)."""
+        start = dt.datetime.fromisoformat(event["start"]["dateTime"]).astimezone(
+            ZoneInfo(event["start"].get("timeZone", R.ZONE)))
+        rule = next((r.removeprefix("RRULE:") for r in event.get("recurrence", [])
+                     if r.startswith("RRULE:")), "")
+        ahead = cadence.expand(rule, start, self.now, self.now + planner.HORIZON) if rule \
+            else [start]
+        return (ahead[0], ahead[-1]) if ahead else None
 
     def insert(self, body: Event) -> Event:
         made: Event = self.client.events().insert(calendarId="primary", body=body).execute()
@@ -207,6 +233,93 @@ class GoogleMachine(RosterMachine):
         made = self.insert(body)
         self.titles[made["id"]] = body["summary"]
 
+    def _forget_edits(self, ident: str) -> None:
+        self.edits = {k: v for k, v in self.edits.items() if not k.startswith(ident + "_")}
+
+    @rule(email=R.emails)
+    def copy_series(self, email: str) -> None:
+        """A calendar app duplicates the person's series, private properties included."""
+        for event in self.live_owned(email)[-1:]:
+            body = {k: event[k] for k in ("summary", "start", "end", "recurrence", "attendees",
+                                          "extendedProperties") if k in event}
+            made = self.insert(body)
+            self.foreign[made["id"]] = self.events()[made["id"]]
+
+    @rule(email=R.emails)
+    def replace_series(self, email: str) -> None:
+        """The person turns the series into another meeting under its id: other people,
+        another title and time (syncd's private marker stays on it)."""
+        for event in self.live_owned(email)[-1:]:
+            if _until(event) is not None:
+                return
+            begin, end = (dt.datetime.fromisoformat(event[k]["dateTime"]) +
+                          dt.timedelta(days=1, hours=2) for k in ("start", "end"))
+            day = begin.astimezone(ZONE_INFO).strftime("%a")[:2].upper()
+            self.client.events().patch(calendarId="primary", eventId=event["id"], body={
+                "summary": "Team planning",
+                "start": {"dateTime": begin.isoformat(), "timeZone": R.ZONE},
+                "end": {"dateTime": (end + dt.timedelta(minutes=15)).isoformat(),
+                        "timeZone": R.ZONE},
+                "recurrence": [f"RRULE:FREQ=WEEKLY;BYDAY={day}"],
+                "attendees": [{"email": e, "responseStatus": "accepted"} for e in
+                              (R.OWNER, email, "team-lead@example.org")]}).execute()
+            self._forget_edits(event["id"])
+            self.descriptions.pop(event["id"], None)
+            self.titles.pop(event["id"], None)
+            self.moved.pop(event["id"], None)
+            self.foreign[event["id"]] = self.events()[event["id"]]
+
+    @rule(email=R.emails, shift=st.sampled_from([dt.timedelta(hours=1),
+                                                 dt.timedelta(hours=-2)]))
+    def move_series(self, email: str, shift: dt.timedelta) -> None:
+        """The person moves the whole series to another time of day."""
+        for event in self.live_owned(email)[-1:]:
+            if _until(event) is not None:
+                return
+            begin, end = (dt.datetime.fromisoformat(event[k]["dateTime"]) + shift
+                          for k in ("start", "end"))
+            self.client.events().patch(calendarId="primary", eventId=event["id"], body={
+                "start": {"dateTime": begin.isoformat(), "timeZone": R.ZONE},
+                "end": {"dateTime": end.isoformat(), "timeZone": R.ZONE}}).execute()
+            self._forget_edits(event["id"])
+            self.moved[event["id"]] = self.events()[event["id"]]["start"]
+
+    @rule(email=R.emails, follows=st.booleans())
+    def person_organizes_series(self, email: str, follows: bool) -> None:
+        """The other person organizes a recurring 1:1 and invites the lead (seeded: the
+        emulator's insert always makes the calendar the organizer)."""
+        self.theirs += 1
+        body = self.handmade_body(email, follows=follows, minutes=50)
+        ident = f"theirs{self.theirs:04d}"
+        body.update(id=ident, organizer={"email": email, "self": False},
+                    attendees=[{"email": email, "responseStatus": "accepted",
+                                "organizer": True},
+                               {"email": R.OWNER, "responseStatus": "accepted", "self": True}])
+        state = self.emu.state()
+        state["calendars"][0]["events"].append(body)
+        self.emu.seed(state)
+        self.organized[ident] = _shared(self.events()[ident])
+
+    @rule()
+    def empty_calendar_for_one_run(self) -> None:
+        """The calendar lists nothing for one run: refused, nothing written; then it is back."""
+        if not any(self.live_owned(email) for email in R.EMAILS):
+            return
+        state = self.emu.state()
+        emptied = {**state, "calendars": [{**c, "events": []} for c in state["calendars"]]}
+        self.emu.seed(emptied)
+        run = self.syncd("reconcile", "--json")
+        assert run.code == 1, run.out
+        assert run.json()["refused"], run.out
+        assert self.events() == {} and self.docs() == {
+            f["id"]: state["docs"][f["id"]]["text"] for f in state["files"]
+            if not f.get("trashed")}
+        self.emu.seed(state)
+
+    @rule(days=st.integers(1, 10))
+    def clock_steps_back(self, days: int) -> None:
+        self.now -= dt.timedelta(days=days)
+
     @rule(email=R.emails)
     def write_notes(self, email: str) -> None:
         """The lead types private notes at the end of a person's notes Doc."""
@@ -291,7 +404,7 @@ class GoogleMachine(RosterMachine):
         for ident, event in events.items():
             now = after[ident]
             series = event.get("recurringEventId", ident)
-            if series in owned or now == event:
+            if series in owned or now == event or series in self.organized:
                 continue
             assert _marker(after[series]), f"{ident} changed but syncd does not own it"
             if adopted is not None:
@@ -316,6 +429,13 @@ class GoogleMachine(RosterMachine):
                 f"notes Doc {ident}: existing text changed"
         for ident, line in self.notes_lines.items():
             assert line in texts[ident], f"notes Doc {ident}: the lead's line was lost"
+        for ident, event in self.foreign.items():
+            assert after[ident] == event, f"{ident} is not syncd's but changed"
+        for ident, shared in self.organized.items():
+            assert _shared(after[ident]) == shared, f"{ident}: a shared field changed"
+        for ident, start in self.moved.items():
+            if after[ident].get("status") != "cancelled":
+                assert after[ident]["start"] == start, f"{ident}: a person's move was undone"
         for email in R.EMAILS:
             assert len(self.live_owned(email, after)) <= 1, f"{email}: duplicate live series"
 
@@ -344,10 +464,22 @@ class GoogleMachine(RosterMachine):
         self.check_history()
 
 
+def _shared(event: Event) -> Event:
+    """What every guest of an event sees: all but the lead's private properties and stamps."""
+    out = {k: v for k, v in event.items() if k not in ("etag", "updated", "sequence")}
+    out["extendedProperties"] = {
+        k: v for k, v in event.get("extendedProperties", {}).items() if k != "private"}
+    return out
+
+
 def _uid_of(event: Event) -> str:
-    """The series uid syncd reports for a Google event (as syncd.calendars.google reads it)."""
+    """The series uid syncd reports for a Google event (as syncd.calendars.google reads it:
+    its private uid only on the event syncd created under it, not on a copy)."""
     private = event.get("extendedProperties", {}).get("private", {})
-    return str(private.get(UID_KEY) or event.get("iCalUID") or f"{event['id']}@google.com")
+    uid = str(private.get(UID_KEY, ""))
+    if uid and event_id(uid) == event["id"]:
+        return uid
+    return str(event.get("iCalUID") or f"{event['id']}@google.com")
 
 
 TestGoogleMachine = GoogleMachine.TestCase

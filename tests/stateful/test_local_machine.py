@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from syncd.calendars.local import LocalCalendar
-from syncd.core import identity, planner
+from syncd.core import cadence, identity, planner
 from syncd.core.model import Series
 from tests.integration.conftest import DEMO, ROOT
 from tests.stateful import roster as R
@@ -55,6 +55,11 @@ class LocalMachine(RosterMachine):
         self.descriptions: dict[str, str] = {}  # series uid → a line a person added
         self.titles: dict[str, str] = {}  # adopted series uid → the title a person gave it
         self.notes_lines: dict[str, str] = {}  # notes file → a line the lead wrote
+        # Files syncd must never change: copies of its series, events a person replaced
+        # under an owned UID, 1:1s the other person organizes.
+        self.foreign: dict[str, bytes] = {}
+        self.copies: set[str] = set()  # uids of copies (they carry syncd's marker)
+        self.moved: dict[str, dt.datetime] = {}  # uid → the start a person moved it to
         self.handmade = 0
         self.write_config()
 
@@ -79,9 +84,19 @@ class LocalMachine(RosterMachine):
         return LocalCalendar(self.calendar, ZONE).read(*planner.read_window(self.now))
 
     def live_owned(self, email: str) -> list[Series]:
+        """The person's current series syncd owns: live, not a person's copy, and not one whose
+        meetings ahead all come before another's first (syncd ended it; a clock stepped back
+        sees it again, or a replacement waits for it)."""
         key = identity.person_key(email) + "-"
-        return [s for s in self.series()
-                if s.marker.startswith(key) and planner.is_live(s, self.now)]
+        found = [s for s in self.series() if s.marker.startswith(key)
+                 and s.uid not in self.copies and planner.is_live(s, self.now)]
+        spans = {}
+        for series in found:
+            ahead = cadence.expand(series.rrule, series.start, self.now,
+                                   self.now + planner.HORIZON) or [series.start]
+            spans[series.uid] = (ahead[0], ahead[-1])
+        return [s for s in found if not any(
+            o.uid != s.uid and spans[s.uid][1] < spans[o.uid][0] for o in found)]
 
     def file_of(self, uid: str) -> Path:
         (path,) = [p for p in self.calendar.glob("*.ics") if uid.encode() in p.read_bytes()]
@@ -199,6 +214,119 @@ class LocalMachine(RosterMachine):
         self.titles[f"handmade-{self.handmade}@example.com"] = str(event["SUMMARY"])
 
     @rule(email=R.emails)
+    def copy_series(self, email: str) -> None:
+        """A calendar app duplicates the person's series: a new UID, the marker copied along."""
+        for series in self.live_owned(email)[-1:]:
+            path = self.file_of(series.uid)
+            uid = f"copy-{len(self.copies)}@app.example"
+            data = path.read_bytes().replace(series.uid.encode(), uid.encode())
+            copy = self.calendar / f"copy-{len(self.copies)}.ics"
+            copy.write_bytes(data)
+            self.copies.add(uid)
+            self.foreign[copy.name] = data
+
+    @rule(email=R.emails)
+    def replace_series(self, email: str) -> None:
+        """Another event takes the series' place under its UID: no marker, other people, another
+        title and time."""
+        for series in self.live_owned(email)[-1:]:
+            path = self.file_of(series.uid)
+            calendar = icalendar.Calendar()
+            calendar.add("PRODID", "-//A calendar app//EN")
+            calendar.add("VERSION", "2.0")
+            event = icalendar.Event()
+            event.add("UID", series.uid)
+            first = series.start.astimezone(ZONE_INFO) + dt.timedelta(days=1, hours=2)
+            event.add("DTSTART", first)
+            event.add("DTEND", first + dt.timedelta(hours=1))
+            event.add("DTSTAMP", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+            event.add("RRULE", icalendar.vRecur.from_ical(
+                f"FREQ=WEEKLY;BYDAY={first.strftime('%a')[:2].upper()}"))
+            event.add("SUMMARY", "Team planning")
+            event.add("ORGANIZER", f"mailto:{R.OWNER}")
+            for who in (R.OWNER, email, "team-lead@example.org"):
+                event.add("ATTENDEE", f"mailto:{who}", parameters={"PARTSTAT": "ACCEPTED"})
+            calendar.add_component(event)
+            path.write_bytes(calendar.to_ical())
+            self.edits.pop(path.name, None)
+            self.descriptions.pop(series.uid, None)
+            self.titles.pop(series.uid, None)
+            self.moved.pop(series.uid, None)
+            self.foreign[path.name] = path.read_bytes()
+
+    @rule(email=R.emails, shift=st.sampled_from([dt.timedelta(hours=1), dt.timedelta(hours=-2),
+                                                 dt.timedelta(days=1)]))
+    def move_series(self, email: str, shift: dt.timedelta) -> None:
+        """The person moves the whole series (time, or weekday too)."""
+        for series in self.live_owned(email)[-1:]:
+            path = self.file_of(series.uid)
+            calendar = icalendar.Calendar.from_ical(path.read_bytes())
+            master = _master(calendar, series.uid)
+            if "UNTIL=" in series.rrule or not series.rrule:
+                return
+            start = series.start.astimezone(ZONE_INFO) + shift
+            old_day = series.start.astimezone(ZONE_INFO).strftime("%a")[:2].upper()
+            new_day = start.strftime("%a")[:2].upper()
+            for name, value in (("DTSTART", start), ("DTEND", start + series.duration)):
+                master.pop(name)
+                master.add(name, value)
+            parts = [p.replace(old_day, new_day) if p.startswith("BYDAY=") else p
+                     for p in series.rrule.split(";")]
+            master.pop("RRULE")
+            master.add("RRULE", icalendar.vRecur.from_ical(";".join(parts)))
+            path.write_bytes(calendar.to_ical())
+            self.moved[series.uid] = start
+
+    @rule(email=R.emails, follows=st.booleans())
+    def person_organizes_series(self, email: str, follows: bool) -> None:
+        """The other person organizes a recurring 1:1 and invites the lead."""
+        entry = self.roster.get(email, R.POOL[email])
+        first = R.first_slot(entry) + (dt.timedelta(0) if follows else dt.timedelta(hours=1))
+        rule_text = {"weekly": f"FREQ=WEEKLY;BYDAY={entry.day[:2].upper()}",
+                     "biweekly": f"FREQ=WEEKLY;INTERVAL=2;BYDAY={entry.day[:2].upper()}",
+                     "monthly": f"FREQ=MONTHLY;BYDAY=1{entry.day[:2].upper()}"}[entry.cadence]
+        self.handmade += 1
+        event = icalendar.Event()
+        event.add("UID", f"theirs-{self.handmade}@example.org")
+        event.add("DTSTART", first)
+        event.add("DTEND", first + dt.timedelta(minutes=50))
+        event.add("DTSTAMP", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        event.add("RRULE", icalendar.vRecur.from_ical(rule_text))
+        event.add("SUMMARY", f"{entry.name.split()[0]}'s 1:1 with Dana")
+        event.add("ORGANIZER", f"mailto:{email}")
+        event.add("ATTENDEE", f"mailto:{email}", parameters={"PARTSTAT": "ACCEPTED"})
+        event.add("ATTENDEE", f"mailto:{R.OWNER}", parameters={"PARTSTAT": "ACCEPTED"})
+        calendar = icalendar.Calendar()
+        calendar.add("PRODID", "-//Another calendar app//EN")
+        calendar.add("VERSION", "2.0")
+        calendar.add_component(event)
+        path = self.calendar / f"theirs-{self.handmade}.ics"
+        path.write_bytes(calendar.to_ical())
+        self.foreign[path.name] = path.read_bytes()
+
+    @rule()
+    def empty_calendar_for_one_run(self) -> None:
+        """The calendar folder reads empty for one run (an unmounted share): refused, nothing
+        written; then the files are back."""
+        if not any(self.live_owned(email) for email in R.EMAILS):
+            return
+        away = self.root / "away"
+        shutil.move(self.calendar, away)
+        self.calendar.mkdir()
+        notes = self.snapshot()[1]
+        run = self.syncd("reconcile", "--json")
+        assert run.code == 1, run.out
+        assert run.json()["refused"], run.out
+        assert list(self.calendar.iterdir()) == []
+        assert self.snapshot()[1] == notes
+        self.calendar.rmdir()
+        shutil.move(away, self.calendar)
+
+    @rule(days=st.integers(1, 10))
+    def clock_steps_back(self, days: int) -> None:
+        self.now -= dt.timedelta(days=days)
+
+    @rule(email=R.emails)
     def write_notes(self, email: str) -> None:
         """The lead types private notes at the end of a person's notes file."""
         path = self.notes / f"{email}.md"
@@ -250,7 +378,7 @@ class LocalMachine(RosterMachine):
         after = _ics(self.calendar)
         assert set(files) <= set(after), f"files deleted: {set(files) - set(after)}"
         for name, data in files.items():
-            if MARKER in data or after[name] == data:
+            if MARKER in data or after[name] == data or name in self.foreign:
                 continue
             uids = {str(e["UID"]) for e in
                     icalendar.Calendar.from_ical(after[name]).walk("VEVENT")}
@@ -267,6 +395,13 @@ class LocalMachine(RosterMachine):
             assert text.startswith(data), f"notes {name}: existing text changed"
         for name, line in self.notes_lines.items():
             assert line in (self.notes / name).read_text(), f"notes {name}: lead's line lost"
+        for name, data in self.foreign.items():
+            if name in after:
+                assert after[name] == data, f"{name} is not syncd's but changed"
+        series = {s.uid: s for s in self.series()}
+        for uid, start in self.moved.items():
+            if uid in series:
+                assert series[uid].start == start, f"{uid}: a person's move was undone"
         for email in R.EMAILS:
             assert len(self.live_owned(email)) <= 1, f"{email}: duplicate live series"
 
