@@ -18,12 +18,13 @@ from syncd import logs, preflight, service, show
 from syncd import reconcile as reconciling
 from syncd.config import Config, ConfigError, EmailConfig, resolve_state_dir
 from syncd.core import status
-from syncd.core.model import NotesDoc
+from syncd.core.model import FollowUp, NotesDoc
 from syncd.core.oneline import one_line
 from syncd.export import export_calendar
 from syncd.fsutil import atomic_write
 from syncd.google import auth as google_auth
 from syncd.lock import LockError, StateLock
+from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 from syncd.redact import install_redactor
 from syncd.report import browser as report_browser
@@ -299,17 +300,20 @@ def _report_period(
 def _agenda_facts(
     config: Config, state: State, seen: reconciling.Observation, known: tuple[NotesDoc, ...],
     now: dt.datetime, warnings: list[str],
-) -> tuple[dict[str, str], dict[tuple[str, dt.date], bool | None] | None]:
-    """Notes links, and whether each 1:1 of the coming week has its agenda written."""
+) -> tuple[dict[str, str], dict[tuple[str, dt.date], bool | None] | None,
+           dict[tuple[str, dt.date], tuple[FollowUp, ...]]]:
+    """Notes links, whether each 1:1 of the coming week has its agenda written, and the
+    stale follow-ups in those agendas."""
     urls = {doc.person: doc.url for doc in known}
     ids = {doc.person: doc.doc_id for doc in known}
     zone = ZoneInfo(config.roster.timezone)
     agendas: dict[tuple[str, dt.date], bool | None] = {}
+    stale: dict[tuple[str, dt.date], tuple[FollowUp, ...]] = {}
     try:
         notes = reconciling.open_notes(config.notes, state, reconciling.connect_google(config))
     except google_auth.AuthError as exc:
         warnings.append(f"notes: not read: {exc}")
-        return urls, None
+        return urls, None, stale
     try:
         for email, coming in report_build.next_meetings(seen.rows, now).items():
             doc = notes.find(email, ids.get(email))
@@ -318,11 +322,13 @@ def _agenda_facts(
             urls[email] = doc.url
             for occ in coming:
                 day = report_build.agenda_day(occ, zone)
-                agendas[(email, day)] = notes.agenda_written(doc, day)
+                agendas[(email, day)] = notes_text.agenda_written(doc.agenda, day)
+                stale[(email, day)] = tuple(f for s in doc.agenda if s.key == day
+                                            for f in s.open_items if f.stale)
     except NotesError as exc:
         warnings.append(f"notes: not read: {exc}")
-        return urls, None
-    return urls, agendas
+        return urls, None, stale
+    return urls, agendas, stale
 
 
 def _save_unsent(config: Config, label: str, text: str, html: str) -> list[Path]:
@@ -419,12 +425,13 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
                                           period.end)
         warnings = [f"{seen.failure}; reporting from stored history only"] if seen.failure \
             else []
-        urls, agendas = _agenda_facts(config, state, seen, state.memory().notes, now, warnings)
+        urls, agendas, stale = _agenda_facts(config, state, seen, state.memory().notes, now,
+                                             warnings)
     finally:
         state.close()
     report = report_build.build(config.roster, seen.rows,
                                 None if seen.failure else seen.observed, urls, agendas,
-                                period, now)
+                                period, now, stale)
     for warning in warnings:
         click.echo(f"warning: {one_line(warning)}", err=True)
     failed = bool(warnings)

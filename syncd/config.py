@@ -30,6 +30,7 @@ from pydantic import (
 
 from syncd.core.cadence import parse_cadence
 from syncd.core.model import Cadence, Owner, Pause, Person, Role, Roster, Slot
+from syncd.notes import templates as note_templates
 from syncd.redact import redact_url
 
 __all__ = [
@@ -78,6 +79,8 @@ class BackendConfig:
     api_endpoint: str | None = None  # google kinds: another server (an emulator) than Google's
     folder_id: str | None = None  # kind "google-docs": the Drive folder for the Docs
     attach: bool = True  # kind "google-docs": attach the Doc to the events (guests see its title)
+    # notes: the lead's own agenda templates, role (or new-hire) → template text
+    templates: Mapping[str, str] = field(default_factory=dict)
 
 
 GoogleCredentials = Literal["oauth", "service-account", "anonymous"]
@@ -444,6 +447,16 @@ class _NotesModel(_BackendModel):
     folder_id: Text | None = None
     attach: bool | None = None
     api_endpoint: Endpoint | None = None
+    templates: dict[str, Text] | None = None
+
+    @field_validator("templates")
+    @classmethod
+    def _known_roles(cls, templates: dict[str, str] | None) -> dict[str, str] | None:
+        unknown = sorted(set(templates or {}) - set(note_templates.names()))
+        if unknown:
+            raise ValueError(f"no template called {unknown[0]!r} (expected: "
+                             f"{', '.join(note_templates.names())})")
+        return templates
 
 
 class _GoogleModel(_Model):
@@ -503,6 +516,7 @@ class _PersonModel(_Model):
     start: Date | None = None
     pauses: list[_PauseModel] | None = None
     active: bool = True
+    onboarding_until: Date | None = None
 
 
 class _EmailModel(_Model):
@@ -951,7 +965,22 @@ def _resolve(base: Path, text: str) -> Path:
     return (base / Path(text).expanduser()).resolve()
 
 
-def _build(source: Path, model: _ConfigModel, lines: Lines) -> Config:
+def _templates(base: Path, model: _NotesModel, lines: Lines) -> tuple[
+        dict[str, str], list[_Problem]]:
+    """The lead's agenda templates, read and checked (a problem per unusable one)."""
+    texts: dict[str, str] = {}
+    problems: list[_Problem] = []
+    for role, path in (model.templates or {}).items():
+        try:
+            texts[role] = note_templates.load(_resolve(base, path))
+        except note_templates.TemplateError as exc:
+            where: NodePath = ("notes", "templates", role)
+            problems.append(_Problem(lines.of(where), _field_name(where), str(exc)))
+    return texts, problems
+
+
+def _build(source: Path, model: _ConfigModel, lines: Lines,
+           templates: Mapping[str, str]) -> Config:
     base = source.parent
     hours = model.working_hours or _HoursModel()
     defaults = model.defaults or _DefaultsModel()
@@ -971,6 +1000,7 @@ def _build(source: Path, model: _ConfigModel, lines: Lines) -> Config:
             active=entry.active,
             aliases=tuple(dict.fromkeys(entry.match.emails or [])) if entry.match else (),
             title_pattern=(entry.match.title or "") if entry.match else "",
+            onboarding_until=entry.onboarding_until,
         ))
     roster = Roster(
         owner=Owner(model.owner.name, model.owner.email),
@@ -995,7 +1025,7 @@ def _build(source: Path, model: _ConfigModel, lines: Lines) -> Config:
     notes = BackendConfig(
         docs.kind, _resolve(base, docs.path) if docs.path else None,
         folder_id=docs.folder_id, attach=docs.attach is not False,
-        api_endpoint=docs.api_endpoint,
+        api_endpoint=docs.api_endpoint, templates=templates,
     )
     return Config(
         source=source,
@@ -1056,10 +1086,14 @@ def load_config(path: Path) -> Config:
     except ValidationError as exc:
         problems += _from_validation(exc, lines)
     problems += _cross_checks(data, lines)
+    templates: dict[str, str] = {}
+    if model is not None:
+        templates, bad = _templates(path.parent, model.notes, lines)
+        problems += bad
     if problems or model is None:
         ordered = sorted(problems, key=lambda p: p.line or 0)
         raise ConfigError([_format(path, p) for p in ordered])
-    return _build(path, model, lines)
+    return _build(path, model, lines, templates)
 
 
 def _format(path: Path, problem: _Problem) -> str:

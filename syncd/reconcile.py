@@ -228,7 +228,7 @@ def reconcile(
     todo = dataclasses.replace(plan, actions=tuple(
         a for a in plan.actions if not (plan.read_only and a.writes_event)))
     result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {},
-                           stop=stop)
+                           stop=stop, templates=config.notes.templates)
     if observed is not None:
         # After applying: the cache then holds syncd's own writes too.
         with state.transaction():

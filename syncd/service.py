@@ -34,7 +34,7 @@ from syncd import preflight
 from syncd import reconcile as reconciling
 from syncd.calendars.base import CalendarError, CalendarSource
 from syncd.config import Config, ConfigError, resolve_state_dir
-from syncd.core.model import NotesDoc, Series
+from syncd.core.model import AgendaWrite, NotesDoc, Series
 from syncd.core.status import SKIP_WINDOW
 from syncd.lock import StateLock
 from syncd.notes.base import NotesError, NotesStore
@@ -197,10 +197,13 @@ class _HeldBackNotes:
     def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
         raise NotesError(self._why)
 
-    def append_section(self, doc: NotesDoc, date: dt.date, title: str) -> None:
+    def append_section(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str) -> None:
         raise NotesError(self._why)
 
-    def agenda_written(self, doc: NotesDoc, date: dt.date) -> bool | None:
+    def move_section(self, doc: NotesDoc, write: AgendaWrite, title: str) -> None:
+        raise NotesError(self._why)
+
+    def cancel_section(self, doc: NotesDoc, write: AgendaWrite) -> None:
         raise NotesError(self._why)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from syncd.core import cadence, identity
+from syncd.core import agenda, cadence, classify, identity, matching
 from syncd.core.matching import marker_key, other_person, participants
 from syncd.core.model import (
     Action,
@@ -137,6 +137,9 @@ class _Planner:
             self.rows[row.person].append(row)
         self.origins = {row.uid: row.origin for row in memory.series}
         self.index = _index(observed or (), self.owner, set(self.origins))
+        self.theirs = matching.series_by_person(
+            [p for p in roster.people if p.active], self.owner, observed or ())
+        self.one_offs = frozenset(s.uid for s in observed or () if not s.rrule)
         self.actions: list[Action] = []
         self.warnings: list[str] = []
         self.info: list[str] = []
@@ -338,28 +341,16 @@ class _Planner:
                     "attach-notes", person.email, f"attach notes link to {uid}",
                     series_uid=uid, etag=series.etag if series is not None else "",
                 ))
-        when = self.next_meeting(person, current[1] if current else None)
-        if when is None:
-            return
-        day = when.astimezone(self.zone).date()
-        if (person.email, day) in self.memory.prepared or (doc is not None and day in doc.sections):
-            return
-        self.actions.append(Action(
-            "prepare-notes", person.email, f"add agenda for {_when(when)}", section_date=day,
-        ))
-
-    def next_meeting(self, person: Person, series: Series | None) -> dt.datetime | None:
-        """The next 1:1 to prepare: the roster's next expected one, where the calendar holds it."""
-        anchor = anchor_for(person, series, self.today)
-        instances = {i.recurrence_id.astimezone(dt.UTC): i for i in series.instances} \
-            if series is not None else {}
-        for start in cadence.expected(person, self.tz, self.now, self.now + HORIZON, anchor):
-            inst = instances.get(start.astimezone(dt.UTC))
-            if inst is None:
-                return start
-            if inst.status != "CANCELLED":
-                return inst.start
-        return None
+        if self.observed is None:
+            return  # where the meetings are is unknown: no agenda is written or marked
+        series = current[1] if current else None
+        mine = self.theirs.get(person.email, [])
+        occurrences = classify.classify(
+            person, self.tz, self.owner, mine,
+            self.now - dt.timedelta(days=cadence.interval_days(person.cadence)),
+            self.now + HORIZON, self.now, anchor_for(person, series, self.today))
+        self.actions += agenda.plan(person, occurrences, doc, self.now, self.zone,
+                                    self.one_offs)
 
     def warn_strangers(self, roster_emails: set[str]) -> None:
         for other, found in sorted(self.index.by_pair.items()):

@@ -1,25 +1,19 @@
 """Notes as local Markdown files: one private running document per person.
 
 The files belong to the user. syncd only ever creates a file that does not
-exist yet and appends dated agenda sections to it; it never truncates,
-rewrites or recreates one.
+exist yet and appends to it (agenda sections, a line when a meeting moved or is
+off); it never truncates or rewrites one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import re
+from collections.abc import Callable
 from pathlib import Path
 
-from syncd.core.model import NotesDoc
+from syncd.core.model import AgendaSection, AgendaWrite, NotesDoc
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
-
-# The line that starts every appended section; find() reads the dates back from it. Only
-# a line of its own counts: a name or title holding one must not hide an agenda.
-_MARKER = re.compile(r"^[ \t]*<!--[ \t]*syncd:agenda[ \t]+(\d{4}-\d{2}-\d{2})[ \t]*-->[ \t\r]*$",
-                     re.MULTILINE)
 
 
 class MarkdownNotes:
@@ -41,7 +35,9 @@ class MarkdownNotes:
             raise NotesError(f"cannot read notes file {file}: {exc}") from exc
         if not data:
             return None  # created but never filled (a stopped run): create() finishes it
-        return NotesDoc(person.lower(), file_name, _url(file), _sections(data))
+        found = _sections(data)
+        return NotesDoc(person.lower(), file_name, _url(file),
+                        frozenset(s.key for s in found), found)
 
     def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
         """Create `<email>.md` (0600) from the template; an existing file is returned untouched."""
@@ -79,17 +75,45 @@ class MarkdownNotes:
         _fsync_directory(self.path)
         return NotesDoc(person.lower(), file_name, _url(file))
 
-    def append_section(self, doc: NotesDoc, date: dt.date, title: str) -> None:
-        """Append the agenda for `date` unless it is already there; never changes existing text."""
+    def append_section(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str) -> None:
+        """Append the section for the slot `write.key` (heading, carried follow-ups, the
+        agenda template `body`) unless it is already there; never changes existing text."""
+        local = write.when.replace(tzinfo=None)
+        self._append(doc, lambda found: None if write.key in {s.key for s in found}
+                     else notes_text.section_markdown(write, title, local, body))
+
+    def move_section(self, doc: NotesDoc, write: AgendaWrite, title: str) -> None:
+        """A file is only ever appended to: the moved meeting gets a pointer line."""
+        local = write.when.replace(tzinfo=None, second=0, microsecond=0)
+
+        def pointer(found: tuple[AgendaSection, ...]) -> str | None:
+            if any(s.key == write.key and s.when == local for s in found):
+                return None
+            return f"_{notes_text.moved_line(write.key, local)}_\n"
+        self._append(doc, pointer)
+
+    def cancel_section(self, doc: NotesDoc, write: AgendaWrite) -> None:
+        """Add the line saying the meeting of the section is off (once)."""
+        local = write.when.replace(tzinfo=None, second=0, microsecond=0)
+
+        def line(found: tuple[AgendaSection, ...]) -> str | None:
+            if any(s.key == write.key and s.cancelled for s in found):
+                return None
+            return f"_{notes_text.cancelled_line(local, write.reason)}_\n"
+        self._append(doc, line)
+
+    def _append(
+        self, doc: NotesDoc, what: Callable[[tuple[AgendaSection, ...]], str | None]
+    ) -> None:
+        """Append what `what` says given the sections there now (None: nothing to add)."""
         file = self.path / _checked_name(doc.doc_id)
         try:
             data = file.read_bytes()
         except OSError as exc:
             raise NotesError(f"cannot read notes file {file}: {exc}") from exc
-        if date in _sections(data):
+        text = what(_sections(data))
+        if text is None:
             return
-        day = date.isoformat()
-        section = f"<!-- syncd:agenda {day} -->\n" + notes_text.agenda(date, title)
         # Only the last two bytes decide; an empty file needs no blank line first.
         separator = notes_text.separator(data[-2:].decode("latin-1")) if data else ""
         try:
@@ -98,26 +122,12 @@ class MarkdownNotes:
         except OSError as exc:
             raise NotesError(f"cannot open notes file {file} for appending: {exc}") from exc
         try:
-            _write_all(fd, (separator + section).encode("utf-8"))
+            _write_all(fd, (separator + text).encode("utf-8"))
             os.fsync(fd)
         except OSError as exc:
             raise NotesError(f"cannot append to notes file {file}: {exc}") from exc
         finally:
             os.close(fd)
-
-    def agenda_written(self, doc: NotesDoc, date: dt.date) -> bool | None:
-        """Whether the agenda section for `date` holds anything beyond the template: True
-        when it does, False when it is still the bare template, None when there is none.
-
-        A section runs from its marker to the next marker (or the end of the file), so
-        notes typed below the last agenda count for it.
-        """
-        file = self.path / _checked_name(doc.doc_id)
-        try:
-            text = file.read_bytes().decode("utf-8", errors="replace")
-        except OSError as exc:
-            raise NotesError(f"cannot read notes file {file}: {exc}") from exc
-        return notes_text.agenda_written(text, date, _MARKER)
 
 
 def _unfinished(file: Path) -> int | None:
@@ -144,9 +154,9 @@ def _checked_name(file_name: str) -> str:
     return file_name
 
 
-def _sections(data: bytes) -> frozenset[dt.date]:
+def _sections(data: bytes) -> tuple[AgendaSection, ...]:
     # The user may write anything, including invalid UTF-8 and marker look-alikes.
-    return notes_text.agenda_dates(data.decode("utf-8", errors="replace"), _MARKER)
+    return notes_text.sections(data.decode("utf-8", errors="replace"))
 
 
 def _url(file: Path) -> str:
