@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from syncd.core.model import (
@@ -108,6 +109,9 @@ def plan(
     target = next_meeting(occurrences, now)
     if target is None:
         return actions
+    # What this run calls off counts as off for carrying already.
+    off = {a.section_date for a in actions}
+    found = tuple(replace(s, cancelled=True) if s.key in off else s for s in found)
     when = happens(target).astimezone(zone)
     key = target.expected.astimezone(zone).date()
     local = _local(when)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import stat
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-
-from zoneinfo import ZoneInfo
 
 from syncd.core.model import AgendaWrite, NotesDoc
 from syncd.notes.base import NotesError, NotesStore
