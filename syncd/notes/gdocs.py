@@ -118,22 +118,40 @@ class GoogleDocsNotes:
             "mimeType": DOC_MIME, "appProperties": {PERSON_KEY: key},
             **({"parents": [self._folder]} if self._folder else {}),
         }
-        files = self._api.drive().files()
-        try:
-            file = self._api.execute(files.create(body=body, fields=_FIELDS))
-        except GoogleError as exc:
-            if exc.status != 409:
-                raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
-            try:
-                file = self._api.execute(files.get(fileId=doc_id, fields=_FIELDS))
-            except GoogleError as again:
-                raise NotesError(f"{self.name}: reading Doc {doc_id}: {again}") from None
+        file = self._create(person, body)
+        if file is None:
+            # The reserved id belonged to a Doc that was deleted or trashed since: the
+            # lead's notes are gone, so a new Doc under a new id takes their place.
+            body["id"] = doc_id = self._generate_id()
+            self._reservations.reserve(person, doc_id)
+            file = self._create(person, body)
+            if file is None:
+                raise NotesError(f"{self.name}: Doc {doc_id} vanished while being created")
         read = self._read(doc_id)
         if not read.plain().strip():
             self._insert(doc_id, read, notes_text.template(name, owner_name), "")
         if self._listing is not None:
             self._listing[key] = self._listing[doc_id] = file
         return NotesDoc(person.lower(), doc_id, _link(file))
+
+    def _create(self, person: str, body: dict[str, Any]) -> Mapping[str, Any] | None:
+        """The created Doc, or the one an earlier run made with that id; None when that
+        id belongs to a Doc that was deleted or is in the trash."""
+        files = self._api.drive().files()
+        try:
+            file: Mapping[str, Any] = self._api.execute(files.create(body=body, fields=_FIELDS))
+        except GoogleError as exc:
+            if exc.status != 409:
+                raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
+            try:
+                file = self._api.execute(files.get(fileId=body["id"], fields=_FIELDS))
+            except GoogleError as again:
+                if again.status == 404:
+                    return None
+                raise NotesError(f"{self.name}: reading Doc {body['id']}: {again}") from None
+            if file.get("trashed"):
+                return None
+        return file
 
     def _generate_id(self) -> str:
         try:
