@@ -30,6 +30,7 @@ from syncd.redact import install_redactor
 from syncd.report import browser as report_browser
 from syncd.report import build as report_build
 from syncd.report import mail as report_mail
+from syncd.report import prep
 from syncd.report import render as report_render
 from syncd.state import State, StateError
 
@@ -451,6 +452,78 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
     if mail is not None and send_email and not _send_report(config, mail, report):
         failed = True
     sys.exit(reconciling.EXIT_FAILED if failed else reconciling.EXIT_OK)
+
+
+@main.command(name="prep")
+@common
+@click.option("--date", "day_text", metavar="YYYY-MM-DD|today",
+              help="The day to prepare (default: the day of the next 1:1).")
+@click.option("--email", "send_email", is_flag=True,
+              help="Mail it to report.email.to instead of printing it.")
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+def prep_command(config_path: Path, log_level: str, log_format: str, day_text: str | None,
+                 send_email: bool, now_text: str | None) -> None:
+    """A short brief of a day's 1:1s: who, when, notes, follow-ups, last outcome."""
+    setup_logging(log_level, log_format)
+    config = load_or_exit(config_path)
+    zone = ZoneInfo(config.roster.timezone)
+    now = parse_now(now_text, config.roster.timezone)
+    mail = config.report.email if config.report is not None else None
+    if send_email and mail is None:
+        raise click.UsageError("--email needs a report.email section in the config")
+    state = readonly_state(config)
+    warnings: list[str] = []
+    try:
+        seen = reconciling.observe_people(config, state, now, now, now)
+        if seen.failure:
+            warnings.append(f"{seen.failure}; from stored history only")
+        docs = _notes_docs(config, state, warnings)
+    finally:
+        state.close()
+    when = _prep_day(day_text, now) if day_text else prep.day_of_next(seen.rows, now, zone)
+    brief = prep.build(config.roster, seen.rows, docs, when)
+    for warning in warnings:
+        click.echo(f"warning: {one_line(warning)}", err=True)
+    failed = bool(warnings)
+    if mail is not None and send_email:
+        try:
+            _guard_password(mail)
+            report_mail.send(mail, report_mail.message(
+                mail, config.roster.owner.name, prep.subject(brief), prep.text(brief),
+                prep.as_html(brief), now), os.environ)
+        except report_mail.MailError as exc:
+            click.echo(f"syncd: prep not sent: {exc}", err=True)
+            click.echo(prep.text(brief), nl=False)
+            sys.exit(reconciling.EXIT_FAILED)
+        click.echo(f"prep for {when.isoformat()} sent to {', '.join(mail.to)}")
+    else:
+        click.echo(prep.text(brief), nl=False)
+    sys.exit(reconciling.EXIT_FAILED if failed else reconciling.EXIT_OK)
+
+
+def _prep_day(text: str, now: dt.datetime) -> dt.date:
+    if text.strip().lower() == "today":
+        return now.date()
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(f"not a day like 2026-12-01 or 'today': {text!r}",
+                                 param_hint="--date") from None
+
+
+def _notes_docs(config: Config, state: State, warnings: list[str]) -> dict[str, NotesDoc]:
+    """Each active person's notes document with its sections (empty, with a warning, when
+    the notes cannot be read)."""
+    ids = {doc.person: doc.doc_id for doc in state.memory().notes}
+    found: dict[str, NotesDoc] = {}
+    try:
+        notes = reconciling.open_notes(config.notes, state, reconciling.connect_google(config))
+        for person in config.roster.people:
+            if person.active and (doc := notes.find(person.email, ids.get(person.email))):
+                found[person.email] = doc
+    except (google_auth.AuthError, NotesError) as exc:
+        warnings.append(f"notes: not read: {exc}")
+    return found
 
 
 @main.group()
