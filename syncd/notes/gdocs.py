@@ -367,8 +367,8 @@ class _Read:
             elif para.style.startswith("HEADING_"):
                 lines.append("#" * min(3, int(para.style[-1])) + " " + text)
             elif para.bullet == "checkbox":
-                done = text.startswith(_DONE)
-                lines.append(f"- [{'x' if done else ' '}] {text}")
+                done = next((m for m in _DONE if text.startswith(m)), None)
+                lines.append(f"- [x] {text[len(done):].lstrip()}" if done else f"- [ ] {text}")
             elif para.bullet == "bullet":
                 lines.append(f"- {text}")
             else:
