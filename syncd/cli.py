@@ -16,8 +16,9 @@ import click
 
 from syncd import logs, preflight, service, show
 from syncd import reconcile as reconciling
+from syncd import suggest as suggesting
 from syncd.config import Config, ConfigError, EmailConfig, resolve_state_dir
-from syncd.core import status
+from syncd.core import schedule, status
 from syncd.core.model import FollowUp, NotesDoc
 from syncd.core.oneline import one_line
 from syncd.export import export_calendar
@@ -118,13 +119,22 @@ def main() -> None:
 
 @main.command()
 @common
-def validate(config_path: Path, log_level: str, log_format: str) -> None:
-    """Check the config; print every problem as FILE:LINE: FIELD: message (exit 2)."""
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+def validate(config_path: Path, log_level: str, log_format: str, now_text: str | None) -> None:
+    """Check the config; print every problem as FILE:LINE: FIELD: message (exit 2).
+
+    Clashes over the next 26 weeks (two 1:1s at once, a slot outside working hours)
+    are warnings: the config is still valid.
+    """
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
-    people = config.roster.people
+    roster = config.roster
+    now = parse_now(now_text, roster.timezone)
+    people = roster.people
     click.echo(f"{config_path}: ok ({len(people)} people, "
                f"{sum(p.active for p in people)} active)")
+    for line in schedule.clash_warnings(roster, schedule.roster_meetings(roster, (), now)):
+        click.echo(f"warning: {one_line(line)}", err=True)
 
 
 @main.command()
@@ -219,6 +229,37 @@ def status_command(config_path: Path, log_level: str, log_format: str,
     else:
         click.echo("\n".join(status.status_lines(people, zone)))
     sys.exit(reconciling.EXIT_FAILED if failure else reconciling.EXIT_OK)
+
+
+@main.command(name="suggest")
+@common
+@click.argument("person")
+@click.option("--count", type=click.IntRange(min=1, max=20), default=3, show_default=True,
+              help="Free slots to list per skipped 1:1 (one a day).")
+@click.option("--json", "as_json", is_flag=True, help="Print the suggestions as JSON.")
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+def suggest_command(config_path: Path, log_level: str, log_format: str, person: str,
+                    count: int, as_json: bool, now_text: str | None) -> None:
+    """Free slots to make up PERSON's skipped 1:1 (email or name) before their next one."""
+    setup_logging(log_level, log_format)
+    config = load_or_exit(config_path)
+    zone = ZoneInfo(config.roster.timezone)
+    now = parse_now(now_text, config.roster.timezone)
+    state = readonly_state(config)
+    try:
+        found = suggesting.suggest(config, state, person, now, count)
+    except suggesting.UnknownPerson as exc:
+        click.echo(f"syncd: {one_line(str(exc))}", err=True)
+        sys.exit(2)
+    finally:
+        state.close()
+    if found.failure:
+        click.echo(f"syncd: {one_line(found.failure)}; no free slots can be found", err=True)
+        sys.exit(reconciling.EXIT_FAILED)
+    if as_json:
+        click.echo(json.dumps(suggesting.suggestion_json(found, zone), indent=2))
+    else:
+        click.echo("\n".join(suggesting.suggestion_lines(found, zone)))
 
 
 @main.command(name="export")

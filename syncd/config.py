@@ -7,6 +7,7 @@ one pass instead of one error per run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
@@ -29,7 +30,7 @@ from pydantic import (
 )
 
 from syncd.core.cadence import parse_cadence
-from syncd.core.model import Cadence, Owner, Pause, Person, Role, Roster, Slot
+from syncd.core.model import Cadence, Owner, Pause, Person, Preferences, Role, Roster, Slot
 from syncd.notes import templates as note_templates
 from syncd.redact import redact_url
 
@@ -125,6 +126,14 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class TimeOffConfig:
+    """Which public holidays pause the 1:1s (out-of-office events are the roster's)."""
+
+    country: str | None = None  # ISO 3166 code for the `holidays` package
+    subdivision: str | None = None  # a state or province of it
+
+
+@dataclass(frozen=True)
 class Config:
     """A checked config file."""
 
@@ -135,6 +144,7 @@ class Config:
     state_dir: Path | None  # absolute; None when the file does not set it
     report: ReportConfig | None = None  # the `report:` section, when the file has one
     google: GoogleConfig = GoogleConfig()
+    time_off: TimeOffConfig = TimeOffConfig()
     # Where each key sits in the file, for messages about what the config points at.
     lines: Lines = field(default_factory=lambda: Lines({}, {}), compare=False, repr=False)
 
@@ -505,6 +515,28 @@ class _MatchModel(_Model):
     title: Pattern | None = None
 
 
+class _PreferencesModel(_Model):
+    days: list[Day] | None = None
+    earliest: TimeOfDay | None = None
+    latest: TimeOfDay | None = None
+    buffer: Duration | None = None
+
+    @field_validator("days")
+    @classmethod
+    def _some_day(cls, days: list[int] | None) -> list[int] | None:
+        if days is not None and not days:
+            raise ValueError("must list at least one day")
+        return days
+
+    @field_validator("latest")
+    @classmethod
+    def _after_earliest(cls, latest: dt.time | None, info: ValidationInfo) -> dt.time | None:
+        earliest = info.data.get("earliest")
+        if latest is not None and earliest is not None and latest <= earliest:
+            raise ValueError(f"must be after earliest ({earliest:%H:%M})")
+        return latest
+
+
 class _PersonModel(_Model):
     name: Text
     email: Email
@@ -517,6 +549,7 @@ class _PersonModel(_Model):
     pauses: list[_PauseModel] | None = None
     active: bool = True
     onboarding_until: Date | None = None
+    preferences: _PreferencesModel | None = None
 
 
 class _EmailModel(_Model):
@@ -563,6 +596,40 @@ class _EmailModel(_Model):
         return user
 
 
+def _holiday_places() -> dict[str, list[str]]:
+    # Imported only for a config that asks for holidays: it costs start-up time.
+    import holidays
+
+    places: dict[str, list[str]] = holidays.list_supported_countries()
+    return places
+
+
+class _HolidaysModel(_Model):
+    country: Text
+    subdivision: Text | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, country: str) -> str:
+        if country not in _holiday_places():
+            raise ValueError(f"no public holidays known for country {country!r} "
+                             "(an ISO 3166 code such as DE, GB or US)")
+        return country
+
+    @field_validator("subdivision")
+    @classmethod
+    def _known_subdivision(cls, subdivision: str | None, info: ValidationInfo) -> str | None:
+        known = _holiday_places().get(info.data.get("country") or "")
+        if subdivision is not None and known is not None and subdivision not in known:
+            raise ValueError(f"{info.data['country']} has no subdivision {subdivision!r} "
+                             f"(known: {', '.join(known)})")
+        return subdivision
+
+
+class _OutOfOfficeModel(_Model):
+    title: Pattern
+
+
 class _ReportModel(_Model):
     email: _EmailModel | None = None
 
@@ -579,6 +646,9 @@ class _ConfigModel(_Model):
     people: list[_PersonModel] | None
     report: _ReportModel | None = None
     google: _GoogleModel | None = None
+    holidays: _HolidaysModel | None = None
+    out_of_office: _OutOfOfficeModel | None = None
+    preferences: _PreferencesModel | None = None
 
 
 # --- reading the file -------------------------------------------------------
@@ -1001,6 +1071,7 @@ def _build(source: Path, model: _ConfigModel, lines: Lines,
             aliases=tuple(dict.fromkeys(entry.match.emails or [])) if entry.match else (),
             title_pattern=(entry.match.title or "") if entry.match else "",
             onboarding_until=entry.onboarding_until,
+            preferences=_preferences(model.preferences, entry.preferences),
         ))
     roster = Roster(
         owner=Owner(model.owner.name, model.owner.email),
@@ -1009,6 +1080,7 @@ def _build(source: Path, model: _ConfigModel, lines: Lines,
         work_start=hours.start,
         work_end=hours.end,
         max_changes=model.max_changes,
+        away_title=model.out_of_office.title if model.out_of_office else "",
     )
 
     feed = model.calendar
@@ -1035,8 +1107,24 @@ def _build(source: Path, model: _ConfigModel, lines: Lines,
         state_dir=_resolve(base, model.state_dir) if model.state_dir else None,
         report=_report(base, model.report),
         google=_google(base, model.google),
+        time_off=TimeOffConfig(
+            country=model.holidays.country if model.holidays else None,
+            subdivision=model.holidays.subdivision if model.holidays else None),
         lines=lines,
     )
+
+
+def _preferences(*layers: _PreferencesModel | None) -> Preferences:
+    """The roster's preferences with a person's own on top, field by field."""
+    out = Preferences()
+    for layer in layers:
+        if layer is None:
+            continue
+        out = dataclasses.replace(
+            out, days=frozenset(layer.days) if layer.days is not None else out.days,
+            earliest=layer.earliest or out.earliest, latest=layer.latest or out.latest,
+            buffer=layer.buffer if layer.buffer is not None else out.buffer)
+    return out
 
 
 def _google(base: Path, model: _GoogleModel | None) -> GoogleConfig:

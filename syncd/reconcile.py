@@ -22,7 +22,7 @@ from syncd.calendars.google import GoogleCalendar, SyncCache
 from syncd.calendars.ics import FeedCache, ICSFeed
 from syncd.calendars.local import LocalCalendar
 from syncd.config import BackendConfig, Config, resolve_state_dir
-from syncd.core import history, observe, planner
+from syncd.core import history, observe, planner, schedule
 from syncd.core.identity import person_key
 from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
 from syncd.google import auth
@@ -31,6 +31,7 @@ from syncd.notes.base import NotesError, NotesStore
 from syncd.notes.gdocs import GoogleDocsNotes
 from syncd.notes.markdown import MarkdownNotes
 from syncd.state import State
+from syncd.timeoff import with_time_off
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def open_calendar(
             url=config.url, path=config.path, default_timezone=roster.timezone,
             people=roster.people, owner_email=roster.owner.email,
             timeout=config.timeout, max_bytes=config.max_bytes,
-            cache=FeedCache(**json.loads(raw)) if raw else None,
+            cache=FeedCache(**json.loads(raw)) if raw else None, away_title=roster.away_title,
         )
     if config.kind == "google":
         if google is None:
@@ -93,7 +94,7 @@ def open_calendar(
         return GoogleCalendar(
             google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
             default_timezone=roster.timezone, attach=attach,
-            cache=SyncCache.from_json(raw) if raw else None)
+            cache=SyncCache.from_json(raw) if raw else None, away_title=roster.away_title)
     assert config.path is not None
     return LocalCalendar(config.path, roster.timezone)
 
@@ -211,11 +212,15 @@ def reconcile(
     observed = read_calendar(calendar, *window, warnings)
     docs = read_notes(notes, config, memory, warnings)
     writable = calendar if isinstance(calendar, WritableCalendar) else None
-    plan = planner.plan(config.roster, observed, docs, memory, now)
+    # Public holidays and the lead's out-of-office days pause the 1:1s they fall on.
+    roster = with_time_off(config, observed or (), *window)
+    plan = planner.plan(roster, observed, docs, memory, now)
     if writable is None:
         plan = dataclasses.replace(plan, read_only=True)
+    clashing, paused = schedule_notes(roster, observed, now)
+    plan = dataclasses.replace(plan, info=plan.info + tuple(paused))
     result = Result(plan, dry_run, source_failed=observed is None or docs is None,
-                    warnings=warnings + list(plan.warnings))
+                    warnings=warnings + list(plan.warnings) + clashing)
     refused = planner.refusal(plan, config.roster.max_changes)
     if refused and not force:
         result.refused = refused
@@ -223,7 +228,7 @@ def reconcile(
     if dry_run:
         return result
     if observed is not None:
-        record_history(config, state, observed, window[0], now)
+        record_history(roster, state, observed, window[0], now)
     # A read-only calendar is never written; the notes are still the lead's own.
     todo = dataclasses.replace(plan, actions=tuple(
         a for a in plan.actions if not (plan.read_only and a.writes_event)))
@@ -236,15 +241,30 @@ def reconcile(
     return result
 
 
+def schedule_notes(roster: Roster, observed: tuple[Series, ...] | None,
+                   now: dt.datetime) -> tuple[list[str], list[str]]:
+    """Clash warnings over the next weeks (1:1s with each other, with the lead's other
+    meetings as far as the calendar read shows them), and a note per coming 1:1 that time
+    off pauses, with a free slot. Nothing when the read failed."""
+    if observed is None:
+        return [], []
+    end = now + dt.timedelta(weeks=schedule.CLASH_WEEKS)
+    meetings = schedule.roster_meetings(roster, observed, now)
+    busy = schedule.owner_busy(roster, observed, now, end)
+    taken = [*busy.intervals, *(m for found in meetings.values() for m in found)]
+    return (schedule.clash_warnings(roster, meetings, busy),
+            schedule.time_off_notes(roster, observed, taken, now))
+
+
 def record_history(
-    config: Config, state: State, observed: tuple[Series, ...], start: dt.datetime,
+    roster: Roster, state: State, observed: tuple[Series, ...], start: dt.datetime,
     now: dt.datetime,
 ) -> None:
     """Store the settled occurrences between `start` (where the read began) and now.
 
     Only the span actually read: an occurrence before it would look `missing`.
     """
-    fresh = observe.classify_roster(config.roster, observed, start, now, now)
+    fresh = observe.classify_roster(roster, observed, start, now, now)
     with state.transaction():
         state.record_occurrences(history.settled(
             (o for rows in observe.with_history(fresh, state.occurrences(start, now)).values()
@@ -258,6 +278,7 @@ class Observation:
     rows: dict[str, list[Occurrence]]  # email → classified occurrences, history merged
     observed: tuple[Series, ...]  # every event read (empty when the read failed)
     failure: str | None  # why the calendar could not be read, else None
+    roster: Roster  # the config's, with holidays and out-of-office days as pauses
 
 
 def observe_people(
@@ -279,6 +300,7 @@ def observe_people(
         failure = f"google: {exc}"
     except CalendarError as exc:
         failure = f"{config.calendar.kind} calendar: not read: {exc}"
-    fresh = observe.classify_roster(config.roster, observed, first, last, now)
+    roster = with_time_off(config, observed, first, last)
+    fresh = observe.classify_roster(roster, observed, first, last, now)
     return Observation(observe.with_history(fresh, state.occurrences(first, last)),
-                       observed, failure)
+                       observed, failure, roster)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from syncd.core.model import Attendee, Instance, Series
 
-_VERSION = 1
+_VERSION = 2
 
 
 class _Unstorable(Exception):
@@ -69,7 +69,8 @@ def dump_series(series: tuple[Series, ...]) -> str | None:
              "attendees": _attendees(s.attendees), "organizer": s.organizer,
              "status": s.status, "description": s.description, "marker": s.marker,
              "notes_url": s.notes_url, "instances": [_instance(i) for i in s.instances],
-             "etag": s.etag, "broken": s.broken}
+             "etag": s.etag, "broken": s.broken, "transparent": s.transparent,
+             "all_day": s.all_day, "out_of_office": s.out_of_office}
             for s in series
         ]
     except _Unstorable:
@@ -91,7 +92,8 @@ def load_series(text: str) -> tuple[Series, ...] | None:
             status=r["status"], description=r["description"], marker=r["marker"],
             notes_url=r["notes_url"],
             instances=tuple(_parse_instance(i) for i in r["instances"]),
-            etag=r["etag"], broken=r["broken"],
+            etag=r["etag"], broken=r["broken"], transparent=r["transparent"],
+            all_day=r["all_day"], out_of_office=r["out_of_office"],
         )
         for r in data["series"]
     )

@@ -29,7 +29,13 @@ from typing import Any
 import icalendar
 
 from syncd.calendars.base import CalendarError, ConflictError
-from syncd.calendars.ical import MARKER_PROP, NOTES_PROP, series_from_calendar, zone_named
+from syncd.calendars.ical import (
+    MARKER_PROP,
+    NOTES_PROP,
+    OOF_PROP,
+    series_from_calendar,
+    zone_named,
+)
 from syncd.core import identity, matching
 from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
 from syncd.google.api import DOC_MIME, GoogleApi, GoogleError
@@ -83,14 +89,17 @@ class GoogleCalendar:
     def __init__(
         self, api: GoogleApi, calendar_id: str, *, people: Sequence[Person], owner_email: str,
         default_timezone: str, attach: bool = True, cache: SyncCache | None = None,
+        away_title: str = "",
     ) -> None:
-        """`people` decide which events are kept; `attach` puts notes links in the
-        event's attachments (guests see the Doc's title) besides the private property."""
+        """`people` decide which events are kept (with out-of-office ones, and all-day
+        ones titled like `away_title`); `attach` puts notes links in the event's
+        attachments (guests see the Doc's title) besides the private property."""
         self.name = f"google calendar {calendar_id}"
         self._api = api
         self._calendar_id = calendar_id
         self._people = tuple(people)
         self._owner = owner_email.lower()
+        self._away_title = away_title
         zone = zone_named(default_timezone)
         if zone is None:
             raise CalendarError(f"unknown time zone {default_timezone!r}")
@@ -183,7 +192,10 @@ class GoogleCalendar:
 
     def _relevant(self, event: Mapping[str, Any]) -> bool:
         private = event.get("extendedProperties", {}).get("private", {})
-        if MARKER_KEY in private:
+        if MARKER_KEY in private or event.get("eventType") == "outOfOffice":
+            return True
+        if "date" in event.get("start", {}) and self._away_title and re.search(
+                self._away_title, str(event.get("summary", "")), re.IGNORECASE):
             return True
         people = {str(a.get("email", "")).lower() for a in event.get("attendees", [])}
         people.add(str(event.get("organizer", {}).get("email", "")).lower())
@@ -244,6 +256,10 @@ class GoogleCalendar:
                 if name in rules:
                     out[name] = rules[name]
         out.add("STATUS", str(event.get("status", "confirmed")).upper())
+        if event.get("transparency", master.get("transparency")) == "transparent":
+            out.add("TRANSP", "TRANSPARENT")
+        if event.get("eventType", master.get("eventType")) == "outOfOffice":
+            out.add(OOF_PROP, "OOF")  # the one out-of-office signal the conversion reads
         out.add("SUMMARY", str(event.get("summary", master.get("summary", ""))))
         if event.get("description"):
             out.add("DESCRIPTION", str(event["description"]))

@@ -23,6 +23,8 @@ from syncd.core.model import Attendee, Instance, Series
 
 MARKER_PROP = "X-SYNCD-ID"
 NOTES_PROP = "X-SYNCD-NOTES"
+# Outlook's and Exchange's free/busy status; OOF = out of office.
+OOF_PROP = "X-MICROSOFT-CDO-BUSYSTATUS"
 
 # recurring_ical_events compares floating times as naive wall-clock values against
 # the query, so the query is widened by more than any UTC offset and the instances
@@ -307,6 +309,9 @@ def _series(
             )
         ),
         etag=etag,
+        transparent=text_of(base, "TRANSP").upper() == "TRANSPARENT",
+        out_of_office=text_of(base, OOF_PROP).upper() == "OOF",
+        all_day=not isinstance(when(base, "DTSTART"), dt.datetime),
     )
 
 

@@ -37,6 +37,7 @@ from syncd.calendars.base import CalendarError
 from syncd.calendars.codec import dump_series, load_series
 from syncd.calendars.ical import (
     MARKER_PROP,
+    OOF_PROP,
     check_depth,
     series_from_calendar,
     uid_of,
@@ -57,7 +58,7 @@ _FOLD = re.compile(rb"\r?\n[ \t]")
 # is copied without a look (and without unfolding: icalendar unfolds what is kept).
 _LINE = re.compile(
     rb"^(BEGIN|END|UID|ATTENDEE|ORGANIZER|SUMMARY|DTSTART|DTEND|DURATION|RECURRENCE-ID|RRULE|"
-    rb"RDATE|" + MARKER_PROP.encode() + rb")"
+    rb"RDATE|" + MARKER_PROP.encode() + rb"|" + OOF_PROP.encode() + rb")"
     rb"([;:][^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)",
     re.MULTILINE | re.IGNORECASE,
 )
@@ -112,6 +113,7 @@ class ICSFeed:
         timeout: float = 30.0,
         max_bytes: int = 20_000_000,
         cache: FeedCache | None = None,
+        away_title: str = "",
     ) -> None:
         """Read the feed at exactly one of `url` or `path`, keeping events that concern `people`.
 
@@ -128,7 +130,7 @@ class ICSFeed:
         self._path = path
         self.name = f"ics feed {redact_url(self._url)}" if self._url else f"ics file {path}"
         self._default = zone
-        self._wanted = _Wanted.of(people, owner_email)
+        self._wanted = _Wanted.of(people, owner_email, away_title)
         self._timeout = timeout
         self._max_bytes = max_bytes
         self.cache = cache or FeedCache()
@@ -401,18 +403,20 @@ class _WatchedAdapter(HTTPAdapter):
 @dataclass(frozen=True)
 class _Wanted:
     """What makes an event relevant: a roster email or alias on an ATTENDEE or
-    ORGANIZER line, a syncd marker, or a SUMMARY matching a person's title pattern."""
+    ORGANIZER line, a syncd marker, a SUMMARY matching a person's title pattern, or
+    the lead being away (BUSYSTATUS:OOF, or a title matching the roster's away_title:
+    such an event is kept and the conversion decides whether it is all-day)."""
 
     emails: frozenset[bytes]  # lower-cased UTF-8
     titles: tuple[re.Pattern[str], ...]
 
     @classmethod
-    def of(cls, people: Sequence[Person], owner_email: str) -> _Wanted:
+    def of(cls, people: Sequence[Person], owner_email: str, away_title: str = "") -> _Wanted:
         emails = {e.lower() for p in people for e in (p.email, *p.aliases)}
         # The owner is on nearly every event of their own calendar: it selects nothing.
         emails.discard(owner_email.lower())
-        titles = tuple(re.compile(p.title_pattern, re.IGNORECASE) for p in people
-                       if p.title_pattern)
+        patterns = [p.title_pattern for p in people if p.title_pattern]
+        titles = tuple(re.compile(t, re.IGNORECASE) for t in [*patterns, away_title] if t)
         return cls(frozenset(e.encode() for e in emails), titles)
 
     def mentioned(self, line: bytes) -> bool:
@@ -531,6 +535,8 @@ def _look(event: _Event, what: bytes, rest: bytes, wanted: _Wanted) -> None:
         event.last = max(event.last, event.start)
     elif what in (b"DTEND", b"RECURRENCE-ID"):
         event.last = max(event.last, _date(_value(rest)))
+    elif what == OOF_PROP.encode():
+        event.relevant = event.relevant or _value(rest).strip().upper() == b"OOF"
     else:
         event.relevant = True  # a syncd marker
 

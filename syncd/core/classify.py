@@ -211,11 +211,14 @@ def classify(
     first = cadence.first_start(person, person.start or anchor, timezone)
     rule = cadence.rrule_text(person.cadence, person.slot)
     expected = [w.astimezone(zone) for w in cadence.expand(rule, first, start, end)]
-    paused = [cadence.in_pause(w, person.pauses) is not None for w in expected]
+    pauses = [cadence.in_pause(w, person.pauses) for w in expected]
+    # A roster pause pauses the 1:1 outright; time off only one that did not take place.
+    paused = [p is not None and p.time_off is None for p in pauses]
+    off = [p.time_off if p is not None else None for p in pauses]
     if any(s.broken for s in series):
         # One unreadable event may hide any of these 1:1s: never guess a skip.
-        return [Occurrence(person.email, w, "paused" if p else "unknown")
-                for w, p in zip(expected, paused, strict=True)]
+        return [Occurrence(person.email, w, "paused", off[e]) if paused[e] or off[e]
+                else Occurrence(person.email, w, "unknown") for e, w in enumerate(expected)]
 
     grace = dt.timedelta(days=cadence.interval_days(person.cadence) / 2)
     cands = _candidates(person, owner, series)
@@ -234,8 +237,11 @@ def classify(
         outcomes[e] = _Slot("rescheduled", actual_start=cand.instance.start,
                             series_uid=cand.series.uid)
 
-    return [
+    rows = [
         Occurrence(person.email, when, "paused") if paused[e]
         else _with_clock(person.email, when, outcomes[e], now)
         for e, when in enumerate(expected)
     ]
+    return [Occurrence(row.person, row.expected, "paused", off[e])
+            if off[e] and row.status not in ("held", "rescheduled") else row
+            for e, row in enumerate(rows)]

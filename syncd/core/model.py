@@ -39,13 +39,33 @@ class Cadence:
     rrule: str = ""
 
 
+TimeOff = Literal["holiday", "out-of-office"]
+
+
 @dataclass(frozen=True)
 class Pause:
-    """A stretch of days (inclusive) with no 1:1s: leave, PTO."""
+    """A stretch of days (inclusive) with no 1:1s: leave, PTO.
+
+    `time_off` is set for pauses syncd found rather than the roster gave: a public
+    holiday, or the lead's own out-of-office. Those pause only 1:1s that did not
+    take place anyway; a roster pause pauses every 1:1 in it.
+    """
 
     start: dt.date
     end: dt.date
     reason: str = ""
+    time_off: TimeOff | None = None
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """When a 1:1 may be suggested: which days, between which times, with what gap
+    around other meetings. None means the working hours."""
+
+    days: frozenset[int] = frozenset(range(5))  # 0 = Monday
+    earliest: dt.time | None = None
+    latest: dt.time | None = None  # the latest a 1:1 may end
+    buffer: dt.timedelta = dt.timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,7 @@ class Person:
     title_pattern: str = ""
     # Meetings up to this day (inclusive) get the new-hire agenda whatever the role.
     onboarding_until: dt.date | None = None
+    preferences: Preferences = Preferences()  # the roster's, with this person's own on top
 
 
 @dataclass(frozen=True)
@@ -87,6 +108,8 @@ class Roster:
     work_start: dt.time = dt.time(8, 0)
     work_end: dt.time = dt.time(18, 0)
     max_changes: int = 20
+    # All-day events on the lead's calendar whose title matches mean the lead is away.
+    away_title: str = ""
 
 
 # --- what a calendar holds -------------------------------------------------
@@ -143,6 +166,9 @@ class Series:
     instances: tuple[Instance, ...] = ()
     etag: str = ""  # changes whenever the stored event changes
     broken: str = ""  # why its instances could not be computed ("" when they could)
+    transparent: bool = False  # shown as free (TRANSP:TRANSPARENT, Google "transparent")
+    out_of_office: bool = False  # Google eventType outOfOffice, Outlook BUSYSTATUS:OOF
+    all_day: bool = False  # dated, not timed (DTSTART;VALUE=DATE, Google start.date)
 
     @property
     def duration(self) -> dt.timedelta:
@@ -165,9 +191,17 @@ class Occurrence:
     person: str  # email
     expected: dt.datetime  # the roster's slot, aware
     status: OccurrenceStatus
-    reason: SkipReason | None = None  # set only when skipped
+    reason: SkipReason | TimeOff | None = None  # why skipped, or why paused by time off
     actual_start: dt.datetime | None = None  # when it really happened (moved or made up)
     series_uid: str = ""  # the event that held it, when there was one
+
+    @property
+    def skip_reason(self) -> SkipReason | None:
+        """Why it was skipped, when it was (None for every other status)."""
+        match self.reason:
+            case "cancelled" | "deleted" | "declined-by-them" | "declined-by-me":
+                return self.reason
+        return None
 
 
 # --- the plan ---------------------------------------------------------------

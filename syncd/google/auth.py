@@ -25,6 +25,9 @@ from syncd.redact import install_redactor
 
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events.owned"
 DRIVE_SCOPE = "https://www.googleapis.com/auth/drive.file"
+# Asked for at login but never required: without it `syncd suggest` cannot see anyone's
+# free/busy and says so, and a token from before it was asked for keeps working.
+FREEBUSY_SCOPE = "https://www.googleapis.com/auth/calendar.freebusy"
 TOKEN_FILE = "google-token.json"
 
 
@@ -41,6 +44,13 @@ def scopes(config: Config) -> list[str]:
     if config.notes.kind == "google-docs":
         wanted.append(DRIVE_SCOPE)
     return wanted
+
+
+def login_scopes(config: Config) -> list[str]:
+    """What `auth login` asks for: the scopes the config needs, and free/busy with a
+    Google calendar."""
+    extra = [FREEBUSY_SCOPE] if config.calendar.kind == "google" else []
+    return scopes(config) + extra
 
 
 def token_path(state_dir: Path) -> Path:
@@ -68,15 +78,23 @@ def credentials(config: Config, state_dir: Path) -> Credentials:
                 google.subject)
             return delegated
         return account
-    return _user_token(token_path(state_dir), scopes(config), google.token_uri)
+    return _user_token(token_path(state_dir), scopes(config), login_scopes(config),
+                       google.token_uri)
 
 
-def _user_token(path: Path, wanted: list[str], token_uri: str | None) -> Credentials:
+def _user_token(path: Path, wanted: list[str], welcome: list[str],
+                token_uri: str | None) -> Credentials:
+    """The stored token for `wanted` scopes, plus those of `welcome` it was granted."""
     if not path.exists():
         raise AuthError(f"no Google token in {path}: run `syncd auth login` first")
     _check_private(path, "Google token")
     try:
         info = json.loads(path.read_text())
+        granted = info.get("scopes")
+        if isinstance(granted, str):
+            granted = granted.split()
+        if isinstance(granted, list):
+            wanted = [*wanted, *(s for s in welcome if s in granted and s not in wanted)]
         token: user_credentials.Credentials = (
             user_credentials.Credentials.from_authorized_user_info(  # type: ignore[no-untyped-call]
                 info, wanted))
@@ -90,9 +108,6 @@ def _user_token(path: Path, wanted: list[str], token_uri: str | None) -> Credent
     hide_secrets(token)
     # from_authorized_user_info takes `wanted` as the token's scopes whatever the file
     # says: what Google granted is the file's own list (absent in old files: not known).
-    granted = info.get("scopes")
-    if isinstance(granted, str):
-        granted = granted.split()
     if isinstance(granted, list) and (missing := set(wanted) - set(granted)):
         raise AuthError(f"{path}: the token lacks {', '.join(sorted(missing))}; "
                         "run `syncd auth login` again")
@@ -151,7 +166,7 @@ def login(config: Config, state_dir: Path, *, open_browser: bool, port: int = 0)
     if secrets is None:
         raise AuthError("set google.client_secrets to the OAuth client JSON "
                         "(see docs/google-setup.md)")
-    wanted = scopes(config)
+    wanted = login_scopes(config)
     if not wanted:
         raise AuthError("neither the calendar nor the notes use Google: nothing to sign in to")
     try:

@@ -333,7 +333,7 @@ def _person_report(
             until = rows[index + 1].expected if index + 1 < len(rows) \
                 else occ.expected + interval
             make_up = min((t for t in meetings if occ.expected < t < until), default=None)
-            reason: SkipKind = occ.reason or "missing"
+            reason: SkipKind = occ.skip_reason or "missing"
             skipped.append(Skip(person, occ.expected, reason, make_up))
     return PersonReport(
         person=person,

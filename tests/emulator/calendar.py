@@ -425,12 +425,12 @@ def _series(
     for original in found:
         if f"{master['id']}_{instance_suffix(original)}" not in replaced:
             instance = _generated(cal, master, original)
-            if window.overlaps(_bounds(instance, tz)):
+            if window.overlaps(bounds(instance, tz)):
                 items.append(instance)
     for exception in exceptions:
         if exception["status"] == "cancelled" and not show_deleted:
             continue
-        if window.overlaps(_bounds(exception, tz)):
+        if window.overlaps(bounds(exception, tz)):
             items.append(exception)
     items.sort(key=lambda item: parse_when(item["originalStartTime"], "original").start_in(tz))
     return items
@@ -449,9 +449,15 @@ def _prune_exceptions(store: Store, cal: Calendar, master: Json) -> None:
             _save(store, cal, {**exception, "status": "cancelled"})
 
 
-def _bounds(event: Json, tz: ZoneInfo) -> tuple[datetime, datetime]:
+def bounds(event: Json, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """An event's start and end instants (all-day dates taken in `tz`)."""
     return (parse_when(event["start"], "start").start_in(tz),
             parse_when(event["end"], "end").start_in(tz))
+
+
+def instances_between(store: Store, cal: Calendar, low: datetime, high: datetime) -> list[Json]:
+    """Every live event and series instance overlapping [low, high), as singleEvents lists them."""
+    return _candidates(store, cal, {"singleEvents": True}, _Window(low, high), None)
 
 
 # ---------------------------------------------------------------- lists
@@ -475,7 +481,7 @@ def _list(call: Call) -> Reply:
     items = _filter(_candidates(store, cal, params, window, since), params)
     tz = zone(cal.time_zone)
     if params.get("orderBy") == "startTime":
-        items.sort(key=lambda item: (_bounds(item, tz)[0], item["id"]))
+        items.sort(key=lambda item: (bounds(item, tz)[0], item["id"]))
     elif params.get("orderBy") == "updated":
         items.sort(key=lambda item: (item["updated"], item["id"]))
     return _page(call, cal, items, sync=True)
@@ -551,7 +557,7 @@ def _candidates(
             continue  # shown in place by its master's expansion
         elif event.get("recurrence") and single and not syncing:
             continue  # a deleted series has no instances to show
-        elif window.overlaps(_bounds(event, zone(cal.time_zone))):
+        elif window.overlaps(bounds(event, zone(cal.time_zone))):
             items.append(event)
     unique: dict[str, Json] = {}
     for item in items:

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.emulator import batch, calendar, docs, drive, fieldmask, state
+from tests.emulator import batch, calendar, docs, drive, fieldmask, freebusy, state
 from tests.emulator.batch import Response
 from tests.emulator.call import Call, Handler
 from tests.emulator.discovery import Discovery, Method
@@ -30,7 +30,8 @@ Json = dict[str, Any]
 
 BATCH_PATHS = ("/batch", "/batch/calendar/v3", "/batch/drive/v3")
 ADMIN_PREFIX = "/_emulator/"
-HANDLERS: dict[str, Handler] = {**calendar.HANDLERS, **drive.HANDLERS, **docs.HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **calendar.HANDLERS, **freebusy.HANDLERS, **drive.HANDLERS, **docs.HANDLERS}
 _JSON = "application/json; charset=UTF-8"
 
 

@@ -1,7 +1,7 @@
 """The admin view of all data: a JSON dump, and seeding from the same shape.
 
     {"owner": "lead@example.com", "timeZone": "Europe/Berlin",
-     "calendars": [{"id", "summary", "timeZone", "events": [event, ...]}],
+     "calendars": [{"id", "summary", "timeZone", "freeBusyVisible", "events": [event, ...]}],
      "files": [drive file, ...],
      "docs": {"<fileId>": {"text": "line\\n", "revision": 1, "styles": ["NORMAL_TEXT"],
               "bullets": [null], "lists": {}}},
@@ -34,6 +34,7 @@ def dump(store: Store) -> Json:
             "timeZone": store.time_zone,
             "calendars": [
                 {"id": cal.id, "summary": cal.summary, "timeZone": cal.time_zone,
+                 "freeBusyVisible": cal.free_busy_visible,
                  "events": list(cal.events.values())}
                 for cal in store.calendars.values()
             ],
@@ -60,6 +61,7 @@ def seed(store: Store, state: Json) -> None:
         cal = fresh.calendars.get(raw["id"]) or Calendar(raw["id"], raw["id"], fresh.time_zone)
         cal.summary = raw.get("summary", cal.summary)
         cal.time_zone = raw.get("timeZone", cal.time_zone)
+        cal.free_busy_visible = bool(raw.get("freeBusyVisible", True))
         fresh.calendars[cal.id] = cal
         for event in raw.get("events", []):
             seed_event(fresh, cal, event)

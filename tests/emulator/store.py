@@ -30,6 +30,8 @@ class Calendar:
     events: dict[str, Json] = field(default_factory=dict)
     # event id -> store sequence number of its last change (for sync tokens)
     changed: dict[str, int] = field(default_factory=dict)
+    # False for a colleague's calendar whose free/busy the owner may not see
+    free_busy_visible: bool = True
 
 
 @dataclass

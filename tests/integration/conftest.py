@@ -70,7 +70,7 @@ class Demo:
 
     def syncd(self, *args: str, now: str = NOW) -> Run:
         """Run a command on this demo; reconcile runs get a fixed clock."""
-        clock = ("--now", now) if args[0] in ("reconcile", "status", "export") else ()
+        clock = ("--now", now) if args[0] in ("reconcile", "status", "export", "suggest") else ()
         return syncd(*args, "--config", str(self.config), *clock)
 
 

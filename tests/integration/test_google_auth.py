@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from syncd.google.auth import CALENDAR_SCOPE, DRIVE_SCOPE, TOKEN_FILE
+from syncd.google.auth import CALENDAR_SCOPE, DRIVE_SCOPE, FREEBUSY_SCOPE, TOKEN_FILE
 from tests.emulator import Emulator
 from tests.integration.conftest import syncd
 from tests.integration.gdemo import GoogleDemo
@@ -114,6 +115,22 @@ def test_an_expired_token_is_refreshed_and_stored_privately(
     assert json.loads(token.read_text())["token"] == "fresh-access"
     assert token.stat().st_mode & 0o777 == 0o600
     assert token_server.calls == 1
+
+
+@pytest.mark.parametrize("granted", [True, False], ids=["free-busy granted", "older token"])
+def test_free_busy_is_used_only_when_the_token_was_granted_it(
+    oauth: GoogleDemo, token_server: TokenServer, granted: bool,
+) -> None:
+    token = oauth.root / "state" / TOKEN_FILE
+    stored = json.loads(token.read_text())
+    if granted:
+        stored["scopes"].append(FREEBUSY_SCOPE)
+        token.write_text(json.dumps(stored))
+    run = oauth.syncd("status")
+    assert run.code == 0, run.out + run.err
+    (refresh,) = token_server.forms
+    assert (urllib.parse.quote(FREEBUSY_SCOPE, safe="") in refresh) is granted
+    assert (FREEBUSY_SCOPE in json.loads(token.read_text())["scopes"]) is granted
 
 
 def test_a_revoked_token_is_one_clear_error_and_nothing_written(

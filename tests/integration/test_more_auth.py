@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from syncd.google.auth import CALENDAR_SCOPE, DRIVE_SCOPE, TOKEN_FILE
+from syncd.google.auth import CALENDAR_SCOPE, DRIVE_SCOPE, FREEBUSY_SCOPE, TOKEN_FILE
 from tests.integration.conftest import HEAD_YAML, PEOPLE_YAML, Demo, syncd
 from tests.integration.gdemo import GoogleDemo
 from tests.integration.test_google_auth import TokenServer, oauth, token_server
@@ -74,7 +74,8 @@ def test_auth_login_runs_the_consent_flow_and_stores_a_private_token(
     assert stat.S_IMODE(token.stat().st_mode) == 0o600
     stored = json.loads(token.read_text())
     assert stored["token"] == "fresh-access"
-    assert set(stored["scopes"]) == {CALENDAR_SCOPE, DRIVE_SCOPE}
+    # Free/busy is asked for too (for `syncd suggest`), but never required of a token.
+    assert set(stored["scopes"]) == {CALENDAR_SCOPE, DRIVE_SCOPE, FREEBUSY_SCOPE}
     assert token_server.calls == 1
     assert "client-secret" not in run.out + run.err
     # Asked with a consent screen, so Google sends a refresh token on every sign-in.

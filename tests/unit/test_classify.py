@@ -252,3 +252,17 @@ def test_rerun_gives_identical_rows() -> None:
                                         at(15): inst(at(15), at(16, 9))}),
              single("adhoc", at(10, 14)))
     assert run(*found, now=at(12)) == run(*found, now=at(12))
+
+
+def test_time_off_pauses_only_the_1on1s_that_did_not_take_place() -> None:
+    # A holiday on the 8th (the 1:1 was held anyway) and the 15th (cancelled), the
+    # lead away on the 22nd (nothing on the calendar); a roster pause would pause all.
+    time_off = (Pause(dt.date(2026, 9, 8), dt.date(2026, 9, 8), "Holiday", "holiday"),
+                Pause(dt.date(2026, 9, 15), dt.date(2026, 9, 15), "Holiday", "holiday"),
+                Pause(dt.date(2026, 9, 22), dt.date(2026, 9, 22), "Away", "out-of-office"))
+    person = dataclasses.replace(ALICE, pauses=time_off)
+    found = series("s", at(1), edits={at(15): inst(at(15), status="CANCELLED")},
+                   hi=at(22))
+    rows = run(found, person=person)
+    assert [(o.status, o.reason) for o in rows] == [
+        ("held", None), ("held", None), ("paused", "holiday"), ("paused", "out-of-office")]

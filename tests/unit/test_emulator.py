@@ -557,3 +557,40 @@ def test_module_entry_point_serves_until_terminated() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_freebusy_merges_busy_time_and_marks_unseen_calendars(
+        google: Google, google_emulator: Emulator) -> None:
+    lead = google_emulator.state()["owner"]
+    standup = _timed("2027-01-05T10:00:00", "2027-01-05T10:30:00", summary="Standup")
+    review = _timed("2027-01-05T10:15:00", "2027-01-05T11:00:00", summary="Review")
+    focus = _timed("2027-01-05T14:00:00", "2027-01-05T16:00:00", transparency="transparent")
+    skipped = _timed("2027-01-05T16:00:00", "2027-01-05T17:00:00", attendees=[
+        {"email": lead, "responseStatus": "declined"}, {"email": "x@example.com"}])
+    colleague = _timed("2027-01-05T09:00:00", "2027-01-05T09:45:00")
+    google_emulator.seed({"calendars": [
+        {"id": lead, "timeZone": BERLIN, "events": [standup, review, focus, skipped]},
+        {"id": "ben@example.com", "timeZone": BERLIN, "events": [colleague]},
+        {"id": "cho@example.com", "timeZone": BERLIN, "freeBusyVisible": False,
+         "events": [colleague]},
+    ]})
+    answer = google.calendar.freebusy().query(body={
+        "timeMin": "2027-01-05T00:00:00Z", "timeMax": "2027-01-06T00:00:00Z",
+        "items": [{"id": "primary"}, {"id": "ben@example.com"}, {"id": "cho@example.com"},
+                  {"id": "nobody@example.com"}]}).execute()
+    calendars = answer["calendars"]
+    assert answer["kind"] == "calendar#freeBusy"
+    assert calendars["primary"] == {"busy": [
+        {"start": "2027-01-05T09:00:00Z", "end": "2027-01-05T10:00:00Z"}]}
+    assert calendars["ben@example.com"] == {"busy": [
+        {"start": "2027-01-05T08:00:00Z", "end": "2027-01-05T08:45:00Z"}]}
+    for unseen in ("cho@example.com", "nobody@example.com"):
+        assert calendars[unseen]["errors"] == [{"domain": "global", "reason": "notFound"}]
+        assert calendars[unseen]["busy"] == []
+
+
+def test_freebusy_needs_both_ends_of_the_range(google: Google) -> None:
+    with pytest.raises(HttpError) as caught:
+        google.calendar.freebusy().query(body={
+            "timeMin": "2027-01-05T00:00:00Z", "items": [{"id": "primary"}]}).execute()
+    assert caught.value.resp.status == 400
