@@ -20,6 +20,7 @@ from syncd.core.matching import marker_key, other_person, participants
 from syncd.core.model import (
     Action,
     Attendee,
+    Instance,
     Memory,
     NotesDoc,
     OwnedSeries,
@@ -344,11 +345,17 @@ class _Planner:
         if self.observed is None:
             return  # where the meetings are is unknown: no agenda is written or marked
         series = current[1] if current else None
-        mine = self.theirs.get(person.email, [])
+        start = self.now - dt.timedelta(days=cadence.interval_days(person.cadence))
+        # The calendar as this plan leaves it: a series it ends no longer holds the
+        # meetings, one it creates does (else the next run would move the agenda).
+        ended = {a.series_uid for a in self.actions
+                 if a.kind == "end-series" and a.person == person.email}
+        mine = [s for s in self.theirs.get(person.email, []) if s.uid not in ended]
+        mine += [_as_series(a.spec, start, self.now + HORIZON) for a in self.actions
+                 if a.kind == "create-series" and a.person == person.email and a.spec]
         occurrences = classify.classify(
-            person, self.tz, self.owner, mine,
-            self.now - dt.timedelta(days=cadence.interval_days(person.cadence)),
-            self.now + HORIZON, self.now, anchor_for(person, series, self.today))
+            person, self.tz, self.owner, mine, start, self.now + HORIZON, self.now,
+            anchor_for(person, series, self.today))
         self.actions += agenda.plan(person, occurrences, doc, self.now, self.zone,
                                     self.one_offs)
 
@@ -386,6 +393,16 @@ def desired_spec(roster: Roster, person: Person, now: dt.datetime, generation: i
         description=(f"Recurring 1:1 ({person.cadence.text}), kept by syncd. Moving or "
                      "cancelling a single meeting is fine: syncd keeps your change."),
     )
+
+
+def _as_series(spec: SeriesSpec, start: dt.datetime, end: dt.datetime) -> Series:
+    """The series a create action writes, as a read of the calendar would show it."""
+    return Series(
+        uid=spec.uid, summary=spec.summary, start=spec.start, end=spec.start + spec.duration,
+        timezone=spec.timezone, rrule=spec.rrule, attendees=(spec.organizer, spec.attendee),
+        organizer=spec.organizer.email, marker=spec.marker,
+        instances=tuple(Instance(t, t, t + spec.duration)
+                        for t in cadence.expand(spec.rrule, spec.start, start, end)))
 
 
 def _minutes(duration: dt.timedelta) -> int:
