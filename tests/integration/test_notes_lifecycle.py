@@ -7,15 +7,17 @@ each role gets its template, and every nudge the report prints is gone after rec
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
+import jsonschema
 import pytest
 
 from syncd.core import identity
-from tests.integration.conftest import Demo, Run, syncd
+from tests.integration.conftest import ROOT, Demo, Run, syncd
 
 ZONE = ZoneInfo("Europe/Berlin")
 PAT = "pat@example.com"
@@ -220,6 +222,11 @@ def test_an_item_carried_three_times_is_stale_in_the_report(pat: Demo) -> None:
     out = report(pat, "2026-12-16T09:00:00+01:00").out
     assert ("stale follow-ups: send migration design doc (since 2026-12-01, carried 3 times)"
             in out)
+    data = syncd("report", "--config", str(pat.config), "--now", "2026-12-16T09:00:00+01:00",
+                 "--format", "json").json()
+    jsonschema.validate(data, json.loads((ROOT / "docs" / "report-schema.json").read_text()))
+    assert data["next_week"][0]["stale_follow_ups"] == [
+        {"text": "send migration design doc", "since": "2026-12-01", "carried": 3}]
     # Carrying copies: every earlier section still reads as the lead left it.
     assert text.count("- [ ] send migration design doc") == 4
 
