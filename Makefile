@@ -43,6 +43,7 @@ soak: $(VENV)/.test-deps
 	SYNCD_SOAK=1 $(BIN)/pytest -o addopts=-q tests/stateful --hypothesis-show-statistics
 
 bench: $(BIN)/syncd
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/reconcile_local.py
 	$(BIN)/python bench/daemon_idle.py
 

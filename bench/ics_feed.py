@@ -23,7 +23,6 @@ Usage: python bench/ics_feed.py
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import random
@@ -443,7 +442,7 @@ def child_unchanged(path: str, cache_file: str) -> dict[str, Any]:
     began = time.perf_counter()
     second = source.read(*WINDOW)
     seconds = time.perf_counter() - began
-    Path(cache_file).write_text(json.dumps(dataclasses.asdict(source.cache)))
+    Path(cache_file).write_text(source.cache.to_json())
     return {"seconds": seconds, "series": len(second), "same": second == first,
             "not_modified": source.not_modified}
 
@@ -451,7 +450,7 @@ def child_unchanged(path: str, cache_file: str) -> dict[str, Any]:
 def child_cached(path: str, cache_file: str) -> dict[str, Any]:
     from syncd.calendars.ics import FeedCache
 
-    cache = FeedCache(**json.loads(Path(cache_file).read_text()))
+    cache = FeedCache.from_json(Path(cache_file).read_text())
     began = time.perf_counter()
     source = feed(Path(path), cache)
     series = source.read(*WINDOW)

@@ -9,31 +9,21 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 
-from syncd import logs, preflight, service, show
-from syncd import reconcile as reconciling
-from syncd import suggest as suggesting
-from syncd.config import Config, ConfigError, EmailConfig, resolve_state_dir
-from syncd.core import schedule, status
-from syncd.core.model import FollowUp, NotesDoc
-from syncd.core.oneline import one_line
-from syncd.export import export_calendar
-from syncd.fsutil import atomic_write
-from syncd.google import auth as google_auth
-from syncd.lock import LockError, StateLock
-from syncd.notes import text as notes_text
-from syncd.notes.base import NotesError
-from syncd.redact import install_redactor
-from syncd.report import browser as report_browser
-from syncd.report import build as report_build
-from syncd.report import mail as report_mail
-from syncd.report import prep
-from syncd.report import render as report_render
-from syncd.state import State, StateError
+from syncd import EXIT_FAILED, EXIT_OK, EXIT_USAGE, logs
+from syncd.report import FORMATS as REPORT_FORMATS
+
+# Each command imports what it needs when it runs, so `syncd --help` and `syncd validate`
+# start without the Google client, the HTTP stack, iCalendar or the report templates.
+if TYPE_CHECKING:
+    from syncd.config import Config
+    from syncd.report.build import Period
+    from syncd.report.deliver import Sent, Unsent
+    from syncd.state import State
 
 F = TypeVar("F", bound=Callable[..., Any])
 LEVELS = ("debug", "info", "warning", "error")
@@ -68,34 +58,44 @@ def setup_logging(level: str, log_format: str = "text") -> None:
 
 def lock_or_exit(state_dir: Path) -> None:
     """Hold the state lock until the command ends, or say who holds it and exit 2."""
+    from syncd.lock import LockError, StateLock
+
     try:
         click.get_current_context().with_resource(StateLock(state_dir))
     except LockError as exc:
         click.echo(f"syncd: {exc}", err=True)
-        sys.exit(reconciling.EXIT_USAGE)
+        sys.exit(EXIT_USAGE)
 
 
 def load_or_exit(path: Path) -> Config:
     """The validated config, or every problem on stderr and exit 2."""
+    from syncd import preflight
+    from syncd.config import ConfigError
+
     try:
         return preflight.load_checked(path, os.environ)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
-        sys.exit(reconciling.EXIT_USAGE)
+        sys.exit(EXIT_USAGE)
 
 
 def tighten_or_exit(config: Config) -> None:
     """Before a writing command: syncd's private files and folders closed to others, or exit 1."""
+    from syncd import preflight
+
     try:
         preflight.tighten(config, os.environ)
     except preflight.PreflightError as exc:
         click.echo(f"syncd: {exc}", err=True)
-        sys.exit(reconciling.EXIT_FAILED)
+        sys.exit(EXIT_FAILED)
 
 
 def readonly_state(config: Config) -> State:
     """The state as a read-only snapshot (never creates or changes a file)."""
+    from syncd.config import resolve_state_dir
+    from syncd.state import State
+
     return State.open_readonly(resolve_state_dir(config, os.environ))
 
 
@@ -126,6 +126,9 @@ def validate(config_path: Path, log_level: str, log_format: str, now_text: str |
     Clashes over the next 26 weeks (two 1:1s at once, a slot outside working hours)
     are warnings: the config is still valid.
     """
+    from syncd.core import schedule
+    from syncd.core.oneline import one_line
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     roster = config.roster
@@ -146,6 +149,11 @@ def validate(config_path: Path, log_level: str, log_format: str, now_text: str |
 def reconcile(config_path: Path, log_level: str, log_format: str, dry_run: bool, as_json: bool,
               force: bool, now_text: str | None) -> None:
     """Bring the calendar and notes in line with the roster."""
+    from syncd import reconcile as reconciling
+    from syncd import show
+    from syncd.config import resolve_state_dir
+    from syncd.state import State, StateError
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     now = parse_now(now_text, config.roster.timezone)
@@ -158,7 +166,7 @@ def reconcile(config_path: Path, log_level: str, log_format: str, dry_run: bool,
         state = State.open_readonly(state_dir) if dry_run else State.open(state_dir)
     except (StateError, OSError) as exc:
         click.echo(f"syncd: state in {state_dir}: {exc}", err=True)
-        sys.exit(reconciling.EXIT_FAILED)
+        sys.exit(EXIT_FAILED)
     try:
         result = reconciling.reconcile(config, state, now, dry_run=dry_run, force=force)
     finally:
@@ -208,6 +216,10 @@ def status_command(config_path: Path, log_level: str, log_format: str,
                    from_day: dt.datetime | None,
                    to_day: dt.datetime | None, as_json: bool, now_text: str | None) -> None:
     """Per person: last held 1:1, next one, skips in 90 days, overdue; every occurrence."""
+    from syncd import reconcile as reconciling
+    from syncd.core import status
+    from syncd.core.oneline import one_line
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     zone = ZoneInfo(config.roster.timezone)
@@ -228,7 +240,7 @@ def status_command(config_path: Path, log_level: str, log_format: str,
         click.echo(json.dumps(status.status_json(people, zone), indent=2))
     else:
         click.echo("\n".join(status.status_lines(people, zone)))
-    sys.exit(reconciling.EXIT_FAILED if failure else reconciling.EXIT_OK)
+    sys.exit(EXIT_FAILED if failure else EXIT_OK)
 
 
 @main.command(name="suggest")
@@ -241,6 +253,9 @@ def status_command(config_path: Path, log_level: str, log_format: str,
 def suggest_command(config_path: Path, log_level: str, log_format: str, person: str,
                     count: int, as_json: bool, now_text: str | None) -> None:
     """Free slots to make up PERSON's skipped 1:1 (email or name) before their next one."""
+    from syncd import suggest as suggesting
+    from syncd.core.oneline import one_line
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     zone = ZoneInfo(config.roster.timezone)
@@ -250,12 +265,12 @@ def suggest_command(config_path: Path, log_level: str, log_format: str, person: 
         found = suggesting.suggest(config, state, person, now, count)
     except suggesting.UnknownPerson as exc:
         click.echo(f"syncd: {one_line(str(exc))}", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     finally:
         state.close()
     if found.failure:
         click.echo(f"syncd: {one_line(found.failure)}; no free slots can be found", err=True)
-        sys.exit(reconciling.EXIT_FAILED)
+        sys.exit(EXIT_FAILED)
     if as_json:
         click.echo(json.dumps(suggesting.suggestion_json(found, zone), indent=2))
     else:
@@ -270,6 +285,9 @@ def suggest_command(config_path: Path, log_level: str, log_format: str, person: 
 def export_command(config_path: Path, log_level: str, log_format: str, output: Path,
                    now_text: str | None) -> None:
     """Write the roster's 1:1 series (with notes links) as a calendar to import or subscribe to."""
+    from syncd.export import export_calendar
+    from syncd.fsutil import atomic_write
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     now = parse_now(now_text, config.roster.timezone)
@@ -284,6 +302,8 @@ def export_command(config_path: Path, log_level: str, log_format: str, output: P
 
 
 def _interval(ctx: click.Context, param: click.Parameter, value: str) -> dt.timedelta:
+    from syncd import service
+
     try:
         return service.parse_interval(value)
     except ValueError as exc:
@@ -300,6 +320,9 @@ def run_command(config_path: Path, log_level: str, log_format: str,
 
     SIGHUP reloads the config, SIGTERM or SIGINT stop after the action in progress.
     """
+    from syncd import service
+    from syncd.lock import LockError
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     tighten_or_exit(config)
@@ -307,7 +330,7 @@ def run_command(config_path: Path, log_level: str, log_format: str,
         code = service.Service(config_path, config, interval).run()
     except LockError as exc:
         click.echo(f"syncd: {exc}", err=True)
-        sys.exit(reconciling.EXIT_USAGE)
+        sys.exit(EXIT_USAGE)
     sys.exit(code)
 
 
@@ -317,8 +340,10 @@ _ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})", re.IGNORECASE)
 def _report_period(
     week: str | None, from_day: dt.datetime | None, to_day: dt.datetime | None,
     now: dt.datetime, zone: ZoneInfo,
-) -> report_build.Period:
+) -> Period:
     """--week, or --from and --to, else the last complete ISO week before now."""
+    from syncd.report import build as report_build
+
     if week is not None and (from_day or to_day):
         raise click.UsageError("give --week or --from/--to, not both")
     if week is not None:
@@ -339,93 +364,21 @@ def _report_period(
     return report_build.day_span(from_day.date(), to_day.date(), zone)
 
 
-def _agenda_facts(
-    config: Config, state: State, seen: reconciling.Observation, known: tuple[NotesDoc, ...],
-    now: dt.datetime, warnings: list[str],
-) -> tuple[dict[str, str], dict[tuple[str, dt.date], bool | None] | None,
-           dict[tuple[str, dt.date], tuple[FollowUp, ...]]]:
-    """Notes links, whether each 1:1 of the coming week has its agenda written, and the
-    stale follow-ups in those agendas."""
-    urls = {doc.person: doc.url for doc in known}
-    ids = {doc.person: doc.doc_id for doc in known}
-    zone = ZoneInfo(config.roster.timezone)
-    agendas: dict[tuple[str, dt.date], bool | None] = {}
-    stale: dict[tuple[str, dt.date], tuple[FollowUp, ...]] = {}
-    try:
-        notes = reconciling.open_notes(config.notes, state, reconciling.connect_google(config))
-    except google_auth.AuthError as exc:
-        warnings.append(f"notes: not read: {exc}")
-        return urls, None, stale
-    try:
-        for email, coming in report_build.next_meetings(seen.rows, now).items():
-            doc = notes.find(email, ids.get(email))
-            if doc is None:
-                continue
-            urls[email] = doc.url
-            for occ in coming:
-                day = report_build.agenda_day(occ, zone)
-                agendas[(email, day)] = notes_text.agenda_written(doc.agenda, day)
-                stale[(email, day)] = tuple(f for s in doc.agenda if s.key == day
-                                            for f in s.open_items if f.stale)
-    except NotesError as exc:
-        warnings.append(f"notes: not read: {exc}")
-        return urls, None, stale
-    return urls, agendas, stale
+def _say_delivery(outcome: Sent | Unsent, label: str) -> bool:
+    """Tell the person what became of the emailed report; True when it was sent."""
+    from syncd.report.deliver import Sent
 
-
-def _save_unsent(config: Config, label: str, text: str, html: str) -> list[Path]:
-    """Keep an unsent report under the state dir (0600), so nothing is lost."""
-    folder = resolve_state_dir(config, os.environ) / "reports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    saved = []
-    for suffix, body in (("html", html), ("txt", text)):
-        path = folder / f"{label}.{suffix}"
-        atomic_write(path, body.encode("utf-8"), 0o600, keep_mode=False)
-        saved.append(path)
-    return saved
-
-
-def _guard_password(mail: EmailConfig) -> None:
-    """Refuse a password file others can read; keep the password out of every log line.
-
-    Raises MailError, as sending would, when the password is exposed or cannot be had.
-    """
-    if mail.user is None:
-        return
-    if mail.password_file is not None:
-        try:
-            why = preflight.exposed(mail.password_file, "SMTP password file",
-                                    "change the password")
-        except OSError:
-            why = None  # report_mail.password says why it cannot be read
-        if why is not None:
-            raise report_mail.MailError(why)
-    install_redactor().add(report_mail.password(mail, os.environ))
-
-
-def _send_report(
-    config: Config, mail: EmailConfig, report: report_build.Report
-) -> bool:
-    """Email the report (text + HTML); on failure say why and save it. True when sent."""
-    text = report_render.render(report, "text")
-    html = report_render.render(report, "html")
-    try:
-        _guard_password(mail)
-        report_mail.send(mail, report_mail.message(
-            mail, config.roster.owner.name, report_render.subject(report), text, html,
-            report.generated_at), os.environ)
-    except report_mail.MailError as exc:
-        click.echo(f"syncd: report not sent: {exc}", err=True)
-        try:
-            saved = _save_unsent(config, report.period.label, text, html)
-        except OSError as err:
-            click.echo(f"syncd: cannot save it either ({err}); here it is:", err=True)
-            click.echo(text, nl=False)
-        else:
-            click.echo(f"syncd: saved to {' and '.join(map(str, saved))}", err=True)
-        return False
-    click.echo(f"report {report.period.label} sent to {', '.join(mail.to)}")
-    return True
+    if isinstance(outcome, Sent):
+        click.echo(f"report {label} sent to {', '.join(outcome.to)}")
+        return True
+    click.echo(f"syncd: report not sent: {outcome.why}", err=True)
+    if outcome.save_error is not None:
+        click.echo(f"syncd: cannot save it either ({outcome.save_error}); here it is:",
+                   err=True)
+        click.echo(outcome.text, nl=False)
+    else:
+        click.echo(f"syncd: saved to {' and '.join(map(str, outcome.saved))}", err=True)
+    return False
 
 
 @main.command(name="report")
@@ -436,7 +389,7 @@ def _send_report(
               help="First day of a span to report on instead of a week (with --to).")
 @click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]),
               help="Last day of that span (with --from).")
-@click.option("--format", "fmt", type=click.Choice((*report_render.FORMATS, "pdf")),
+@click.option("--format", "fmt", type=click.Choice((*REPORT_FORMATS, "pdf")),
               default="text", show_default=True,
               help="How to print or write the report (pdf: with --output, through Chromium).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -448,6 +401,14 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
                    from_day: dt.datetime | None, to_day: dt.datetime | None, fmt: str,
                    output: Path | None, send_email: bool, now_text: str | None) -> None:
     """The skipped-meeting report: skips, overdue people, streaks, next week, roster health."""
+    from syncd import reconcile as reconciling
+    from syncd.core.oneline import one_line
+    from syncd.fsutil import atomic_write
+    from syncd.report import browser as report_browser
+    from syncd.report import build as report_build
+    from syncd.report import deliver
+    from syncd.report import render as report_render
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     zone = ZoneInfo(config.roster.timezone)
@@ -460,15 +421,15 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
         raise click.UsageError("--format pdf needs --output FILE")
     if fmt == "pdf" and report_browser.find() is None:
         click.echo(f"syncd: no PDF without Chromium: {report_browser.INSTALL_HINT}", err=True)
-        sys.exit(reconciling.EXIT_FAILED)
+        sys.exit(EXIT_FAILED)
     state = readonly_state(config)
     try:
         seen = reconciling.observe_people(config, state, now, report_build.read_start(period),
                                           period.end)
         warnings = [f"{seen.failure}; reporting from stored history only"] if seen.failure \
             else []
-        urls, agendas, stale = _agenda_facts(config, state, seen, state.memory().notes, now,
-                                             warnings)
+        urls, agendas, stale = deliver.agenda_facts(config, state, seen,
+                                                    state.memory().notes, now, warnings)
     finally:
         state.close()
     report = report_build.build(config.roster, seen.rows,
@@ -490,9 +451,10 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
             failed = True
     elif not send_email:
         click.echo(report_render.render(report, fmt), nl=False)
-    if mail is not None and send_email and not _send_report(config, mail, report):
+    if mail is not None and send_email and not _say_delivery(
+            deliver.send(config, mail, report, os.environ), report.period.label):
         failed = True
-    sys.exit(reconciling.EXIT_FAILED if failed else reconciling.EXIT_OK)
+    sys.exit(EXIT_FAILED if failed else EXIT_OK)
 
 
 @main.command(name="prep")
@@ -505,10 +467,15 @@ def report_command(config_path: Path, log_level: str, log_format: str, week: str
 def prep_command(config_path: Path, log_level: str, log_format: str, day_text: str | None,
                  send_email: bool, now_text: str | None) -> None:
     """A short brief of a day's 1:1s: who, when, notes, follow-ups, last outcome."""
+    from syncd import reconcile as reconciling
+    from syncd.core.oneline import one_line
+    from syncd.report import deliver, prep
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     zone = ZoneInfo(config.roster.timezone)
     now = parse_now(now_text, config.roster.timezone)
+    when = _prep_day(day_text, now) if day_text else None
     mail = config.report.email if config.report is not None else None
     if send_email and mail is None:
         raise click.UsageError("--email needs a report.email section in the config")
@@ -518,31 +485,27 @@ def prep_command(config_path: Path, log_level: str, log_format: str, day_text: s
         seen = reconciling.observe_people(config, state, now, now, now)
         if seen.failure:
             warnings.append(f"{seen.failure}; from stored history only")
-        docs = _notes_docs(config, state, warnings)
+        docs = deliver.notes_docs(config, state, warnings)
     finally:
         state.close()
-    when = _prep_day(day_text, now) if day_text else prep.day_of_next(seen.rows, now, zone)
-    brief = prep.build(config.roster, seen.rows, docs, when)
+    day = when or prep.day_of_next(seen.rows, now, zone)
+    brief = prep.build(config.roster, seen.rows, docs, day)
     for warning in warnings:
         click.echo(f"warning: {one_line(warning)}", err=True)
-    failed = bool(warnings)
-    if mail is not None and send_email:
-        try:
-            _guard_password(mail)
-            report_mail.send(mail, report_mail.message(
-                mail, config.roster.owner.name, prep.subject(brief), prep.text(brief),
-                prep.as_html(brief), now), os.environ)
-        except report_mail.MailError as exc:
-            click.echo(f"syncd: prep not sent: {exc}", err=True)
-            click.echo(prep.text(brief), nl=False)
-            sys.exit(reconciling.EXIT_FAILED)
-        click.echo(f"prep for {when.isoformat()} sent to {', '.join(mail.to)}")
-    else:
+    if mail is None or not send_email:
         click.echo(prep.text(brief), nl=False)
-    sys.exit(reconciling.EXIT_FAILED if failed else reconciling.EXIT_OK)
+        sys.exit(EXIT_FAILED if warnings else EXIT_OK)
+    outcome = deliver.send_prep(config, mail, brief, now, os.environ)
+    if isinstance(outcome, deliver.Sent):
+        click.echo(f"prep for {day.isoformat()} sent to {', '.join(outcome.to)}")
+        sys.exit(EXIT_FAILED if warnings else EXIT_OK)
+    click.echo(f"syncd: prep not sent: {outcome.why}", err=True)
+    click.echo(outcome.text, nl=False)
+    sys.exit(EXIT_FAILED)
 
 
 def _prep_day(text: str, now: dt.datetime) -> dt.date:
+    """--date: a day, or "today" (in --now's zone)."""
     if text.strip().lower() == "today":
         return now.date()
     try:
@@ -550,21 +513,6 @@ def _prep_day(text: str, now: dt.datetime) -> dt.date:
     except ValueError:
         raise click.BadParameter(f"not a day like 2026-12-01 or 'today': {text!r}",
                                  param_hint="--date") from None
-
-
-def _notes_docs(config: Config, state: State, warnings: list[str]) -> dict[str, NotesDoc]:
-    """Each active person's notes document with its sections (empty, with a warning, when
-    the notes cannot be read)."""
-    ids = {doc.person: doc.doc_id for doc in state.memory().notes}
-    found: dict[str, NotesDoc] = {}
-    try:
-        notes = reconciling.open_notes(config.notes, state, reconciling.connect_google(config))
-        for person in config.roster.people:
-            if person.active and (doc := notes.find(person.email, ids.get(person.email))):
-                found[person.email] = doc
-    except (google_auth.AuthError, NotesError) as exc:
-        warnings.append(f"notes: not read: {exc}")
-    return found
 
 
 @main.group()
@@ -581,6 +529,9 @@ def auth() -> None:
 def auth_login(config_path: Path, log_level: str, log_format: str, no_browser: bool,
                port: int) -> None:
     """Run Google's sign-in flow and store the token, asking only for the scopes needed."""
+    from syncd.config import resolve_state_dir
+    from syncd.google import auth as google_auth
+
     setup_logging(log_level, log_format)
     config = load_or_exit(config_path)
     state_dir = resolve_state_dir(config, os.environ)
@@ -589,5 +540,5 @@ def auth_login(config_path: Path, log_level: str, log_format: str, no_browser: b
         path = google_auth.login(config, state_dir, open_browser=not no_browser, port=port)
     except google_auth.AuthError as exc:
         click.echo(f"syncd: {exc}", err=True)
-        sys.exit(reconciling.EXIT_FAILED)
+        sys.exit(EXIT_FAILED)
     click.echo(f"signed in; token stored in {path} (mode 0600)")

@@ -1,7 +1,7 @@
 """Checks made before a command reads or writes anything: where a feed file may be read
 from, secret files that only their owner may read, and private modes on syncd's files.
 
-config.py checks what the config says; this module checks what it points at on this
+syncd.config checks what the config says; this module checks what it points at on this
 machine, which can change between two runs while the config stays the same.
 """
 
@@ -13,7 +13,14 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from syncd.config import Config, ConfigError, load_config, resolve_state_dir
+from syncd.config import (
+    Config,
+    ConfigError,
+    FeedCalendarConfig,
+    MarkdownNotesConfig,
+    load_config,
+    resolve_state_dir,
+)
 from syncd.redact import install_redactor
 
 log = logging.getLogger(__name__)
@@ -37,7 +44,7 @@ def load_checked(path: Path, environ: Mapping[str, str]) -> Config:
     config = load_config(path)
     if problems := feed_problems(config, environ):
         raise ConfigError(problems)
-    if config.calendar.url:
+    if isinstance(config.calendar, FeedCalendarConfig) and config.calendar.url:
         # A private feed URL carries a secret: no log line may show it.
         install_redactor().add(config.calendar.url)
     return config
@@ -50,9 +57,9 @@ def feed_problems(config: Config, environ: Mapping[str, str]) -> list[str]:
     state directory (the database and the Google token live there) and not one of the
     secret files the config names: a parse error quotes a line of the file it read.
     """
-    path = config.calendar.path
-    if config.calendar.kind != "ics" or path is None:
+    if not isinstance(config.calendar, FeedCalendarConfig) or config.calendar.path is None:
         return []
+    path = config.calendar.path
     why = _feed_refusal(path.resolve(), config, environ)
     if why is None:
         return []
@@ -111,10 +118,10 @@ def tighten(config: Config, environ: Mapping[str, str]) -> None:
     if reports.is_dir() and not reports.is_symlink():
         for saved in sorted(reports.iterdir()):
             _restrict(saved, 0o600, "saved report")
-    notes = config.notes.path
-    if config.notes.kind == "markdown" and notes is not None:
+    if isinstance(config.notes, MarkdownNotesConfig):
         for person in config.roster.people:
-            _restrict(notes / f"{person.email}.md", 0o600, f"notes file of {person.email}")
+            _restrict(config.notes.path / f"{person.email}.md", 0o600,
+                      f"notes file of {person.email}")
 
 
 def _restrict(path: Path, mode: int, what: str) -> None:

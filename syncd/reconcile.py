@@ -10,32 +10,46 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from syncd import EXIT_FAILED, EXIT_OK
 from syncd.apply import Outcome, apply
-from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
-from syncd.calendars.google import GoogleCalendar, SyncCache
-from syncd.calendars.ics import FeedCache, ICSFeed
-from syncd.calendars.local import LocalCalendar
-from syncd.config import BackendConfig, Config, resolve_state_dir
+from syncd.calendars.base import (
+    CachingCalendar,
+    CalendarError,
+    CalendarSource,
+    WritableCalendar,
+)
+from syncd.config import (
+    Backend,
+    CalendarConfig,
+    Config,
+    FeedCalendarConfig,
+    GoogleBackend,
+    GoogleCalendarConfig,
+    GoogleDocsNotesConfig,
+    NotesConfig,
+    resolve_state_dir,
+)
 from syncd.core import history, observe, planner, schedule
 from syncd.core.identity import person_key
 from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
-from syncd.google import auth
-from syncd.google.api import Endpoints, GoogleApi
-from syncd.notes.base import NotesError, NotesStore
-from syncd.notes.gdocs import GoogleDocsNotes
-from syncd.notes.markdown import MarkdownNotes
+from syncd.google.errors import AuthError
+from syncd.notes.base import NotesError, NotesStore, WarningNotes
 from syncd.state import State
 from syncd.timeoff import with_time_off
 
+# The backends are imported when the config names them: a run with a local calendar
+# never loads the Google client, a Google one never loads the feed reader's HTTP stack.
+if TYPE_CHECKING:
+    from syncd.google.api import GoogleApi
+
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 @dataclass
@@ -63,58 +77,68 @@ def connect_google(config: Config) -> GoogleApi | None:
     Raises AuthError when there are no usable credentials (no token, a token others
     can read, a revoked token).
     """
-    if config.calendar.kind != "google" and config.notes.kind != "google-docs":
+    if not config.uses_google:
         return None
+    from syncd.google import auth
+    from syncd.google.api import Endpoints, GoogleApi
+
     credentials = auth.credentials(config, resolve_state_dir(config, os.environ))
-    calendar = Endpoints.at(config.calendar.api_endpoint)
-    drive = Endpoints.at(config.notes.api_endpoint)
+    calendar = Endpoints.at(_endpoint(config.calendar))
+    drive = Endpoints.at(_endpoint(config.notes))
     return GoogleApi(credentials, dataclasses.replace(drive, calendar=calendar.calendar,
                                                       batch=calendar.batch))
 
 
+def _endpoint(backend: Backend) -> str | None:
+    return backend.api_endpoint if isinstance(backend, GoogleBackend) else None
+
+
 def open_calendar(
-    config: BackendConfig, roster: Roster, state: State | None = None,
+    config: CalendarConfig, roster: Roster, state: State | None = None,
     google: GoogleApi | None = None, *, attach: bool = True,
 ) -> CalendarSource:
     """The calendar backend the config names, starting from what state remembers of it
     (an ics feed's validators, a Google calendar's sync token). `google` is needed for
     kind google; `attach` puts notes links in Google event attachments."""
-    if config.kind == "ics":
-        raw = state.get_value(_cache_key(config)) if state is not None else None
+    raw = state.get_value(_cache_key(config)) if state is not None and isinstance(
+        config, FeedCalendarConfig | GoogleCalendarConfig) else None
+    if isinstance(config, FeedCalendarConfig):
+        from syncd.calendars.ics import FeedCache, ICSFeed
+
         return ICSFeed(
             url=config.url, path=config.path, default_timezone=roster.timezone,
             people=roster.people, owner_email=roster.owner.email,
             timeout=config.timeout, max_bytes=config.max_bytes,
-            cache=FeedCache(**json.loads(raw)) if raw else None, away_title=roster.away_title,
+            cache=FeedCache.from_json(raw) if raw else None, away_title=roster.away_title,
         )
-    if config.kind == "google":
+    if isinstance(config, GoogleCalendarConfig):
+        from syncd.calendars.google import GoogleCalendar, SyncCache
+
         if google is None:
             raise CalendarError("google calendar: no Google credentials were loaded")
-        raw = state.get_value(_cache_key(config)) if state is not None else None
         return GoogleCalendar(
             google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
             default_timezone=roster.timezone, attach=attach,
             cache=SyncCache.from_json(raw) if raw else None, away_title=roster.away_title)
-    assert config.path is not None
+    from syncd.calendars.local import LocalCalendar
+
     return LocalCalendar(config.path, roster.timezone)
 
 
-def _cache_key(config: BackendConfig) -> str:
+def _cache_key(config: CalendarConfig) -> str:
     # Keyed by a hash, so the secret in a private feed URL is not stored in clear.
-    if config.kind == "google":
+    if isinstance(config, GoogleCalendarConfig):
         source = f"google {config.api_endpoint or ''} {config.calendar_id}"
         return "calendar:" + hashlib.sha256(source.encode()).hexdigest()[:24]
-    source = config.url or str(config.path)
+    source = (config.url if isinstance(config, FeedCalendarConfig) else None) or str(config.path)
     return "feed:" + hashlib.sha256(source.encode()).hexdigest()[:24]
 
 
-def save_calendar_cache(state: State, config: BackendConfig, calendar: CalendarSource) -> None:
+def save_calendar_cache(state: State, config: CalendarConfig, calendar: CalendarSource) -> None:
     """Remember what the calendar read learned (feed validators, sync token), inside an
     open transaction."""
-    if isinstance(calendar, ICSFeed):
-        state.set_value(_cache_key(config), json.dumps(dataclasses.asdict(calendar.cache)))
-    elif isinstance(calendar, GoogleCalendar):
-        state.set_value(_cache_key(config), calendar.cache.to_json())
+    if isinstance(calendar, CachingCalendar):
+        state.set_value(_cache_key(config), calendar.cache_json())
 
 
 class StateReservations:
@@ -135,15 +159,18 @@ class StateReservations:
 
 
 def open_notes(
-    config: BackendConfig, state: State | None = None, google: GoogleApi | None = None
+    config: NotesConfig, state: State | None = None, google: GoogleApi | None = None
 ) -> NotesStore:
     """The notes backend the config names (kind google-docs needs `google` and `state`)."""
-    if config.kind == "google-docs":
+    if isinstance(config, GoogleDocsNotesConfig):
+        from syncd.notes.gdocs import GoogleDocsNotes
+
         if google is None or state is None:
             raise NotesError("google docs: no Google credentials were loaded")
         return GoogleDocsNotes(google, folder_id=config.folder_id,
                                reservations=StateReservations(state))
-    assert config.path is not None
+    from syncd.notes.markdown import MarkdownNotes
+
     return MarkdownNotes(config.path)
 
 
@@ -154,7 +181,7 @@ def open_backends(config: Config, state: State) -> tuple[CalendarSource, NotesSt
     """
     google = connect_google(config)
     return (open_calendar(config.calendar, config.roster, state, google,
-                          attach=config.notes.attach),
+                          attach=config.attach_notes),
             open_notes(config.notes, state, google))
 
 
@@ -184,7 +211,7 @@ def read_notes(
     except NotesError as exc:
         warnings.append(f"notes: not read, nothing planned for them: {exc}")
         return None
-    if isinstance(notes, GoogleDocsNotes):
+    if isinstance(notes, WarningNotes):
         warnings.extend(notes.warnings)
     return found
 
@@ -203,7 +230,7 @@ def reconcile(
     if calendar is None or notes is None:
         try:
             opened = open_backends(config, state)
-        except auth.AuthError as exc:
+        except AuthError as exc:
             # Nothing can be read, so nothing is planned: one clear message, exit 1.
             return Result(Plan(), dry_run, source_failed=True, warnings=[f"google: {exc}"])
         calendar, notes = calendar or opened[0], notes or opened[1]
@@ -232,8 +259,9 @@ def reconcile(
     # A read-only calendar is never written; the notes are still the lead's own.
     todo = dataclasses.replace(plan, actions=tuple(
         a for a in plan.actions if not (plan.read_only and a.writes_event)))
+    templates = {str(role): text for role, text in config.notes.templates.items()}
     result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {},
-                           stop=stop, templates=config.notes.templates)
+                           stop=stop, templates=templates)
     if observed is not None:
         # After applying: the cache then holds syncd's own writes too.
         with state.transaction():
@@ -296,7 +324,7 @@ def observe_people(
     try:
         calendar = open_calendar(config.calendar, config.roster, state, connect_google(config))
         observed = calendar.read(first, last)
-    except auth.AuthError as exc:
+    except AuthError as exc:
         failure = f"google: {exc}"
     except CalendarError as exc:
         failure = f"{config.calendar.kind} calendar: not read: {exc}"

@@ -30,7 +30,7 @@ from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
 
-from syncd import preflight
+from syncd import EXIT_FAILED, EXIT_OK, preflight
 from syncd import reconcile as reconciling
 from syncd.calendars.base import CalendarError, CalendarSource
 from syncd.config import Config, ConfigError, resolve_state_dir
@@ -285,11 +285,11 @@ class Service:
         except StateError as exc:
             log.error("cannot open the state in %s: %s", self.state_dir, exc)
             self.notifier.stopping(f"failed: {exc}")
-            return reconciling.EXIT_FAILED
+            return EXIT_FAILED
         finally:
             self.notifier.close()
         log.info("stopped")
-        return reconciling.EXIT_OK
+        return EXIT_OK
 
     def _loop(self) -> None:
         while not self._stopping():

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from syncd import reconcile
-from syncd.config import Config
+from syncd.config import Config, GoogleCalendarConfig
 from syncd.core import cadence, schedule
 from syncd.core.model import Person
 from syncd.core.oneline import one_line
@@ -69,7 +69,7 @@ def _free_busy(config: Config, emails: list[str], start: dt.datetime,
                end: dt.datetime) -> dict[str, schedule.Busy]:
     """Google's free/busy for each email; unknown for all on other calendars."""
     unknown = {email: schedule.Busy(email, known=False) for email in emails}
-    if config.calendar.kind != "google":
+    if not isinstance(config.calendar, GoogleCalendarConfig):
         return unknown
     from syncd.google import auth, freebusy
 

@@ -29,9 +29,9 @@ def public_holidays(country: str, subdivision: str | None, first: dt.date,
 def with_time_off(config: Config, observed: Iterable[Series], start: dt.datetime,
                   end: dt.datetime) -> Roster:
     """The roster with the holidays and out-of-office days in [start, end) as pauses."""
-    off = config.time_off
+    off = config.holidays
     pauses: list[Pause] = []
-    if off.country is not None:
+    if off is not None:
         pauses += public_holidays(off.country, off.subdivision, start.date(), end.date())
     pauses += schedule.out_of_office(config.roster, observed, start, end)
     return schedule.with_time_off(config.roster, pauses)

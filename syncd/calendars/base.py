@@ -8,6 +8,11 @@ from typing import Protocol, runtime_checkable
 
 from syncd.core.model import Series, SeriesPatch, SeriesSpec
 
+# A feed's limits when the config does not set them: seconds to connect and between
+# bytes, and the largest body read.
+FEED_TIMEOUT = 30.0
+FEED_MAX_BYTES = 20_000_000
+
 
 class CalendarError(Exception):
     """A calendar could not be read or written; the message names the source, never a secret."""
@@ -29,6 +34,16 @@ class CalendarSource(Protocol):
         Raises CalendarError when the read is incomplete in any way: a partial
         read must never look like an empty calendar.
         """
+        ...
+
+
+@runtime_checkable
+class CachingCalendar(CalendarSource, Protocol):
+    """A calendar that keeps what a read learned for the next run (a feed's validators, a
+    sync token), as versioned JSON the caller stores."""
+
+    def cache_json(self) -> str:
+        """The cache as of the last read (and this run's writes)."""
         ...
 
 

@@ -1,4 +1,5 @@
-"""Series as JSON, so a feed that did not change is not parsed again in a new process.
+"""Series as JSON, so a feed that did not change is not parsed again in a new process;
+and the versioned JSON every calendar cache is kept in.
 
 Times keep their IANA zone: a rule is expanded in the wall time of its start, so
 a fixed offset would be wrong after the next DST change. A time in any other
@@ -97,3 +98,21 @@ def load_series(text: str) -> tuple[Series, ...] | None:
         )
         for r in data["series"]
     )
+
+
+def dump_cache(version: int, fields: dict[str, Any]) -> str:
+    """A calendar cache as JSON text, marked with the version of its shape."""
+    return json.dumps({"version": version, **fields}, separators=(",", ":"))
+
+
+def load_cache(text: str, version: int) -> dict[str, Any] | None:
+    """The fields `dump_cache` wrote, or None when the text is from another version (or
+    not a cache at all): a cache that cannot be trusted is an empty one, and the next
+    read starts afresh."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.pop("version", None) != version:
+        return None
+    return data

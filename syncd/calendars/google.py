@@ -20,15 +20,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import icalendar
 
 from syncd.calendars.base import CalendarError, ConflictError
+from syncd.calendars.codec import dump_cache, load_cache
 from syncd.calendars.ical import (
     MARKER_PROP,
     NOTES_PROP,
@@ -38,7 +38,8 @@ from syncd.calendars.ical import (
 )
 from syncd.core import identity, matching
 from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
-from syncd.google.api import DOC_MIME, GoogleApi, GoogleError
+from syncd.google.api import DOC_MIME, GoogleApi
+from syncd.google.errors import AlreadyExists, Gone, GoogleError, NotFound, PreconditionFailed
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +61,21 @@ class SyncCache:
     roster: str = ""  # fingerprint of who was relevant when the events were kept
     events: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
+    VERSION: ClassVar[int] = 1  # bump when the shape changes: an older cache is dropped
+
     def to_json(self) -> str:
         """For the state's key-value table."""
-        return json.dumps({"token": self.token, "roster": self.roster, "events": self.events},
-                          separators=(",", ":"))
+        return dump_cache(self.VERSION, {"token": self.token, "roster": self.roster,
+                                         "events": self.events})
 
     @classmethod
-    def from_json(cls, text: str) -> SyncCache:
-        """The cache `to_json` wrote."""
-        data = json.loads(text)
-        return cls(data["token"], data["roster"], data["events"])
+    def from_json(cls, text: str) -> SyncCache | None:
+        """The cache `to_json` wrote; None (no cache: read everything again) when it is
+        of another version."""
+        data = load_cache(text, cls.VERSION)
+        if data is None or not isinstance(data.get("events"), dict):
+            return None
+        return cls(str(data.get("token", "")), str(data.get("roster", "")), data["events"])
 
 
 def event_id(uid: str) -> str | None:
@@ -111,6 +117,10 @@ class GoogleCalendar:
 
     # --- reading ----------------------------------------------------------------
 
+    def cache_json(self) -> str:
+        """What the last read learned (sync token, kept events), for the next run."""
+        return self.cache.to_json()
+
     def read(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         """Every kept event with its instances between start and end (aware).
 
@@ -136,9 +146,7 @@ class GoogleCalendar:
         if cache.token and cache.roster == fingerprint:
             try:
                 items, token = self._list({"syncToken": cache.token})
-            except GoogleError as exc:
-                if exc.status != 410:
-                    raise
+            except Gone:
                 log.info("%s: sync token expired; reading the whole calendar again", self.name)
             else:
                 merged = self._merge(dict(cache.events), items, incremental=True)
@@ -314,14 +322,14 @@ class GoogleCalendar:
             made = self._made.pop(ident, None) or self._api.execute(events.insert(
                 calendarId=self._calendar_id, body=_body(spec, ident), sendUpdates="all",
                 supportsAttachments=True))
-        except GoogleError as exc:
-            if exc.status != 409:
-                raise CalendarError(f"{self.name}: creating {spec.uid}: {exc}") from None
+        except AlreadyExists:  # an earlier run made it: take what is there
             try:
                 made = self._api.execute(events.get(calendarId=self._calendar_id,
                                                     eventId=ident))
             except GoogleError as again:
                 raise CalendarError(f"{self.name}: reading {spec.uid}: {again}") from None
+        except GoogleError as exc:
+            raise CalendarError(f"{self.name}: creating {spec.uid}: {exc}") from None
         self._ids[spec.uid] = ident
         self.cache = dataclasses.replace(self.cache, events={**self.cache.events, ident: made})
         return str(made["etag"])
@@ -346,12 +354,12 @@ class GoogleCalendar:
                 events.patch(calendarId=self._calendar_id, eventId=ident, body=body,
                              sendUpdates=notify, supportsAttachments=True),
                 headers={"If-Match": etag})
+        except PreconditionFailed:
+            raise ConflictError(f"{self.name}: event {uid} changed since it was read") \
+                from None
+        except (NotFound, Gone):
+            raise CalendarError(f"{self.name}: event {uid} is gone") from None
         except GoogleError as exc:
-            if exc.status == 412:
-                raise ConflictError(f"{self.name}: event {uid} changed since it was read") \
-                    from None
-            if exc.status in (404, 410):
-                raise CalendarError(f"{self.name}: event {uid} is gone") from None
             raise CalendarError(f"{self.name}: changing {uid}: {exc}") from None
         self.cache = dataclasses.replace(self.cache,
                                          events={**self.cache.events, ident: changed})

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-import recurring_ical_events
 from icalendar import Component
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
@@ -191,6 +190,10 @@ def aware(value: dt.date, zone: ZoneInfo) -> dt.datetime:
 
 
 def _expand(calendar: icalendar.Calendar, start: dt.datetime, end: dt.datetime) -> list[Component]:
+    # Imported on the first expansion: a feed whose converted series are cached, and a
+    # command that expands nothing, never load it.
+    import recurring_ical_events
+
     return list(recurring_ical_events.of(calendar).between(start, end))
 
 

@@ -24,17 +24,17 @@ import re
 import socket
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import icalendar
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from syncd.calendars.base import CalendarError
-from syncd.calendars.codec import dump_series, load_series
+from syncd.calendars.base import FEED_MAX_BYTES, FEED_TIMEOUT, CalendarError
+from syncd.calendars.codec import dump_cache, dump_series, load_cache, load_series
 from syncd.calendars.ical import (
     MARKER_PROP,
     OOF_PROP,
@@ -79,6 +79,8 @@ _AHEAD = dt.timedelta(days=7)
 class FeedCache:
     """What is remembered about a feed between reads (the caller stores it in state)."""
 
+    VERSION: ClassVar[int] = 1  # bump when the fields change: an older cache is dropped
+
     etag: str = ""  # HTTP ETag of the last body parsed
     last_modified: str = ""  # HTTP Last-Modified of the last body parsed
     sha256: str = ""  # of the whole body last parsed
@@ -87,6 +89,18 @@ class FeedCache:
     series: str = ""  # the Series converted from `kept` (syncd.calendars.codec JSON)
     series_from: str = ""  # ISO datetime: the window `series` holds instances for
     series_to: str = ""
+
+    def to_json(self) -> str:
+        """For the state's key-value table."""
+        return dump_cache(self.VERSION, asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> FeedCache | None:
+        """The cache `to_json` wrote; None (no cache) when it is of another version."""
+        data = load_cache(text, cls.VERSION)
+        if data is None or set(data) != {f.name for f in fields(cls)}:
+            return None
+        return cls(**{key: str(value) for key, value in data.items()})
 
 
 def http_url(url: str) -> str:
@@ -110,8 +124,8 @@ class ICSFeed:
         default_timezone: str,
         people: Sequence[Person],
         owner_email: str,
-        timeout: float = 30.0,
-        max_bytes: int = 20_000_000,
+        timeout: float = FEED_TIMEOUT,
+        max_bytes: int = FEED_MAX_BYTES,
         cache: FeedCache | None = None,
         away_title: str = "",
     ) -> None:
@@ -140,6 +154,10 @@ class ICSFeed:
         for prefix in ("http://", "https://"):
             self._session.mount(prefix, _WatchedAdapter())
         self._loaded: tuple[str, tuple[Series, ...]] | None = None  # decoded cache.series
+
+    def cache_json(self) -> str:
+        """What the last read learned (validators, converted series), for the next run."""
+        return self.cache.to_json()
 
     def read(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         """The feed's relevant events with their instances between start and end (aware).

@@ -12,6 +12,10 @@ from typing import Literal
 
 Role = Literal["report", "manager", "peer", "skip-level", "new-hire"]
 CadenceKind = Literal["weekly", "every-n-weeks", "monthly", "quarterly", "rrule"]
+# Working hours when the roster does not give them.
+WORK_START = dt.time(8, 0)
+WORK_END = dt.time(18, 0)
+MAX_CHANGES = 20  # the safety limit: a plan with more actions is refused without --force
 
 
 @dataclass(frozen=True)
@@ -105,9 +109,9 @@ class Roster:
     owner: Owner
     timezone: str
     people: tuple[Person, ...]
-    work_start: dt.time = dt.time(8, 0)
-    work_end: dt.time = dt.time(18, 0)
-    max_changes: int = 20
+    work_start: dt.time = WORK_START
+    work_end: dt.time = WORK_END
+    max_changes: int = MAX_CHANGES
     # All-day events on the lead's calendar whose title matches mean the lead is away.
     away_title: str = ""
 

@@ -24,23 +24,14 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
+from syncd.google.errors import GoogleError, Unavailable, google_error
+
 log = logging.getLogger(__name__)
 
 GOOGLE_ROOT = "https://www.googleapis.com"
 DOCS_ROOT = "https://docs.googleapis.com"
 BATCH_SIZE = 50  # Google advises at most 50 calls a batch
 DOC_MIME = "application/vnd.google-apps.document"
-_RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
-
-
-class GoogleError(Exception):
-    """A Google API call failed for good; `status` is the HTTP status (0: no answer)."""
-
-    def __init__(self, status: int, reason: str, message: str) -> None:
-        """One error as Google reported it."""
-        super().__init__(f"HTTP {status} {reason}: {message}" if status else message)
-        self.status = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -73,12 +64,7 @@ def error_of(exc: HttpError) -> GoogleError:
         reason = str(details[0].get("reason", ""))
     except (ValueError, AttributeError, TypeError):
         pass
-    return GoogleError(status, reason, " ".join(message.split())[:200])
-
-
-def _retryable(error: GoogleError) -> bool:
-    return (error.status == 429 or error.status >= 500 or error.status == 0
-            or (error.status == 403 and error.reason in _RATE_REASONS))
+    return google_error(status, reason, " ".join(message.split())[:200])
 
 
 def _retry_after(exc: HttpError) -> float | None:
@@ -158,8 +144,8 @@ class GoogleApi:
             except HttpError as exc:
                 error, after = error_of(exc), _retry_after(exc)
             except (OSError, httplib2.HttpLib2Error) as exc:
-                error, after = GoogleError(0, "", f"no answer from Google: {exc}"), None
-            if not _retryable(error) or attempt + 1 == self.policy.attempts:
+                error, after = Unavailable(0, "", f"no answer from Google: {exc}"), None
+            if not error.passing or attempt + 1 == self.policy.attempts:
                 raise error
             pause = self.policy.delay(attempt, after)
             if waited + pause > self.policy.budget:
@@ -185,7 +171,7 @@ class GoogleApi:
                 chunk = pending[first:first + BATCH_SIZE]
                 for index, outcome, after in self._send(requests, chunk):
                     results[index] = outcome
-                    if isinstance(outcome, GoogleError) and _retryable(outcome):
+                    if isinstance(outcome, GoogleError) and outcome.passing:
                         retry.append(index)
                         if after is not None:
                             longest = max(longest or 0.0, after)
@@ -220,8 +206,8 @@ class GoogleApi:
             error = error_of(exc)
             return [(index, error, _retry_after(exc)) for index in chunk]
         except (OSError, httplib2.HttpLib2Error) as exc:
-            error = GoogleError(0, "", f"no answer from Google: {exc}")
+            error = Unavailable(0, "", f"no answer from Google: {exc}")
             return [(index, error, None) for index in chunk]
         answered = {index for index, _, _ in out}
-        missing = GoogleError(0, "", "no answer for this part of the batch")
+        missing = Unavailable(0, "", "no answer for this part of the batch")
         return out + [(index, missing, None) for index in chunk if index not in answered]

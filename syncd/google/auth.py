@@ -18,8 +18,9 @@ from google.auth.transport.requests import Request
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from syncd.config import Config
+from syncd.config import Config, GoogleCalendarConfig, GoogleDocsNotesConfig
 from syncd.fsutil import atomic_write
+from syncd.google.errors import AuthError
 from syncd.preflight import exposed
 from syncd.redact import install_redactor
 
@@ -30,18 +31,17 @@ DRIVE_SCOPE = "https://www.googleapis.com/auth/drive.file"
 FREEBUSY_SCOPE = "https://www.googleapis.com/auth/calendar.freebusy"
 TOKEN_FILE = "google-token.json"
 
-
-class AuthError(Exception):
-    """Google credentials are missing, unsafe, revoked or unusable; the message says what to do."""
+__all__ = ["AuthError", "credentials", "hide_secrets", "login", "save_token", "scopes",
+           "token_path"]
 
 
 def scopes(config: Config) -> list[str]:
     """The scopes this config needs: calendar events if the calendar is Google's, Drive
     files if the notes are Google Docs."""
     wanted = []
-    if config.calendar.kind == "google":
+    if isinstance(config.calendar, GoogleCalendarConfig):
         wanted.append(CALENDAR_SCOPE)
-    if config.notes.kind == "google-docs":
+    if isinstance(config.notes, GoogleDocsNotesConfig):
         wanted.append(DRIVE_SCOPE)
     return wanted
 
@@ -49,7 +49,7 @@ def scopes(config: Config) -> list[str]:
 def login_scopes(config: Config) -> list[str]:
     """What `auth login` asks for: the scopes the config needs, and free/busy with a
     Google calendar."""
-    extra = [FREEBUSY_SCOPE] if config.calendar.kind == "google" else []
+    extra = [FREEBUSY_SCOPE] if isinstance(config.calendar, GoogleCalendarConfig) else []
     return scopes(config) + extra
 
 

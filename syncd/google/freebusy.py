@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from syncd.core.schedule import Busy, Interval
-from syncd.google.api import GoogleApi, GoogleError
+from syncd.google.api import GoogleApi
+from syncd.google.errors import GoogleError
 
 log = logging.getLogger(__name__)
 

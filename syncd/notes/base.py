@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from syncd.core.model import AgendaWrite, NotesDoc
 
 
 class NotesError(Exception):
     """Notes could not be read or written."""
+
+
+@runtime_checkable
+class WarningNotes(Protocol):
+    """A notes store that notices things worth a warning while it reads (a Doc shared
+    with others)."""
+
+    warnings: list[str]
 
 
 class NotesStore(Protocol):

@@ -21,7 +21,8 @@ from typing import Any, Literal, Protocol
 
 from syncd.core import identity
 from syncd.core.model import AgendaSection, AgendaWrite, NotesDoc
-from syncd.google.api import DOC_MIME, GoogleApi, GoogleError
+from syncd.google.api import DOC_MIME, GoogleApi
+from syncd.google.errors import AlreadyExists, GoogleError, NotFound
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 
@@ -140,17 +141,17 @@ class GoogleDocsNotes:
         files = self._api.drive().files()
         try:
             file: Mapping[str, Any] = self._api.execute(files.create(body=body, fields=_FIELDS))
-        except GoogleError as exc:
-            if exc.status != 409:
-                raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
+        except AlreadyExists:  # an earlier run made it: take what is there
             try:
                 file = self._api.execute(files.get(fileId=body["id"], fields=_FIELDS))
             except GoogleError as again:
-                if again.status == 404:
+                if isinstance(again, NotFound):
                     return None
                 raise NotesError(f"{self.name}: reading Doc {body['id']}: {again}") from None
             if file.get("trashed"):
                 return None
+        except GoogleError as exc:
+            raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
         return file
 
     def _generate_id(self) -> str:

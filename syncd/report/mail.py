@@ -86,14 +86,14 @@ def send(
 ) -> None:
     """Deliver `msg` to `config.to`; MailError unless the server accepted every recipient."""
     secret = password(config, environ) if config.user else None
-    where = f"{config.host}:{config.port}"
+    where = f"{config.host}:{config.server_port}"
     # An explicit ca_file replaces the system's trust store (a private relay's CA).
     context = ssl.create_default_context(
         cafile=str(config.ca_file) if config.ca_file is not None else None)
     try:
-        client = smtplib.SMTP_SSL(config.host, config.port, timeout=timeout, context=context) \
-            if config.security == "ssl" else smtplib.SMTP(config.host, config.port,
-                                                           timeout=timeout)
+        port = config.server_port
+        client = smtplib.SMTP_SSL(config.host, port, timeout=timeout, context=context) \
+            if config.security == "ssl" else smtplib.SMTP(config.host, port, timeout=timeout)
         with client:
             if config.security == "starttls":
                 # Fails when the server does not offer STARTTLS: never falls back to plain.

@@ -21,8 +21,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from syncd.core.oneline import one_line
 from syncd.report.build import Adherence, CellStatus, Report
 
-FORMATS = ("text", "markdown", "json", "html")
-
 # Fill, label colour and one-letter mark per status: the letter keeps the picture
 # readable without colour vision.
 STYLE: dict[CellStatus, tuple[str, str, str]] = {
@@ -120,7 +118,7 @@ def subject(report: Report) -> str:
 
 
 def render(report: Report, fmt: str) -> str:
-    """The report in one of FORMATS."""
+    """The report in one of syncd.report.FORMATS."""
     if fmt == "json":
         return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
     env = {"text": _TEXT, "markdown": _MARKDOWN, "html": _HTML}[fmt]

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from syncd.calendars.base import CalendarError, CalendarSource, WritableCalendar
+from syncd.calendars.google import SyncCache
 from syncd.calendars.ics import FeedCache, ICSFeed, http_url
-from syncd.config import BackendConfig
+from syncd.config import FeedCalendarConfig
 from syncd.core.model import Cadence, Owner, Person, Roster, Slot
-from syncd.reconcile import open_calendar
+from syncd.reconcile import _cache_key, open_calendar, save_calendar_cache
 from syncd.redact import Redactor, install_redactor, redact_url
+from syncd.state import State
 
 UTC = dt.UTC
 WINDOW = (dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(2026, 4, 1, tzinfo=UTC))
@@ -425,7 +428,7 @@ def test_a_log_line_never_shows_the_feed_path(caplog: pytest.LogCaptureFixture) 
 def test_open_calendar_gives_a_feed_for_kind_ics(tmp_path: Path) -> None:
     path = _file(tmp_path, FEED)
     roster = Roster(Owner("Lea", OWNER), "Europe/Berlin", (ANN,))
-    config = BackendConfig("ics", path, timeout=5.0, max_bytes=len(FEED))
+    config = FeedCalendarConfig(kind="ics", path=path, timeout=5.0, max_bytes=len(FEED))
     calendar = open_calendar(config, roster)
     assert isinstance(calendar, ICSFeed)
     assert [s.uid for s in calendar.read(*WINDOW)] == ["ann-weekly"]
@@ -495,3 +498,45 @@ def test_an_unchanged_feed_is_not_parsed_again_in_a_new_process(tmp_path: Path) 
     with pytest.raises(CalendarError, match=r"not a valid calendar|truncated"):
         _feed(path=path, cache=stored).read(*beyond)
     assert _feed(path=path, cache=first.cache).read(*beyond) == _feed(path=path).read(*beyond)
+
+
+# --- cache versions --------------------------------------------------------------------
+
+
+def test_a_cache_of_another_version_is_an_empty_cache(tmp_path: Path) -> None:
+    path = _file(tmp_path, FEED)
+    config = FeedCalendarConfig(kind="ics", path=path)
+    roster = Roster(Owner("Lea", OWNER), "Europe/Berlin", (ANN,))
+    state = State.open(tmp_path / "state")
+    try:
+        first = open_calendar(config, roster, state)
+        series = first.read(*WINDOW)
+        with state.transaction():
+            save_calendar_cache(state, config, first)
+        key = _cache_key(config)
+        stored = state.get_value(key)
+        assert stored is not None
+        kept = open_calendar(config, roster, state)
+        assert isinstance(kept, ICSFeed) and kept.read(*WINDOW) == series and kept.not_modified
+
+        # Stored by another syncd: a newer cache shape, then the one from before versions.
+        newer = stored.replace(f'"version":{FeedCache.VERSION}', '"version":99')
+        older = json.dumps(asdict(FeedCache.from_json(stored) or FeedCache()))
+        for text in (newer, older, "not json"):
+            with state.transaction():
+                state.set_value(key, text)
+            fresh = open_calendar(config, roster, state)
+            assert isinstance(fresh, ICSFeed) and fresh.cache == FeedCache()
+            assert fresh.read(*WINDOW) == series and not fresh.not_modified
+    finally:
+        state.close()
+
+
+def test_the_google_sync_cache_is_versioned_too() -> None:
+    cache = SyncCache("token-1", "roster-1", {"e1": {"id": "e1", "etag": '"1"'}})
+    assert SyncCache.from_json(cache.to_json()) == cache
+    assert SyncCache.from_json(cache.to_json().replace(
+        f'"version":{SyncCache.VERSION}', '"version":0')) is None
+    # What syncd stored before caches had a version: read everything again.
+    assert SyncCache.from_json(json.dumps({"token": "t", "roster": "r", "events": {}})) is None
+

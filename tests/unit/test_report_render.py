@@ -149,9 +149,9 @@ def test_one_line_removes_breaks_controls_and_bidi_overrides() -> None:
 
 def test_email_headers_cannot_be_injected_and_both_parts_are_there() -> None:
     report = hostile_report()
-    config = EmailConfig(to=("dana@example.com", "lead@example.com"),
-                         sender="syncd@example.com", host="127.0.0.1", port=25,
-                         security="none")
+    config = EmailConfig.model_validate({
+        "to": ["dana@example.com", "lead@example.com"], "from": "syncd@example.com",
+        "host": "127.0.0.1", "port": 25, "security": "none"})
     msg = mail.message(config, "Dana\r\nBcc: mallory@example.com", render.subject(report),
                        render.render(report, "text"), render.render(report, "html"), NOW)
     parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
