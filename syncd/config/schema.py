@@ -212,7 +212,7 @@ class MarkdownNotesConfig(Backend):
     kind: Literal["markdown"]
     path: FilePath
     # The lead's own agenda templates: role (or new-hire) → the template's text.
-    templates: dict[TemplateRole, TemplateText] = Field(default_factory=dict)
+    templates: dict[TemplateRole, TemplateText] | None = None
 
 
 class GoogleDocsNotesConfig(GoogleBackend):
@@ -222,7 +222,7 @@ class GoogleDocsNotesConfig(GoogleBackend):
     folder_id: Text | None = None  # the Drive folder for the Docs
     # Attach the Doc to the events (guests see its title).
     attach: Annotated[bool, NullIsDefault] = True
-    templates: dict[TemplateRole, TemplateText] = Field(default_factory=dict)
+    templates: dict[TemplateRole, TemplateText] | None = None
 
 
 def _strip_kind(value: object) -> object:
