@@ -16,6 +16,7 @@ from syncd.calendars.base import BatchCreating, CalendarError, WritableCalendar
 from syncd.core.model import Action, NotesDoc, OwnedSeries, Plan, Roster, SeriesPatch
 from syncd.core.planner import agenda_title
 from syncd.notes.base import NotesError, NotesStore
+from syncd.notes.text import shipped_agenda
 from syncd.state import State
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,10 @@ class _Runner:
     def __init__(
         self, roster: Roster, calendar: WritableCalendar | None, notes: NotesStore,
         state: State, now: dt.datetime, docs: Mapping[str, NotesDoc],
+        templates: Mapping[str, str],
     ) -> None:
         self.roster = roster
+        self.templates = templates  # the lead's own agenda templates, by role
         self.calendar = calendar
         self.notes = notes
         self.state = state
@@ -108,16 +111,24 @@ class _Runner:
                         self.state.record_notes(doc)
                         self.recorded.add(action.person)
                     self.audit(action, action.series_uid)
-            case "prepare-notes":
-                assert action.section_date is not None
+            case "prepare-notes" | "move-agenda" | "cancel-agenda":
+                write = action.agenda
+                assert write is not None
                 person = self.people[action.person]
                 doc = self.docs.get(person.email)
                 if doc is None:
                     raise _Skipped("no notes document to prepare")
-                self.notes.append_section(
-                    doc, action.section_date, agenda_title(self.roster, person))
+                if action.kind == "prepare-notes":
+                    body = self.templates.get(write.template) or shipped_agenda(write.template)
+                    self.notes.append_section(doc, write, agenda_title(self.roster, person),
+                                              body)
+                elif action.kind == "move-agenda":
+                    self.notes.move_section(doc, write, agenda_title(self.roster, person))
+                else:
+                    self.notes.cancel_section(doc, write)
                 with self.state.transaction():
-                    self.state.record_prepared(person.email, action.section_date)
+                    if action.kind == "prepare-notes":
+                        self.state.record_prepared(person.email, write.key)
                     self.audit(action, doc.doc_id)
 
     def remember(self, action: Action) -> None:
@@ -146,6 +157,7 @@ def apply(
     docs: Mapping[str, NotesDoc],
     *,
     stop: Callable[[], bool] | None = None,
+    templates: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Apply every action in order. `docs` are the notes documents found while planning.
 
@@ -153,8 +165,9 @@ def apply(
     (calendar or notes) are skipped, since they build on it; the other kind and other
     people go on (a calendar that cannot be written does not stop the notes). `stop` is
     asked before each action: once it says True the rest is left for the next run (an
-    action already begun always completes, with its state commit)."""
-    runner = _Runner(roster, calendar, notes, state, now, docs)
+    action already begun always completes, with its state commit). `templates`: role → the
+    lead's own agenda template text (syncd's own is used for a role without one)."""
+    runner = _Runner(roster, calendar, notes, state, now, docs, templates or {})
     outcome = Outcome()
     if isinstance(calendar, BatchCreating):
         # Only creates that are their person's first action go out early. One that follows

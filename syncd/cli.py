@@ -473,13 +473,13 @@ def report_command(config: Config, config_path: Path, week: str | None,
                                           period.end)
         warnings = [f"{seen.failure}; reporting from stored history only"] if seen.failure \
             else []
-        urls, agendas = deliver.agenda_facts(config, state, seen, state.memory().notes, now,
-                                             warnings)
+        urls, agendas, stale = deliver.agenda_facts(config, state, seen,
+                                                    state.memory().notes, now, warnings)
     finally:
         state.close()
     report = report_build.build(config.roster, seen.rows,
                                 None if seen.failure else seen.observed, urls, agendas,
-                                period, now)
+                                period, now, stale)
     for warning in warnings:
         click.echo(f"warning: {one_line(warning)}", err=True)
     failed = bool(warnings)
@@ -500,6 +500,62 @@ def report_command(config: Config, config_path: Path, week: str | None,
             deliver.send(config, mail, report, os.environ), report.period.label):
         failed = True
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+@main.command(name="prep")
+@common
+@click.option("--date", "day_text", metavar="YYYY-MM-DD|today",
+              help="The day to prepare (default: the day of the next 1:1).")
+@click.option("--email", "send_email", is_flag=True,
+              help="Mail it to report.email.to instead of printing it.")
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+def prep_command(config: Config, config_path: Path, day_text: str | None,
+                 send_email: bool, now_text: str | None) -> None:
+    """A short brief of a day's 1:1s: who, when, notes, follow-ups, last outcome."""
+    from syncd import reconcile as reconciling
+    from syncd.core.oneline import one_line
+    from syncd.report import deliver, prep
+
+    zone = ZoneInfo(config.roster.timezone)
+    now = parse_now(now_text, config.roster.timezone)
+    when = _prep_day(day_text, now) if day_text else None
+    mail = config.report.email if config.report is not None else None
+    if send_email and mail is None:
+        raise click.UsageError("--email needs a report.email section in the config")
+    state = readonly_state(config)
+    warnings: list[str] = []
+    try:
+        seen = reconciling.observe_people(config, state, now, now, now)
+        if seen.failure:
+            warnings.append(f"{seen.failure}; from stored history only")
+        docs = deliver.notes_docs(config, state, warnings)
+    finally:
+        state.close()
+    day = when or prep.day_of_next(seen.rows, now, zone)
+    brief = prep.build(config.roster, seen.rows, docs, day)
+    for warning in warnings:
+        click.echo(f"warning: {one_line(warning)}", err=True)
+    if mail is None or not send_email:
+        click.echo(prep.text(brief), nl=False)
+        sys.exit(EXIT_FAILED if warnings else EXIT_OK)
+    outcome = deliver.send_prep(config, mail, brief, now, os.environ)
+    if isinstance(outcome, deliver.Sent):
+        click.echo(f"prep for {day.isoformat()} sent to {', '.join(outcome.to)}")
+        sys.exit(EXIT_FAILED if warnings else EXIT_OK)
+    click.echo(f"syncd: prep not sent: {outcome.why}", err=True)
+    click.echo(outcome.text, nl=False)
+    sys.exit(EXIT_FAILED)
+
+
+def _prep_day(text: str, now: dt.datetime) -> dt.date:
+    """--date: a day, or "today" (in --now's zone)."""
+    if text.strip().lower() == "today":
+        return now.date()
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(f"not a day like 2026-12-01 or 'today': {text!r}",
+                                 param_hint="--date") from None
 
 
 @main.group()

@@ -181,8 +181,9 @@ def reconcile(
     # A read-only calendar is never written; the notes are still the lead's own.
     todo = dataclasses.replace(plan, actions=tuple(
         a for a in plan.actions if not (plan.read_only and a.writes_event)))
+    templates = {str(role): text for role, text in (config.notes.templates or {}).items()}
     result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {},
-                           stop=stop)
+                           stop=stop, templates=templates)
     # After applying: the cache then holds syncd's own writes too.
     with state.transaction():
         save_calendar_cache(state, config.calendar, calendar)

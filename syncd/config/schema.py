@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     PrivateAttr,
     ValidationInfo,
     field_validator,
@@ -63,6 +64,7 @@ from syncd.config.fields import (
     non_empty,
 )
 from syncd.core.model import Cadence, Owner, Pause, Person, Preferences, Role, Roster, Slot
+from syncd.notes import templates as note_templates
 
 if TYPE_CHECKING:
     from syncd.config.lines import Lines
@@ -215,11 +217,28 @@ class CalDAVCalendarConfig(Backend):
         return env
 
 
+def _template_text(value: object, info: ValidationInfo) -> str:
+    """`notes.templates.ROLE: FILE`: the file's text, read and checked at load (relative
+    paths are taken from the config file's folder)."""
+    base = info.context.get("base") if isinstance(info.context, dict) else None
+    path = (Path(base or ".") / Path(non_empty(value)).expanduser()).resolve()
+    try:
+        return note_templates.load(path)
+    except note_templates.TemplateError as exc:
+        raise ValueError(str(exc)) from None
+
+
+TemplateRole = Literal["report", "manager", "peer", "skip-level", "new-hire"]
+TemplateText = Annotated[str, PlainValidator(_template_text)]
+
+
 class MarkdownNotesConfig(Backend):
     """A folder of private Markdown files, one per person."""
 
     kind: Literal["markdown"]
     path: FilePath
+    # The lead's own agenda templates: role (or new-hire) → the template's text.
+    templates: dict[TemplateRole, TemplateText] | None = None
 
 
 class GoogleDocsNotesConfig(GoogleBackend):
@@ -229,6 +248,7 @@ class GoogleDocsNotesConfig(GoogleBackend):
     folder_id: Text | None = None  # the Drive folder for the Docs
     # Attach the Doc to the events (guests see its title).
     attach: Annotated[bool, NullIsDefault] = True
+    templates: dict[TemplateRole, TemplateText] | None = None
 
 
 def _strip_kind(value: object) -> object:
@@ -478,6 +498,7 @@ class PersonEntry(Section):
     pauses: list[PauseEntry] | None = None
     active: bool = True
     preferences: PreferencesEntry | None = None
+    onboarding_until: Date | None = None  # their 1:1s up to this day get the new-hire agenda
 
     def person(self, defaults: Defaults, preferences: Preferences) -> Person:
         """The core's Person, with what this entry leaves out taken from `defaults` and
@@ -499,6 +520,7 @@ class PersonEntry(Section):
             title_pattern=(self.match.title or "") if self.match else "",
             preferences=self.preferences.over(preferences) if self.preferences
             else preferences,
+            onboarding_until=self.onboarding_until,
         )
 
 

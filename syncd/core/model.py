@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-Role = Literal["report", "manager", "peer"]
+Role = Literal["report", "manager", "peer", "skip-level", "new-hire"]
 CadenceKind = Literal["weekly", "every-n-weeks", "monthly", "quarterly", "rrule"]
 # Working hours when the roster does not give them.
 WORK_START = dt.time(8, 0)
@@ -90,6 +90,8 @@ class Person:
     # and a regular expression searched in event titles (case-insensitive).
     aliases: tuple[str, ...] = ()
     title_pattern: str = ""
+    # Meetings up to this day (inclusive) get the new-hire agenda whatever the role.
+    onboarding_until: dt.date | None = None
     preferences: Preferences = Preferences()  # the roster's, with this person's own on top
 
 
@@ -240,6 +242,32 @@ class SeriesPatch:
     notes_url: str | None = None
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """An open action item, as carried from one agenda section to the next."""
+
+    text: str  # the item without its checkbox and carry note
+    since: dt.date  # the day of the meeting it was first written for
+    carried: int = 0  # how many sections it has been carried into so far
+
+    @property
+    def stale(self) -> bool:
+        """Carried three times or more: worth a word in the report."""
+        return self.carried >= 3
+
+
+@dataclass(frozen=True)
+class AgendaWrite:
+    """What a notes action writes about one meeting's agenda section."""
+
+    key: dt.date  # the roster slot (local date) the section prepares: its identity
+    when: dt.datetime  # where the meeting really takes place, aware
+    label: str = ""  # "moved from Tue 2026-01-19", "make-up for …": why `when` is not the slot
+    follow_ups: tuple[FollowUp, ...] = ()  # prepare-notes: carried into the new section
+    template: str = "report"  # prepare-notes: which agenda template (a role, or new-hire)
+    reason: str = ""  # cancel-agenda: why the meeting is off
+
+
 ActionKind = Literal[
     "create-notes",
     "create-series",
@@ -248,6 +276,8 @@ ActionKind = Literal[
     "end-series",
     "attach-notes",
     "prepare-notes",
+    "move-agenda",
+    "cancel-agenda",
 ]
 
 
@@ -263,7 +293,8 @@ class Action:
     spec: SeriesSpec | None = None
     patch: SeriesPatch | None = None
     replaces: str = ""  # create-series: the owned uid this one takes over from
-    section_date: dt.date | None = None  # prepare-notes: the meeting's date
+    section_date: dt.date | None = None  # agenda actions: the slot the section prepares
+    agenda: AgendaWrite | None = None  # agenda actions: what to write
     generation: int = 0  # create/adopt: ownership generation for this person
     written: str = ""  # create/adopt/update: identity.Written.text() of the series after it
 
@@ -298,13 +329,27 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class AgendaSection:
+    """One agenda section syncd wrote in a notes document, as read back."""
+
+    key: dt.date  # the roster slot it prepares
+    when: dt.datetime | None  # local wall time its heading (or last pointer) gives; None: legacy
+    cancelled: bool = False  # a line says the meeting at `when` is off
+    open_items: tuple[FollowUp, ...] = ()  # unticked task items, in order
+    leftovers: tuple[str, ...] = ()  # other items the lead wrote (topics), carried when cancelled
+    outcome: tuple[str, ...] = ()  # lines under its outcome heading
+    written: bool = False  # holds anything the lead wrote
+
+
+@dataclass(frozen=True)
 class NotesDoc:
-    """A person's private notes document and the agenda dates it already holds."""
+    """A person's private notes document and the agenda sections it already holds."""
 
     person: str  # email
     doc_id: str
     url: str
     sections: frozenset[dt.date] = frozenset()
+    agenda: tuple[AgendaSection, ...] = ()  # in document order
 
 
 OwnedStatus = Literal["active", "ended", "deleted"]

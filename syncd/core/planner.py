@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from syncd.core import cadence, identity
+from syncd.core import agenda, cadence, classify, identity
 from syncd.core.matching import marker_key, other_person, participants, series_by_person
 from syncd.core.model import (
     Action,
     Attendee,
+    Instance,
     Memory,
     NotesDoc,
     OwnedSeries,
@@ -166,6 +167,7 @@ class _Planner:
         # The one rule for "this is the person's 1:1", shared with classification and status.
         self.matches = series_by_person(roster.people, self.owner, observed or ())
         self.written: list[tuple[str, str]] = []
+        self.one_offs = frozenset(s.uid for s in observed or () if not s.rrule)
         self.actions: list[Action] = []
         self.warnings: list[str] = []
         self.info: list[str] = []
@@ -569,32 +571,22 @@ class _Planner:
                     "attach-notes", person.email, "attach notes link to the 1:1 series",
                     series_uid=uid, etag=series.etag if series is not None else "",
                 ))
-        when = self.next_meeting(person, current[1] if current else None)
-        if when is None:
-            return
-        day = when.astimezone(self.zone).date()
-        if (person.email, day) in self.memory.prepared or (doc is not None and day in doc.sections):
-            return
-        self.actions.append(Action(
-            "prepare-notes", person.email, f"add agenda for {_when(when)}", section_date=day,
-        ))
-
-    def next_meeting(self, person: Person, series: Series | None) -> dt.datetime | None:
-        """The next 1:1 to prepare: the roster's next expected one, where the calendar holds it."""
-        anchor = anchor_for(person, series, self.today)
-        instances = {i.recurrence_id.astimezone(dt.UTC): i for i in series.instances} \
-            if series is not None else {}
-        # An occurrence removed with EXDATE is not a meeting to prepare for.
-        removed = {d.astimezone(dt.UTC) for d in series.exdates} if series is not None else set()
-        for start in cadence.expected(person, self.tz, self.now, self.now + HORIZON, anchor):
-            inst = instances.get(start.astimezone(dt.UTC))
-            if inst is None:
-                if start.astimezone(dt.UTC) in removed:
-                    continue
-                return start
-            if inst.status != "CANCELLED":
-                return inst.start
-        return None
+        if self.observed is None:
+            return  # where the meetings are is unknown: no agenda is written or marked
+        series = current[1] if current else None
+        start = self.now - dt.timedelta(days=cadence.interval_days(person.cadence))
+        # The calendar as this plan leaves it: a series it ends no longer holds the
+        # meetings, one it creates does (else the next run would move the agenda).
+        ended = {a.series_uid for a in self.actions
+                 if a.kind == "end-series" and a.person == person.email}
+        mine = [s for s in self.matches.get(person.email, []) if s.uid not in ended]
+        mine += [_as_series(a.spec, start, self.now + HORIZON) for a in self.actions
+                 if a.kind == "create-series" and a.person == person.email and a.spec]
+        occurrences = classify.classify(
+            person, self.tz, self.owner, mine, start, self.now + HORIZON, self.now,
+            anchor_for(person, series, self.today))
+        self.actions += agenda.plan(person, occurrences, doc, self.now, self.zone,
+                                    self.one_offs)
 
     def warn_strangers(self, roster_emails: set[str]) -> None:
         for other, found in sorted(self.index.by_pair.items()):
@@ -640,6 +632,16 @@ def _last_start(series: Series, now: dt.datetime) -> dt.datetime:
 def _slot(person: Person) -> str:
     day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[person.slot.day]
     return f"{day} {person.slot.time.strftime('%H:%M')}"
+
+
+def _as_series(spec: SeriesSpec, start: dt.datetime, end: dt.datetime) -> Series:
+    """The series a create action writes, as a read of the calendar would show it."""
+    return Series(
+        uid=spec.uid, summary=spec.summary, start=spec.start, end=spec.start + spec.duration,
+        timezone=spec.timezone, rrule=spec.rrule, attendees=(spec.organizer, spec.attendee),
+        organizer=spec.organizer.email, marker=spec.marker,
+        instances=tuple(Instance(t, t, t + spec.duration)
+                        for t in cadence.expand(spec.rrule, spec.start, start, end)))
 
 
 def _minutes(duration: dt.timedelta) -> int:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Protocol, runtime_checkable
 
-from syncd.core.model import NotesDoc
+from syncd.core.model import AgendaWrite, NotesDoc
 
 
 class NotesError(Exception):
@@ -24,19 +23,26 @@ class NotesStore(Protocol):
     """Private per-person notes documents, appended to and never rewritten."""
 
     def find(self, person: str, doc_id: str | None) -> NotesDoc | None:
-        """The person's notes document (by id when known), with its agenda dates, or None."""
+        """The person's notes document (by id when known), with its agenda sections, or None."""
         ...
 
     def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
         """Create the document from the template; if it already exists, return it untouched."""
         ...
 
-    def append_section(self, doc: NotesDoc, date: dt.date, title: str) -> None:
-        """Append a dated agenda section; the text already there is never changed."""
+    def append_section(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str) -> None:
+        """Append the agenda section for the slot `write.key` unless the document has it:
+        heading, `write.follow_ups`, then the agenda template `body`. The text already
+        there is never changed."""
         ...
 
-    def agenda_written(self, doc: NotesDoc, date: dt.date) -> bool | None:
-        """True when someone wrote something under that date's agenda section beyond the
-        template text, False when it is still the bare template, None when the section
-        does not exist."""
+    def move_section(self, doc: NotesDoc, write: AgendaWrite, title: str) -> None:
+        """Say that the meeting of the section for `write.key` now takes place at
+        `write.when`: its heading is re-headed, or a pointer line added where an edit
+        would not be safe. Idempotent."""
+        ...
+
+    def cancel_section(self, doc: NotesDoc, write: AgendaWrite) -> None:
+        """Add one line to the section for `write.key` saying its meeting (at `write.when`)
+        is off, for `write.reason`. Idempotent."""
         ...

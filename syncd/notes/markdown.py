@@ -1,29 +1,22 @@
 """Notes as local Markdown files: one private running document per person.
 
 The files belong to the user. syncd only ever creates a file that does not
-exist yet and appends dated agenda sections to it; it never truncates,
-rewrites or recreates one.
+exist yet and appends to it (agenda sections, a line when a meeting moved or is
+off); it never truncates or rewrites one.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
-import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
-from syncd.core.model import NotesDoc
+from syncd.core.model import AgendaSection, AgendaWrite, NotesDoc
 from syncd.fsutil import SymlinkRefused, open_nofollow
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
-
-# The line that starts every appended section; find() reads the dates back from it. Only
-# a line of its own counts: a name or title holding one must not hide an agenda.
-_MARKER = re.compile(r"^[ \t]*<!--[ \t]*syncd:agenda[ \t]+(\d{4}-\d{2}-\d{2})[ \t]*-->[ \t\r]*$",
-                     re.MULTILINE)
-_MARKER_LINE = "<!-- syncd:agenda {day} -->\n"
 
 
 class MarkdownNotes:
@@ -34,17 +27,16 @@ class MarkdownNotes:
         self.path = path
 
     def find(self, person: str, doc_id: str | None) -> NotesDoc | None:
-        """The person's notes file (`doc_id`, else `<email>.md`) with its agenda dates, or None.
-
-        A section cut short at the end of the file (a full disk, a crash mid-append) is not
-        counted: append_section completes it.
-        """
+        """The person's notes file (`doc_id`, else `<email>.md`) with its agenda sections,
+        or None; never read through a symbolic link."""
         file_name = _checked_name(doc_id if doc_id is not None else _default_name(person))
         file = self.path / file_name
         data = _read(file, missing_ok=True)
         if not data:
             return None  # absent, or created but never filled (a stopped run): create() fills it
-        return NotesDoc(person.lower(), file_name, _url(file), _sections(data))
+        found = _sections(data)
+        return NotesDoc(person.lower(), file_name, _url(file),
+                        frozenset(s.key for s in found), found)
 
     def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
         """Create `<email>.md` (0600) from the template; an existing file is returned untouched."""
@@ -84,12 +76,37 @@ class MarkdownNotes:
         _fsync_directory(self.path)
         return NotesDoc(person.lower(), file_name, _url(file))
 
-    def append_section(self, doc: NotesDoc, date: dt.date, title: str) -> None:
-        """Append the agenda for `date` unless it is already there; never changes existing text.
+    def append_section(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str) -> None:
+        """Append the section for the slot `write.key` (heading, carried follow-ups, the
+        agenda template `body`) unless it is already there; never changes existing text."""
+        local = write.when.replace(tzinfo=None)
+        self._append(doc, lambda found: None if write.key in {s.key for s in found}
+                     else notes_text.section_markdown(write, title, local, body))
 
-        All or nothing: a write that fails (a full disk) is cut back to where it began, and
-        a section a crash cut short is completed rather than counted as written.
-        """
+    def move_section(self, doc: NotesDoc, write: AgendaWrite, title: str) -> None:
+        """A file is only ever appended to: the moved meeting gets a pointer line."""
+        local = write.when.replace(tzinfo=None, second=0, microsecond=0)
+
+        def pointer(found: tuple[AgendaSection, ...]) -> str | None:
+            if any(s.key == write.key and s.when == local for s in found):
+                return None
+            return f"_{notes_text.moved_line(write.key, local)}_\n"
+        self._append(doc, pointer)
+
+    def cancel_section(self, doc: NotesDoc, write: AgendaWrite) -> None:
+        """Add the line saying the meeting of the section is off (once)."""
+        local = write.when.replace(tzinfo=None, second=0, microsecond=0)
+
+        def line(found: tuple[AgendaSection, ...]) -> str | None:
+            if any(s.key == write.key and s.cancelled for s in found):
+                return None
+            return f"_{notes_text.cancelled_line(local, write.reason)}_\n"
+        self._append(doc, line)
+
+    def _append(
+        self, doc: NotesDoc, what: Callable[[tuple[AgendaSection, ...]], str | None]
+    ) -> None:
+        """Append what `what` says given the sections there now (None: nothing to add)."""
         file = self.path / _checked_name(doc.doc_id)
         try:
             # No O_CREAT: a file the user deleted is reported, not silently recreated.
@@ -98,40 +115,23 @@ class MarkdownNotes:
             raise _notes_error("cannot open notes file", file, exc) from None
         try:
             data = _read_fd(fd, file)
-            text = data.decode("utf-8", errors="replace")
-            if date in _sections(data):
+            text = what(_sections(data))
+            if text is None:
                 return
-            section = _MARKER_LINE.format(day=date.isoformat()) + notes_text.agenda(date, title)
-            rest = _rest_of_torn(text, section)
-            if rest is None:
-                # Only the last two bytes decide; an empty file needs no blank line first.
-                rest = (notes_text.separator(data[-2:].decode("latin-1")) if data else "") \
-                    + section
+            # Only the last two bytes decide; an empty file needs no blank line first.
+            separator = notes_text.separator(data[-2:].decode("latin-1")) if data else ""
             size = os.fstat(fd).st_size
             try:
-                _write_all(fd, rest.encode("utf-8"))
+                _write_all(fd, (separator + text).encode("utf-8"))
                 os.fsync(fd)
             except OSError as exc:
-                # Leave the file as it was: a marker with half a section would read as done.
+                # Leave the file as it was: half a section would read as written.
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, size)
                     os.fsync(fd)
                 raise _notes_error("cannot append to notes file", file, exc) from None
         finally:
             os.close(fd)
-
-    def agenda_written(self, doc: NotesDoc, date: dt.date) -> bool | None:
-        """Whether the agenda section for `date` holds anything beyond the template: True
-        when it does, False when it is still the bare template, None when there is none.
-
-        A section runs from its marker to the next marker (or the end of the file), so
-        notes typed below the last agenda count for it.
-        """
-        file = self.path / _checked_name(doc.doc_id)
-        data = _read(file)
-        if date not in _sections(data):
-            return None
-        return notes_text.agenda_written(data.decode("utf-8", errors="replace"), date, _MARKER)
 
 
 def _unfinished(file: Path) -> int | None:
@@ -160,50 +160,9 @@ def _checked_name(file_name: str) -> str:
     return file_name
 
 
-def _sections(data: bytes) -> frozenset[dt.date]:
-    """The dates of the whole agenda sections (a torn one at the end does not count)."""
+def _sections(data: bytes) -> tuple[AgendaSection, ...]:
     # The user may write anything, including invalid UTF-8 and marker look-alikes.
-    text = data.decode("utf-8", errors="replace")
-    dates = notes_text.agenda_dates(text, _MARKER)
-    torn = _torn_date(text)
-    if torn is not None and sum(m.group(1) == torn.isoformat()
-                                for m in _MARKER.finditer(text)) == 1:
-        dates -= {torn}
-    return dates
-
-
-def _last_marker(text: str) -> re.Match[str] | None:
-    matches = list(_MARKER.finditer(text))
-    return matches[-1] if matches else None
-
-
-def _torn_date(text: str) -> dt.date | None:
-    """The date of the last section when it is cut short: the file ends inside its heading,
-    or with a strict beginning of the section syncd writes under that heading."""
-    last = _last_marker(text)
-    if last is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(last.group(1))
-    except ValueError:
-        return None
-    tail = text[last.start():]
-    head = _MARKER_LINE.format(day=day.isoformat()) + f"## {day.isoformat()} — "
-    if len(tail) <= len(head) or "\n" not in tail[len(head):]:
-        return day if head.startswith(tail[:len(head)]) else None
-    title = tail[len(head):].split("\n", 1)[0]
-    whole = _MARKER_LINE.format(day=day.isoformat()) + notes_text.agenda(day, title)
-    return day if tail != whole and whole.startswith(tail) else None
-
-
-def _rest_of_torn(text: str, section: str) -> str | None:
-    """What completes a section cut short at the end of the file, or None when the file does
-    not end inside `section`."""
-    last = _last_marker(text)
-    if last is None or _torn_date(text) is None:
-        return None
-    tail = text[last.start():]
-    return section[len(tail):] if section.startswith(tail) and tail != section else None
+    return notes_text.sections(data.decode("utf-8", errors="replace"))
 
 
 def _notes_error(what: str, file: Path, exc: OSError) -> NotesError:

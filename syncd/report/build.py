@@ -15,7 +15,16 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from syncd.core import cadence, matching, status
-from syncd.core.model import Occurrence, OccurrenceStatus, Owner, Pause, Person, Roster, Series
+from syncd.core.model import (
+    FollowUp,
+    Occurrence,
+    OccurrenceStatus,
+    Owner,
+    Pause,
+    Person,
+    Roster,
+    Series,
+)
 
 HEATMAP_WEEKS = 12
 LONG_WEEKS = 26  # "the last 6 months"
@@ -127,9 +136,9 @@ def next_meetings(
 
 
 def agenda_day(occ: Occurrence, zone: ZoneInfo) -> dt.date:
-    """The date of the agenda section for a 1:1: the day it takes place, as the planner
-    prepares it."""
-    return _happened_at(occ).astimezone(zone).date()
+    """The key of the agenda section for a 1:1: the day of the roster slot it stands for
+    (a moved meeting or a make-up keeps its slot's section)."""
+    return occ.expected.astimezone(zone).date()
 
 
 # --- the report ---------------------------------------------------------------
@@ -192,6 +201,7 @@ class Upcoming:
     on_calendar: bool | None  # False: no event holds it yet; None: calendar not read
     notes_url: str | None
     agenda: AgendaState
+    stale: tuple[FollowUp, ...] = ()  # follow-ups in its section carried three times or more
 
     @property
     def nudge(self) -> bool:
@@ -264,6 +274,7 @@ def build(
     agendas: Mapping[tuple[str, dt.date], bool | None] | None,
     period: Period,
     now: dt.datetime,
+    stale: Mapping[tuple[str, dt.date], tuple[FollowUp, ...]] | None = None,
 ) -> Report:
     """The report on `period` as of `now`.
 
@@ -271,7 +282,8 @@ def build(
     merged). `observed`: the events read, None when the calendar could not be read.
     `notes_urls`: email → notes link. `agendas`: (email, day) → the notes store's
     `agenda_written` for the 1:1s `next_meetings` found (None when the notes could not
-    be read; a missing key means the person has no notes document).
+    be read; a missing key means the person has no notes document). `stale`: the same
+    keys → follow-ups carried three times or more.
     """
     zone = ZoneInfo(roster.timezone)
     people = [p for p in roster.people if p.active]
@@ -293,6 +305,7 @@ def build(
                 _happened_at(occ), theirs.get(email, ())),
             notes_url=notes_urls.get(email),
             agenda=_agenda(agendas, email, agenda_day(occ, zone)),
+            stale=(stale or {}).get((email, agenda_day(occ, zone)), ()),
         )
         for email, occs in ahead.items() for occ in occs
     ]

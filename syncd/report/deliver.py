@@ -16,32 +16,38 @@ from zoneinfo import ZoneInfo
 from syncd import backends, preflight
 from syncd import reconcile as reconciling
 from syncd.config import Config, EmailConfig, resolve_state_dir
-from syncd.core.model import NotesDoc
+from syncd.core.model import FollowUp, NotesDoc
 from syncd.fsutil import atomic_write
 from syncd.google.errors import AuthError
+from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 from syncd.redact import install_redactor
-from syncd.report import build, mail, render
+from syncd.report import build, mail, prep, render
 from syncd.state import State
 
 Agendas = dict[tuple[str, dt.date], bool | None]  # (email, day) → agenda written; None: no section
 
 
+Stale = dict[tuple[str, dt.date], tuple[FollowUp, ...]]  # (email, day) → carried 3+ times
+
+
 def agenda_facts(
     config: Config, state: State, seen: reconciling.Observation, known: tuple[NotesDoc, ...],
     now: dt.datetime, warnings: list[str],
-) -> tuple[dict[str, str], Agendas | None]:
-    """Notes links, and whether each 1:1 of the coming week has its agenda written
-    (None, with a warning, when the notes could not be read)."""
+) -> tuple[dict[str, str], Agendas | None, Stale]:
+    """Notes links, whether each 1:1 of the coming week has its agenda written (None, with
+    a warning, when the notes could not be read), and the stale follow-ups in those
+    agendas."""
     urls = {doc.person: doc.url for doc in known}
     ids = {doc.person: doc.doc_id for doc in known}
     zone = ZoneInfo(config.roster.timezone)
     agendas: Agendas = {}
+    stale: Stale = {}
     try:
         notes = backends.open_notes(config.notes, state, backends.connect_google(config))
     except AuthError as exc:
         warnings.append(f"notes: not read: {exc}")
-        return urls, None
+        return urls, None, stale
     try:
         for email, coming in build.next_meetings(seen.rows, now).items():
             doc = notes.find(email, ids.get(email))
@@ -50,11 +56,42 @@ def agenda_facts(
             urls[email] = doc.url
             for occ in coming:
                 day = build.agenda_day(occ, zone)
-                agendas[(email, day)] = notes.agenda_written(doc, day)
+                agendas[(email, day)] = notes_text.agenda_written(doc.agenda, day)
+                stale[(email, day)] = tuple(f for s in doc.agenda if s.key == day
+                                            for f in s.open_items if f.stale)
     except NotesError as exc:
         warnings.append(f"notes: not read: {exc}")
-        return urls, None
-    return urls, agendas
+        return urls, None, stale
+    return urls, agendas, stale
+
+
+def notes_docs(config: Config, state: State, warnings: list[str]) -> dict[str, NotesDoc]:
+    """Each active person's notes document with its sections (none, with a warning, when
+    the notes cannot be read)."""
+    ids = {doc.person: doc.doc_id for doc in state.memory().notes}
+    found: dict[str, NotesDoc] = {}
+    try:
+        notes = backends.open_notes(config.notes, state, backends.connect_google(config))
+        for person in config.roster.people:
+            if person.active and (doc := notes.find(person.email, ids.get(person.email))):
+                found[person.email] = doc
+    except (AuthError, NotesError) as exc:
+        warnings.append(f"notes: not read: {exc}")
+    return found
+
+
+def send_prep(config: Config, address: EmailConfig, brief: prep.Brief, now: dt.datetime,
+              environ: Mapping[str, str]) -> Sent | Unsent:
+    """Email a `syncd prep` brief (text + HTML); nothing is saved when it fails."""
+    text = prep.text(brief)
+    try:
+        guard_password(address, environ)
+        mail.send(address, mail.message(address, config.roster.owner.name,
+                                        prep.subject(brief), text, prep.as_html(brief), now),
+                  environ)
+    except mail.MailError as exc:
+        return Unsent(str(exc), (), None, text)
+    return Sent(tuple(address.to))
 
 
 @dataclass(frozen=True)

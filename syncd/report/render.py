@@ -223,7 +223,10 @@ def to_json(report: Report) -> dict[str, Any]:
         "next_week": [
             {"email": u.person.email, "name": u.person.name, "start": iso(u.start),
              "expected": iso(u.expected), "on_calendar": u.on_calendar,
-             "notes_url": u.notes_url, "agenda": u.agenda}
+             "notes_url": u.notes_url, "agenda": u.agenda,
+             **({"stale_follow_ups": [{"text": f.text, "since": f.since.isoformat(),
+                                       "carried": f.carried} for f in u.stale]}
+                if u.stale else {})}
             for u in report.next_week
         ],
         "roster_health": {

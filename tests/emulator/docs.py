@@ -1,8 +1,30 @@
-"""Docs v1: reading a document's text and inserting text with documents.batchUpdate.
+"""Docs v1: reading a document and changing it with documents.batchUpdate.
 
-A document is plain text split into paragraphs; indices count UTF-16 code units like
-Google's, and the body starts at 1 after a section break. A Doc exists iff a Drive file with
-its id and the Google Docs mime type exists and is not trashed.
+A document is text split into paragraphs, each with a named style and optionally a
+list (bullet) it belongs to; indices count UTF-16 code units like Google's, and the body
+starts at 1 after a section break. A Doc exists iff a Drive file with its id and the
+Google Docs mime type exists and is not trashed. Requests implemented: insertText,
+deleteContentRange (inside one paragraph), updateParagraphStyle (namedStyleType),
+createParagraphBullets, deleteParagraphBullets; anything else is a 501.
+
+Sources for the behaviours (Docs API reference, "Requests" page,
+https://developers.google.com/docs/api/reference/rest/v1/documents/request, and the
+lists guide https://developers.google.com/docs/api/how-tos/lists):
+- insertText: "Newline characters ... create a new Paragraph at that index. The paragraph
+  style of the new paragraph will be copied from the paragraph at the current insertion
+  index, including lists and bullets."
+- updateParagraphStyle / createParagraphBullets: they apply to every paragraph that
+  overlaps the range; each createParagraphBullets request makes a new list (hence one
+  request per run of items; see also the listId note in
+  mideliberto/gmail-mcp-extended docs/google-docs-api-lists.md).
+- deleteContentRange: "the range cannot include the newline character at the end of the
+  segment" (the error Google returns when it does).
+- A checklist (BULLET_CHECKBOX) reads back as a list whose glyph type is
+  GLYPH_TYPE_UNSPECIFIED, with nothing saying whether an item is ticked
+  (googleapis/google-api-nodejs-client#2870; rsheyd/google-docs-markdown-sync v0.8.10
+  release notes: "%0 glyph format alongside GLYPH_TYPE_UNSPECIFIED").
+- Headings carry a read-only headingId in their paragraphStyle (ParagraphStyle reference:
+  "If empty, then this paragraph is not a heading").
 """
 
 from __future__ import annotations
@@ -47,26 +69,45 @@ def _get(call: Call) -> Reply:
         "sectionType": "CONTINUOUS",
     }}}]
     index = 1
-    for line in doc.text.split("\n")[:-1]:
+    doc.paragraphs()
+    for number, line in enumerate(doc.text.split("\n")[:-1]):
         end = index + _units(line) + 1
         run = {"content": line + "\n", "textStyle": {}}
-        content.append({
-            "startIndex": index,
-            "endIndex": end,
-            "paragraph": {
-                "elements": [{"startIndex": index, "endIndex": end, "textRun": run}],
-                "paragraphStyle": {"namedStyleType": "NORMAL_TEXT",
-                                   "direction": "LEFT_TO_RIGHT"},
-            },
-        })
+        style: Json = {"namedStyleType": doc.styles[number], "direction": "LEFT_TO_RIGHT"}
+        if doc.styles[number].startswith("HEADING_"):
+            style["headingId"] = "h." + hashlib.sha1(
+                f"{document_id}:{index}".encode()).hexdigest()[:12]
+        paragraph: Json = {
+            "elements": [{"startIndex": index, "endIndex": end, "textRun": run}],
+            "paragraphStyle": style,
+        }
+        if doc.bullets[number] is not None:
+            paragraph["bullet"] = {"listId": doc.bullets[number], "textStyle": {}}
+        content.append({"startIndex": index, "endIndex": end, "paragraph": paragraph})
         index = end
-    return Reply(body={
+    body: Json = {
         "documentId": document_id,
         "title": file["name"],
         "revisionId": revision_id(document_id, doc),
         "suggestionsViewMode": "SUGGESTIONS_INLINE",
         "body": {"content": content},
-    })
+    }
+    if doc.lists:
+        body["lists"] = {list_id: {"listProperties": {"nestingLevels": [
+            _level(preset)] * 9}} for list_id, preset in doc.lists.items()}
+    return Reply(body=body)
+
+
+def _level(preset: str) -> Json:
+    """One nesting level of a list as documents.get shows it."""
+    level: Json = {"bulletAlignment": "START", "glyphFormat": "%0", "indentFirstLine": {
+        "magnitude": 18, "unit": "PT"}, "indentStart": {"magnitude": 36, "unit": "PT"},
+        "startNumber": 1, "textStyle": {"underline": False}}
+    if preset == "BULLET_CHECKBOX":
+        level["glyphType"] = "GLYPH_TYPE_UNSPECIFIED"
+    else:
+        level["glyphSymbol"] = "●"
+    return level
 
 
 @_register("docs.documents.batchUpdate")
@@ -85,15 +126,18 @@ def _batch_update(call: Call) -> Reply:
             f"The required revision ID {required!r} does not match the latest revision.",
             status="FAILED_PRECONDITION",
         )
-    text = doc.text
+    doc.paragraphs()
+    draft = Doc(doc.text, doc.revision, list(doc.styles), list(doc.bullets), dict(doc.lists))
     for number, request in enumerate(requests):
         kinds = [key for key, value in request.items() if value is not None]
-        if kinds != ["insertText"]:
+        if len(kinds) != 1 or kinds[0] not in _REQUESTS:
             raise ApiError(501, "notImplemented",
-                           f"The emulator only implements insertText, not {kinds}.")
-        text = _insert_text(text, request["insertText"], number)
-    # Writes are all or nothing: the text is stored only once every request applied.
-    doc.text = text
+                           f"The emulator does not implement {kinds}.")
+        _REQUESTS[kinds[0]](draft, request[kinds[0]], f"Invalid requests[{number}].{kinds[0]}",
+                            f"{document_id}:{doc.revision}:{number}")
+    # Writes are all or nothing: the document changes only once every request applied.
+    doc.text, doc.styles, doc.bullets, doc.lists = (
+        draft.text, draft.styles, draft.bullets, draft.lists)
     doc.revision += 1
     touch(store, file)
     return Reply(body={
@@ -103,8 +147,8 @@ def _batch_update(call: Call) -> Reply:
     })
 
 
-def _insert_text(text: str, request: Json, number: int) -> str:
-    where = f"Invalid requests[{number}].insertText"
+def _insert_text(doc: Doc, request: Json, where: str, _: str) -> None:
+    text = doc.text
     insertion = request.get("text") or ""
     if not insertion:
         raise invalid(f"{where}: Insert text requests must specify text to insert.")
@@ -125,7 +169,88 @@ def _insert_text(text: str, request: Json, number: int) -> str:
     offset = _offset(text, index - 1)
     if offset is None:
         raise invalid(f"{where}: Index {index} splits a surrogate pair.")
-    return text[:offset] + insertion + text[offset:]
+    # New paragraphs copy the style and list of the paragraph the text goes into.
+    at = text.count("\n", 0, offset)
+    added = insertion.count("\n")
+    doc.styles[at:at] = [doc.styles[at]] * added
+    doc.bullets[at:at] = [doc.bullets[at]] * added
+    doc.text = text[:offset] + insertion + text[offset:]
+
+
+def _range(doc: Doc, request: Json, where: str, *, whole: bool) -> tuple[int, int]:
+    """The (start, end) offsets into doc.text of a request's range, checked like Google."""
+    spec = request.get("range") or {}
+    if spec.get("segmentId"):
+        raise ApiError(501, "notImplemented", f"{where}: the emulator has no segments.")
+    start, end = int(spec.get("startIndex", 0)), int(spec.get("endIndex", 0))
+    limit = 1 + _units(doc.text)
+    if start < 1 or end <= start:
+        raise invalid(f"{where}: The range must have a start index of at least 1 and an "
+                      "end index greater than its start index.")
+    if end > limit or (not whole and end == limit):
+        raise invalid(f"{where}: The range cannot include the newline character at the "
+                      "end of the segment.")
+    first, last = _offset(doc.text, start - 1), _offset(doc.text, end - 1)
+    if first is None or last is None:
+        raise invalid(f"{where}: The range splits a surrogate pair.")
+    return first, last
+
+
+def _overlapping(doc: Doc, first: int, last: int) -> range:
+    """The paragraphs a [first, last) text range touches."""
+    return range(doc.text.count("\n", 0, first), doc.text.count("\n", 0, max(first, last - 1))
+                 + 1)
+
+
+def _delete_range(doc: Doc, request: Json, where: str, _: str) -> None:
+    first, last = _range(doc, request, where, whole=False)
+    if "\n" in doc.text[first:last]:
+        raise ApiError(501, "notImplemented",
+                       f"{where}: the emulator deletes inside one paragraph only.")
+    doc.text = doc.text[:first] + doc.text[last:]
+
+
+_NAMED = {"NORMAL_TEXT", "TITLE", "SUBTITLE", *(f"HEADING_{n}" for n in range(1, 7))}
+
+
+def _paragraph_style(doc: Doc, request: Json, where: str, _: str) -> None:
+    first, last = _range(doc, request, where, whole=True)
+    fields = request.get("fields")
+    if not fields:
+        raise invalid(f"{where}: fields is required.")
+    if fields != "namedStyleType":
+        raise ApiError(501, "notImplemented", f"{where}: the emulator sets namedStyleType only.")
+    named = (request.get("paragraphStyle") or {}).get("namedStyleType")
+    if named not in _NAMED:
+        raise invalid(f"{where}: Invalid value at namedStyleType: {named!r}.")
+    for number in _overlapping(doc, first, last):
+        doc.styles[number] = named
+
+
+_PRESETS = {"BULLET_CHECKBOX", "BULLET_DISC_CIRCLE_SQUARE", "BULLET_DIAMONDX_ARROW3D_SQUARE"}
+
+
+def _create_bullets(doc: Doc, request: Json, where: str, seed: str) -> None:
+    first, last = _range(doc, request, where, whole=True)
+    preset = request.get("bulletPreset")
+    if preset not in _PRESETS:
+        raise ApiError(501, "notImplemented", f"{where}: no preset {preset!r} in the emulator.")
+    list_id = "kix." + hashlib.sha1(seed.encode()).hexdigest()[:12]
+    doc.lists[list_id] = str(preset)
+    for number in _overlapping(doc, first, last):
+        doc.bullets[number] = list_id
+
+
+def _delete_bullets(doc: Doc, request: Json, where: str, _: str) -> None:
+    first, last = _range(doc, request, where, whole=True)
+    for number in _overlapping(doc, first, last):
+        doc.bullets[number] = None
+
+
+_REQUESTS = {"insertText": _insert_text, "deleteContentRange": _delete_range,
+             "updateParagraphStyle": _paragraph_style,
+             "createParagraphBullets": _create_bullets,
+             "deleteParagraphBullets": _delete_bullets}
 
 
 def _offset(text: str, units: int) -> int | None:

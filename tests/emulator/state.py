@@ -3,7 +3,8 @@
     {"owner": "lead@example.com", "timeZone": "Europe/Berlin",
      "calendars": [{"id", "summary", "timeZone", "freeBusyVisible", "events": [event, ...]}],
      "files": [drive file, ...],
-     "docs": {"<fileId>": {"text": "line\\n", "revision": 1}},
+     "docs": {"<fileId>": {"text": "line\\n", "revision": 1, "styles": ["NORMAL_TEXT"],
+              "bullets": [null], "lists": {}}},
      "permissions": {"<fileId>": [{"type": "user", "role": "reader", "emailAddress": "..."}]},
      "generatedIds": ["..."]}
 
@@ -38,7 +39,9 @@ def dump(store: Store) -> Json:
                 for cal in store.calendars.values()
             ],
             "files": list(store.files.values()),
-            "docs": {key: {"text": doc.text, "revision": doc.revision}
+            "docs": {key: {"text": doc.text, "revision": doc.revision,
+                           "styles": list(doc.styles), "bullets": list(doc.bullets),
+                           "lists": dict(doc.lists)}
                      for key, doc in store.docs.items()},
             "permissions": store.permissions,
             "generatedIds": sorted(store.generated_ids),
@@ -69,7 +72,9 @@ def seed(store: Store, state: Json) -> None:
         if fresh.files.get(file_id, {}).get("mimeType") != DOCUMENT:
             raise invalid(f"docs[{file_id!r}] needs a file with mimeType {DOCUMENT}.")
         text = raw["text"] if raw["text"].endswith("\n") else raw["text"] + "\n"
-        fresh.docs[file_id] = Doc(text=text, revision=int(raw.get("revision", 1)))
+        fresh.docs[file_id] = Doc(
+            text=text, revision=int(raw.get("revision", 1)), styles=list(raw.get("styles", [])),
+            bullets=list(raw.get("bullets", [])), lists=dict(raw.get("lists", {})))
     for file_id, permissions in state.get("permissions", {}).items():
         for permission in permissions:
             seed_permission(fresh, file_id, permission)

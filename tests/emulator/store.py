@@ -36,10 +36,23 @@ class Calendar:
 
 @dataclass
 class Doc:
-    """A Google Doc's text (always ending in a newline) and its revision counter."""
+    """A Google Doc's text (always ending in a newline), its revision counter, and per
+    paragraph (one per newline) its named style and the list it belongs to, if any."""
 
     text: str = "\n"
     revision: int = 1
+    styles: list[str] = field(default_factory=list)  # namedStyleType per paragraph
+    bullets: list[str | None] = field(default_factory=list)  # listId per paragraph
+    lists: dict[str, str] = field(default_factory=dict)  # listId → the bulletPreset made it
+
+    def paragraphs(self) -> int:
+        """How many paragraphs the text holds; style lists shorter than that (a test that
+        set `text` directly) are padded with plain paragraphs."""
+        count = self.text.count("\n")
+        del self.styles[count:], self.bullets[count:]
+        self.styles += ["NORMAL_TEXT"] * (count - len(self.styles))
+        self.bullets += [None] * (count - len(self.bullets))
+        return count
 
 
 @dataclass

@@ -78,8 +78,9 @@ def test_markdown_notes_headings_stay_one_line(eve: Workspace) -> None:
     assert forged_lines(notes) == []
     title, *_ = notes.splitlines()
     assert title == "# 1:1 notes: " + " ".join(NAME.split())
-    agenda = [line for line in notes.splitlines() if re.match(r"## \d{4}-\d{2}-\d{2} — ", line)]
-    assert agenda == ["## 2026-12-01 — 1:1 with " + " ".join(NAME.split())]
+    agenda = [line for line in notes.splitlines()
+              if re.match(r"## \w{3} \d{4}-\d{2}-\d{2} \d{2}:\d{2} — ", line)]
+    assert agenda == ["## Tue 2026-12-01 10:00 — 1:1 with " + " ".join(NAME.split())]
 
 
 def test_a_name_holding_an_agenda_marker_does_not_hide_that_agenda(ws: Workspace) -> None:
@@ -89,7 +90,7 @@ def test_a_name_holding_an_agenda_marker_does_not_hide_that_agenda(ws: Workspace
     ws.write_config(people=people)
     assert ws.syncd("reconcile").code == 0
     notes = (ws.root / "notes" / "eve@example.com.md").read_text()
-    assert re.search(r"^## 2026-12-01 — ", notes, re.M)
+    assert re.search(r"^## Tue 2026-12-01 10:00 — ", notes, re.M)
 
 
 def test_email_headers_cannot_be_forged_through_the_owner_name(ws: Workspace,

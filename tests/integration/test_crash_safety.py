@@ -9,7 +9,7 @@ import pytest
 from syncd import reconcile as reconciling
 from syncd.calendars.local import LocalCalendar
 from syncd.config import load_config
-from syncd.core.model import NotesDoc, Series, SeriesPatch, SeriesSpec
+from syncd.core.model import AgendaWrite, NotesDoc, Series, SeriesPatch, SeriesSpec
 from syncd.notes.markdown import MarkdownNotes
 from syncd.state import State
 from tests.integration.conftest import NOW, Demo
@@ -67,8 +67,16 @@ class CrashingNotes:
         self.writes.done()
         return doc
 
-    def append_section(self, doc: NotesDoc, date: dt.date, title: str) -> None:
-        self.real.append_section(doc, date, title)
+    def append_section(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str) -> None:
+        self.real.append_section(doc, write, title, body)
+        self.writes.done()
+
+    def move_section(self, doc: NotesDoc, write: AgendaWrite, title: str) -> None:
+        self.real.move_section(doc, write, title)
+        self.writes.done()
+
+    def cancel_section(self, doc: NotesDoc, write: AgendaWrite) -> None:
+        self.real.cancel_section(doc, write)
         self.writes.done()
 
 

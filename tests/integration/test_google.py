@@ -64,9 +64,14 @@ def test_first_reconcile_creates_one_series_and_one_private_doc_per_person(
     assert attachment["title"] == "1:1 notes"  # guests see the title: nothing private in it
     state = g.emu.state()
     assert all(not p for p in state["permissions"].values())  # no Doc shared with anyone
-    text = state["docs"][attachment["fileUrl"].split("/d/")[1].split("/")[0]]["text"]
+    doc = state["docs"][attachment["fileUrl"].split("/d/")[1].split("/")[0]]
+    text = doc["text"]
     assert "1:1 notes: Alice Example" in text
-    assert "## 2026-12-01 — " in text
+    # A real heading (named style), not literal "##" text.
+    paragraphs = text.split("\n")
+    heading = next(i for i, p in enumerate(paragraphs) if p.startswith("Tue 2026-12-01 10:00 — "))
+    assert doc["styles"][heading] == "HEADING_2"
+    assert "#" not in text
 
 
 def test_a_second_reconcile_writes_nothing_and_lists_events_once(g: GoogleDemo) -> None:
@@ -75,8 +80,11 @@ def test_a_second_reconcile_writes_nothing_and_lists_events_once(g: GoogleDemo) 
     run = g.syncd("reconcile")
     assert run.code == 0 and "Nothing to do" in run.out
     requests = g.emu.requests()[mark:]
-    assert [(r["method"], r["path"]) for r in requests] == [
+    # One listing of the calendar and of the Docs, then each Doc read for its sections.
+    assert [(r["method"], r["path"]) for r in requests[:2]] == [
         ("GET", "/calendar/v3/calendars/primary/events"), ("GET", "/drive/v3/files")]
+    assert [(r["method"], r["path"].split("/documents/")[0]) for r in requests[2:]] == [
+        ("GET", "/v1")] * 4
     assert "syncToken" in requests[0]["query"]
 
 

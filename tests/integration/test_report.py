@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
@@ -29,6 +30,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from syncd.core.model import AgendaWrite
+from syncd.notes import text as notes_text
 from syncd.notes.markdown import MarkdownNotes
 from tests.integration.conftest import HEAD_YAML, PEOPLE_YAML, ROOT, Demo, Run, syncd
 from tests.unit.test_report_render import Page
@@ -133,8 +136,8 @@ def team(demo: Demo) -> Demo:
     run = demo.syncd("reconcile", now=RECONCILED)
     assert run.code == 0, run.err
     gina = demo.notes / "gina@example.com.md"
-    gina.write_text(gina.read_text().replace("### Their topics\n\n- ",
-                                             "### Their topics\n\n- onboarding buddy"))
+    gina.write_text(gina.read_text().replace("### Their topics\n- ",
+                                             "### Their topics\n- onboarding buddy"))
     return demo
 
 
@@ -235,18 +238,26 @@ def test_agenda_written_tells_template_from_notes(tmp_path: Path) -> None:
     notes = MarkdownNotes(tmp_path)
     doc = notes.create("ann@example.com", "Ann", "Dana")
     day = dt.date(2026, 12, 16)
-    assert notes.agenda_written(doc, day) is None
-    notes.append_section(doc, day, "1:1 with Ann")
-    notes.append_section(doc, day + dt.timedelta(days=7), "1:1 with Ann")
-    assert notes.agenda_written(doc, day) is False
+
+    def written(key: dt.date) -> bool | None:
+        found = notes.find("ann@example.com", None)
+        assert found is not None
+        return notes_text.agenda_written(found.agenda, key)
+
+    assert written(day) is None
+    for key in (day, day + dt.timedelta(days=7)):
+        when = dt.datetime.combine(key, dt.time(10), ZoneInfo("Europe/Berlin"))
+        notes.append_section(doc, AgendaWrite(key, when), "1:1 with Ann",
+                             notes_text.shipped_agenda("report"))
+    assert written(day) is False
     file = tmp_path / doc.doc_id
     # Write under the first section only: the second one stays the bare template.
-    first, marker, second = file.read_text().partition("<!-- syncd:agenda 2026-12-23 -->")
-    file.write_text(first.replace("### Their topics\n\n- \n",
-                                  "### Their topics\n\n- promotion case\n") + marker + second)
-    assert notes.agenda_written(doc, day) is True
-    assert notes.agenda_written(doc, day + dt.timedelta(days=7)) is False
-    assert notes.agenda_written(doc, dt.date(2027, 1, 1)) is None
+    first, marker, second = file.read_text().partition("<!-- syncd:agenda 2026-12-23 ")
+    file.write_text(first.replace("### Their topics\n- \n",
+                                  "### Their topics\n- promotion case\n") + marker + second)
+    assert written(day) is True
+    assert written(day + dt.timedelta(days=7)) is False
+    assert written(dt.date(2027, 1, 1)) is None
 
 
 # --- history -------------------------------------------------------------------

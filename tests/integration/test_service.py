@@ -29,7 +29,7 @@ import pytest
 from syncd.calendars.base import CalendarError
 from syncd.calendars.local import LocalCalendar
 from syncd.config import Config, load_config
-from syncd.core.model import NotesDoc, Series, SeriesPatch, SeriesSpec
+from syncd.core.model import AgendaWrite, NotesDoc, Series, SeriesPatch, SeriesSpec
 from syncd.lock import StateLock
 from syncd.logs import setup_logging
 from syncd.notes.base import NotesStore
@@ -234,15 +234,15 @@ class HalfwayNotes(MarkdownNotes):
         super().__init__(path)
         self.gate: tuple[int, int] | None = (ready_fd, go_fd)
 
-    def append_section(self, doc: NotesDoc, date: dt.date, title: str) -> None:
+    def append_section(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str) -> None:
         if self.gate is None:
-            super().append_section(doc, date, title)
+            super().append_section(doc, write, title, body)
             return
         ready_fd, go_fd = self.gate
         self.gate = None
         file = self.path / doc.doc_id
         before = file.read_bytes()
-        super().append_section(doc, date, title)
+        super().append_section(doc, write, title, body)
         section = file.read_bytes()[len(before):]
         os.truncate(file, len(before))
         fd = os.open(file, os.O_WRONLY | os.O_APPEND)

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from syncd.notes.text import HEADING
+from syncd.notes.text import HEADING_TEXT
 from tests.integration.conftest import Demo, syncd
 from tests.integration.gdemo import WRITES, GoogleDemo
 from tests.integration.test_google import _one_each
@@ -212,4 +212,7 @@ def test_sigkill_mid_cycle_on_google_then_the_next_run_converges(
 
     _one_each(g)
     for doc in g.emu.state()["docs"].values():
-        assert len(HEADING.findall(doc["text"])) == 1, doc["text"]  # one agenda, not two
+        headings = [line for line, style in zip(doc["text"].split("\n"), doc["styles"],
+                                                 strict=False)
+                    if style == "HEADING_2" and HEADING_TEXT.match(line)]
+        assert len(headings) == 1, doc["text"]  # one agenda, not two

@@ -21,7 +21,8 @@ from tests.integration.conftest import ROOT
 
 UNITS = ROOT / "systemd"
 SYNCD = Path(sys.executable).parent / "syncd"
-NAMES = ("syncd.service", "syncd-report.service", "syncd-report.timer")
+NAMES = ("syncd.service", "syncd-report.service", "syncd-report.timer", "syncd-prep.service",
+         "syncd-prep.timer")
 MAX_EXPOSURE = 1.5
 
 
@@ -109,7 +110,8 @@ def test_a_misspelled_key_passes_verify_but_not_these_tests(analyze: str, tmp_pa
     assert "Unknown key 'WatchdogSecs'" in result.stderr
 
 
-@pytest.mark.parametrize("name", ["syncd.service", "syncd-report.service"])
+@pytest.mark.parametrize("name", ["syncd.service", "syncd-report.service",
+                                  "syncd-prep.service"])
 def test_system_services_expose_little(analyze: str, tmp_path: Path, name: str) -> None:
     units = copy_units(UNITS, tmp_path / "system")
     assert exposure(analyze, units / name) <= MAX_EXPOSURE
@@ -138,3 +140,13 @@ def test_report_runs_weekly_on_monday_morning_and_catches_up(analyze: str, folde
     assert "Normalized form: Mon *-*-* 08:00:00" in normalized.stdout, normalized.stderr
     assert settings(folder / "syncd-report.service")["ExecStart"][0].endswith(
         "syncd report --email")
+
+
+@pytest.mark.parametrize("folder", [UNITS, UNITS / "user"])
+def test_prep_runs_on_weekday_mornings_for_that_day(analyze: str, folder: Path) -> None:
+    timer = settings(folder / "syncd-prep.timer")
+    assert timer["Persistent"] == ["false"]  # yesterday's brief is of no use
+    normalized = run(analyze, "calendar", timer["OnCalendar"][0], cwd=folder)
+    assert "Normalized form: Mon..Fri *-*-* 07:30:00" in normalized.stdout, normalized.stderr
+    assert settings(folder / "syncd-prep.service")["ExecStart"][0].endswith(
+        "syncd prep --email --date today")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from syncd.core.model import AgendaSection
 from tests.integration.conftest import Run, syncd
 from tests.stateful import roster as R
 
@@ -108,6 +109,15 @@ class RosterMachine(RuleBasedStateMachine):
             assert all(a and dt.datetime.fromisoformat(a) > self.now for a in ahead), rows
             wanted = R.expected_between(people[person["email"]], first, today)
             assert set(wanted) <= set(expected), (person["email"], wanted, rows)
+
+    def check_one_section_per_meeting(self, name: str, sections: tuple[AgendaSection, ...]
+                                      ) -> None:
+        """Each actual meeting has at most one agenda section: one per roster slot, and no
+        two sections (not called off) for the same moment."""
+        keys = [s.key for s in sections]
+        assert len(keys) == len(set(keys)), f"notes {name}: two sections for a slot: {keys}"
+        live = [s.when for s in sections if s.when is not None and not s.cancelled]
+        assert len(live) == len(set(live)), f"notes {name}: two sections for a meeting: {live}"
 
     def left_alone(self, email: str, warnings: list[str]) -> bool:
         """Whether syncd said it left a person's hand-made series alone (so made none)."""

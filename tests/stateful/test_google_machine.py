@@ -21,6 +21,8 @@ from hypothesis.stateful import rule
 
 from syncd.calendars.google import MARKER_KEY, UID_KEY, event_id
 from syncd.core import cadence, identity, planner
+from syncd.notes.gdocs import _Read
+from syncd.notes.text import HEADING_TEXT
 from tests.emulator import running_emulator
 from tests.stateful import roster as R
 from tests.stateful.conftest import profile
@@ -103,11 +105,18 @@ class GoogleMachine(RosterMachine):
         (calendar,) = self.emu.state()["calendars"]
         return {e["id"]: e for e in calendar["events"]}
 
-    def docs(self) -> dict[str, str]:
-        """Doc id → its text, for every notes Doc not in the trash."""
+    def docs(self) -> dict[str, list[tuple[str, str]]]:
+        """Doc id → its (paragraph text, named style) pairs, for every notes Doc not in the
+        trash."""
         state = self.emu.state()
-        return {f["id"]: state["docs"][f["id"]]["text"] for f in state["files"]
-                if not f.get("trashed")}
+        out = {}
+        for file in state["files"]:
+            if not file.get("trashed"):
+                doc = state["docs"][file["id"]]
+                paras = doc["text"].split("\n")[:-1]
+                styles = doc["styles"] + ["NORMAL_TEXT"] * (len(paras) - len(doc["styles"]))
+                out[file["id"]] = list(zip(paras, styles, strict=False))
+        return out
 
     def live(self, event: Event) -> bool:
         until = _until(event)
@@ -334,6 +343,54 @@ class GoogleMachine(RosterMachine):
                                                  "text": line}}]}).execute()
                 self.notes_lines[file["id"]] = line
 
+    @rule(email=R.emails, days=st.integers(1, 3), hour=st.sampled_from([9, 15]))
+    def make_up(self, email: str, days: int, hour: int) -> None:
+        """The person cancels their next 1:1 and makes it up with a one-off days later."""
+        found = self._instance(email, 0)
+        if found is None:
+            return
+        self.client.events().delete(calendarId="primary", eventId=found["id"]).execute()
+        self._record(found["id"])
+        start = (dt.datetime.fromisoformat(found["start"]["dateTime"]).astimezone(ZONE_INFO)
+                 + dt.timedelta(days=days)).replace(hour=hour)
+        end = start + (dt.datetime.fromisoformat(found["end"]["dateTime"])
+                       - dt.datetime.fromisoformat(found["start"]["dateTime"]))
+        self.insert({"summary": "Catch-up",
+                     "start": {"dateTime": start.isoformat(), "timeZone": R.ZONE},
+                     "end": {"dateTime": end.isoformat(), "timeZone": R.ZONE},
+                     "attendees": [{"email": R.OWNER, "responseStatus": "accepted"},
+                                   {"email": email, "responseStatus": "accepted"}]})
+
+    @rule(email=R.emails, tick=st.booleans())
+    def follow_up(self, email: str, tick: bool) -> None:
+        """The lead adds an action item at the end of the Doc, or ticks their oldest open
+        one by typing [x] into its box."""
+        key = identity.person_key(email)
+        state = self.emu.state()
+        for file in state["files"]:
+            if file.get("appProperties", {}).get("syncdPerson") != key or file.get("trashed"):
+                continue
+            documents = self.docs_client.documents()
+            if not tick:
+                line = f"- [ ] follow-up {len(self.notes_lines)} for {email}\n"
+                documents.batchUpdate(documentId=file["id"], body={"requests": [
+                    {"insertText": {"endOfSegmentLocation": {}, "text": line}}]}).execute()
+                self.notes_lines[file["id"]] = line
+                continue
+            body = documents.get(documentId=file["id"]).execute()["body"]["content"]
+            for element in body:
+                runs = element.get("paragraph", {}).get("elements", [])
+                text = "".join(r["textRun"]["content"] for r in runs)
+                if text.startswith("- [ ] follow-up ") and "(from" not in text:
+                    at = element["startIndex"] + 3
+                    documents.batchUpdate(documentId=file["id"], body={"requests": [
+                        {"deleteContentRange": {"range": {"startIndex": at,
+                                                          "endIndex": at + 1}}},
+                        {"insertText": {"location": {"index": at}, "text": "x"}}]}).execute()
+                    if self.notes_lines.get(file["id"]) == text:
+                        self.notes_lines[file["id"]] = text.replace("[ ]", "[x]", 1)
+                    break
+
     # --- syncd, with and without faults ------------------------------------------------------
 
     @rule()
@@ -390,10 +447,10 @@ class GoogleMachine(RosterMachine):
 
     # --- what must hold --------------------------------------------------------------------
 
-    def snapshot(self) -> tuple[dict[str, Event], dict[str, str]]:
+    def snapshot(self) -> tuple[dict[str, Event], dict[str, list[tuple[str, str]]]]:
         return self.events(), self.docs()
 
-    def check_safe(self, before: tuple[dict[str, Event], dict[str, str]],
+    def check_safe(self, before: tuple[dict[str, Event], dict[str, list[tuple[str, str]]]],
                    adopted: set[str] | None) -> None:
         """What any run, failed or not, must leave: nothing a person made lost or changed,
         never two live series for one person. `adopted`: the series a successful run
@@ -423,12 +480,20 @@ class GoogleMachine(RosterMachine):
                     and not event.get("recurringEventId"):
                 assert after[ident].get("status") != "cancelled", f"syncd deleted {ident}"
         texts = self.docs()
-        for ident, text in docs.items():
-            # A Doc's body always ends with a newline that text is inserted before.
-            assert texts[ident].startswith(text.removesuffix("\n")), \
+        for ident, paras in docs.items():
+            # syncd only adds at the end, re-heads its own section headings and adds a line
+            # when a meeting is off: everything else is the lead's, kept as it was. (A Doc's
+            # body always ends with a newline that text is inserted before, so the last
+            # paragraph may grow.)
+            mine, now = _leads(paras), _leads(texts[ident])
+            assert now[:len(mine) - 1] == mine[:-1] and (
+                not mine or now[len(mine) - 1].startswith(mine[-1])), \
                 f"notes Doc {ident}: existing text changed"
+            read = _Read.of(self.docs_client.documents().get(documentId=ident).execute())
+            self.check_one_section_per_meeting(ident, read.sections())
         for ident, line in self.notes_lines.items():
-            assert line in texts[ident], f"notes Doc {ident}: the lead's line was lost"
+            text = "".join(p + "\n" for p, _ in texts[ident])
+            assert line in text, f"notes Doc {ident}: the lead's line was lost"
         for ident, event in self.foreign.items():
             assert after[ident] == event, f"{ident} is not syncd's but changed"
         for ident, shared in self.organized.items():
@@ -456,9 +521,10 @@ class GoogleMachine(RosterMachine):
         for ident, title in self.titles.items():
             if events[ident].get("status") != "cancelled":
                 assert events[ident]["summary"] == title, f"{ident}: a person's title changed"
-        for ident, text in self.docs().items():
+        for ident, paras in self.docs().items():
             # Each agenda section starts after a blank line, as in the Markdown notes.
-            glued = re.findall(r"[^\n]\n## \d{4}-\d{2}-\d{2} — ", text)
+            glued = [p for i, (p, style) in enumerate(paras) if style == "HEADING_2"
+                     and HEADING_TEXT.match(p) and i and paras[i - 1][0]]
             assert not glued, f"notes Doc {ident}: an agenda heading glued to the text above"
         self.check_plans_nothing()
         self.check_history()
@@ -470,6 +536,13 @@ def _shared(event: Event) -> Event:
     out["extendedProperties"] = {
         k: v for k, v in event.get("extendedProperties", {}).items() if k != "private"}
     return out
+
+
+def _leads(paras: list[tuple[str, str]]) -> list[str]:
+    """The paragraphs that are not syncd's section headings or lines saying a meeting is
+    off: the lead's text (with syncd's own additions, which are never changed either)."""
+    return [p for p, style in paras if not (style == "HEADING_2" and HEADING_TEXT.match(p))
+            and not p.startswith("✗ The 1:1 of ")]
 
 
 def _uid_of(event: Event) -> str:

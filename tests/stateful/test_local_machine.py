@@ -18,6 +18,7 @@ from hypothesis.stateful import rule
 from syncd.calendars.local import LocalCalendar
 from syncd.core import cadence, identity, planner
 from syncd.core.model import Series
+from syncd.notes import text as notes_text
 from tests.integration.conftest import DEMO, ROOT
 from tests.stateful import roster as R
 from tests.stateful.conftest import profile
@@ -60,7 +61,9 @@ class LocalMachine(RosterMachine):
         self.foreign: dict[str, bytes] = {}
         self.copies: set[str] = set()  # uids of copies (they carry syncd's marker)
         self.moved: dict[str, dt.datetime] = {}  # uid → the start a person moved it to
+        self.follow_ups: dict[str, list[str]] = {}  # notes file → task items the lead wrote
         self.handmade = 0
+        self.makeups = 0
         self.write_config()
 
     def teardown(self) -> None:
@@ -336,6 +339,53 @@ class LocalMachine(RosterMachine):
                 handle.write(line)
             self.notes_lines[path.name] = line
 
+    @rule(email=R.emails, days=st.integers(1, 3), hour=st.sampled_from([9, 15]))
+    def make_up(self, email: str, days: int, hour: int) -> None:
+        """The person cancels their next 1:1 and makes it up with a one-off days later."""
+        found = self._future_instance(email, 0)
+        if found is None:
+            return
+        series, slot = found
+        self._override(email, 0, status="CANCELLED")
+        start = (slot.astimezone(ZONE_INFO) + dt.timedelta(days=days)).replace(hour=hour)
+        self.makeups += 1
+        event = icalendar.Event()
+        event.add("UID", f"makeup-{self.makeups}@example.com")
+        event.add("DTSTART", start)
+        event.add("DTEND", start + series.duration)
+        event.add("DTSTAMP", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        event.add("SUMMARY", "Catch-up")
+        event.add("ORGANIZER", f"mailto:{R.OWNER}")
+        event.add("ATTENDEE", f"mailto:{R.OWNER}", parameters={"PARTSTAT": "ACCEPTED"})
+        event.add("ATTENDEE", f"mailto:{email}", parameters={"PARTSTAT": "ACCEPTED"})
+        calendar = icalendar.Calendar()
+        calendar.add("PRODID", "-//A calendar app//EN")
+        calendar.add("VERSION", "2.0")
+        calendar.add_component(event)
+        (self.calendar / f"makeup-{self.makeups}.ics").write_bytes(calendar.to_ical())
+
+    @rule(email=R.emails)
+    def add_follow_up(self, email: str) -> None:
+        """The lead writes an action item at the end of the notes (the last section)."""
+        path = self.notes / f"{email}.md"
+        if path.is_file() and path.stat().st_size:
+            items = self.follow_ups.setdefault(path.name, [])
+            item = f"- [ ] follow-up {len(items)} for {email}\n"
+            with path.open("a") as handle:
+                handle.write(item)
+            items.append(item)
+
+    @rule(email=R.emails, nth=st.integers(0, 5))
+    def tick_follow_up(self, email: str, nth: int) -> None:
+        """The lead ticks one of their open items where they wrote it."""
+        path = self.notes / f"{email}.md"
+        items = [i for i in self.follow_ups.get(path.name, []) if i.startswith("- [ ]")]
+        if items:
+            item = items[nth % len(items)]
+            path.write_text(path.read_text().replace(item, "- [x]" + item[5:], 1))
+            listed = self.follow_ups[path.name]
+            listed[listed.index(item)] = "- [x]" + item[5:]
+
     # --- syncd ---------------------------------------------------------------------------------
 
     @rule()
@@ -402,6 +452,13 @@ class LocalMachine(RosterMachine):
         for uid, start in self.moved.items():
             if uid in series:
                 assert series[uid].start == start, f"{uid}: a person's move was undone"
+        for name, items in self.follow_ups.items():
+            text = (self.notes / name).read_text()
+            for item in items:
+                assert item in text, f"notes {name}: the lead's item {item!r} changed"
+        for path in self.notes.glob("*.md") if self.notes.exists() else ():
+            self.check_one_section_per_meeting(path.name, notes_text.sections(
+                path.read_bytes().decode("utf-8", errors="replace")))
         for email in R.EMAILS:
             assert len(self.live_owned(email)) <= 1, f"{email}: duplicate live series"
 

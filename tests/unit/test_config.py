@@ -352,7 +352,8 @@ CASES = [
     ),
     pytest.param(
         person('role: boss, slot: {day: mon, time: "10:00"}'),
-        "config.yaml:6: people[0].role: must be one of: report, manager or peer",
+        "config.yaml:6: people[0].role: must be one of: report, manager, peer, skip-level or "
+        "new-hire",
         id="bad-role",
     ),
     pytest.param(

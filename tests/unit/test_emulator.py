@@ -419,6 +419,52 @@ def test_docs_insert_text_and_read_back(google: Google) -> None:
     assert caught.value.status_code == 404
 
 
+def test_docs_paragraph_styles_bullets_and_deletes(google: Google) -> None:
+    doc_id = google.drive.files().create(body={"name": "Notes", "mimeType": DOC}).execute()["id"]
+    documents = google.docs.documents()
+    documents.batchUpdate(documentId=doc_id, body={"requests": [
+        {"insertText": {"endOfSegmentLocation": {}, "text": "Title\nTask one\nTask two"}},
+        {"updateParagraphStyle": {"range": {"startIndex": 1, "endIndex": 7},
+                                  "fields": "namedStyleType",
+                                  "paragraphStyle": {"namedStyleType": "HEADING_2"}}},
+        {"createParagraphBullets": {"range": {"startIndex": 7, "endIndex": 25},
+                                    "bulletPreset": "BULLET_CHECKBOX"}},
+    ]}).execute()
+    # A newline typed inside a checklist item makes another item (style copied).
+    documents.batchUpdate(documentId=doc_id, body={"requests": [
+        {"insertText": {"location": {"index": 15}, "text": "\nTask three"}},
+        {"deleteContentRange": {"range": {"startIndex": 1, "endIndex": 2}}}]}).execute()
+    document = documents.get(documentId=doc_id).execute()
+    paras = [e["paragraph"] for e in document["body"]["content"] if "paragraph" in e]
+    assert ["".join(r["textRun"]["content"] for r in p["elements"]) for p in paras] == [
+        "itle\n", "Task one\n", "Task three\n", "Task two\n"]
+    assert paras[0]["paragraphStyle"]["namedStyleType"] == "HEADING_2"
+    assert paras[0]["paragraphStyle"]["headingId"].startswith("h.")
+    list_ids = {p["bullet"]["listId"] for p in paras[1:]}
+    (list_id,) = list_ids
+    level = document["lists"][list_id]["listProperties"]["nestingLevels"][0]
+    assert level["glyphType"] == "GLYPH_TYPE_UNSPECIFIED" and "glyphSymbol" not in level
+    documents.batchUpdate(documentId=doc_id, body={"requests": [
+        {"deleteParagraphBullets": {"range": {"startIndex": 6, "endIndex": 15}}}]}).execute()
+    paras = [e["paragraph"] for e in documents.get(documentId=doc_id).execute()["body"][
+        "content"] if "paragraph" in e]
+    assert ["bullet" in p for p in paras] == [False, False, True, True]
+    for bad in ({"deleteContentRange": {"range": {"startIndex": 30, "endIndex": 40}}},
+                {"deleteContentRange": {"range": {"startIndex": 3, "endIndex": 2}}},
+                {"updateParagraphStyle": {"range": {"startIndex": 1, "endIndex": 2},
+                                          "paragraphStyle": {"namedStyleType": "HEADING_2"}}},
+                {"updateParagraphStyle": {"range": {"startIndex": 1, "endIndex": 2},
+                                          "fields": "namedStyleType",
+                                          "paragraphStyle": {"namedStyleType": "LOUD"}}}):
+        with pytest.raises(HttpError) as caught:
+            documents.batchUpdate(documentId=doc_id, body={"requests": [bad]}).execute()
+        assert caught.value.status_code == 400, bad
+    with pytest.raises(HttpError) as caught:
+        documents.batchUpdate(documentId=doc_id, body={"requests": [
+            {"replaceAllText": {"containsText": {"text": "x"}, "replaceText": "y"}}]}).execute()
+    assert caught.value.status_code == 501
+
+
 def test_uploads_are_refused(google_emulator: Emulator) -> None:
     # The client cannot even send one here: it keeps the https scheme of the discovery
     # document's upload URL, so an upload against the emulator fails with an SSL error.

@@ -7,22 +7,31 @@ import errno
 import os
 import stat
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from syncd.core.model import NotesDoc
+from syncd.core.model import AgendaWrite, NotesDoc
 from syncd.notes.base import NotesError, NotesStore
 from syncd.notes.markdown import MarkdownNotes
+from syncd.notes.text import shipped_agenda
 
 DAY = dt.date(2026, 12, 1)
+ZONE = ZoneInfo("Europe/Berlin")
 AGENDA_HEADINGS = [
     "### Follow-ups from last time",
-    "### Positive feedback (specific, detailed)",
-    "### Things to improve (corrective feedback, framed forward)",
+    "### Positive feedback (specific)",
+    "### To improve (framed forward)",
     "### Feedback I ask for",
     "### Their topics",
     "### Outcome and follow-ups",
 ]
+
+
+def append(notes: MarkdownNotes, doc: NotesDoc, day: dt.date, hour: int = 10) -> None:
+    when = dt.datetime.combine(day, dt.time(hour), ZONE)
+    notes.append_section(doc, AgendaWrite(day, when), "1:1 Ann / Dana",
+                         shipped_agenda("report"))
 
 
 @pytest.fixture
@@ -115,17 +124,18 @@ def test_append_adds_a_dated_section_after_untouched_text(
     doc = notes.create("ann@x.org", "Ann", "Dana")
     file = folder / "ann@x.org.md"
     before = file.read_bytes()
-    notes.append_section(doc, DAY, "1:1 Ann / Dana")
+    append(notes, doc, DAY)
     after = file.read_bytes()
     assert after.startswith(before)
     added = after[len(before):].decode("utf-8")
     lines = added.lstrip("\n").splitlines()
-    assert lines[0] == "<!-- syncd:agenda 2026-12-01 -->"
-    assert lines[1] == "## 2026-12-01 — 1:1 Ann / Dana"
+    assert lines[0] == "<!-- syncd:agenda 2026-12-01 2026-12-01T10:00 -->"
+    assert lines[1] == "## Tue 2026-12-01 10:00 — 1:1 Ann / Dana"
     positions = [lines.index(h) for h in AGENDA_HEADINGS]
     assert positions == sorted(positions)
-    for pos in positions:
-        assert lines[pos + 2] == "- "
+    for pos in positions:  # one empty item under each heading, nothing else
+        assert lines[pos + 1] == "- "
+    assert len(lines) <= 20  # was 27: headings and one empty item each
     assert after.endswith(b"\n")
     found = notes.find("ann@x.org", doc.doc_id)
     assert found is not None
@@ -135,12 +145,12 @@ def test_append_adds_a_dated_section_after_untouched_text(
 def test_append_is_idempotent_per_date(notes: MarkdownNotes, folder: Path) -> None:
     doc = notes.create("ann@x.org", "Ann", "Dana")
     file = folder / "ann@x.org.md"
-    notes.append_section(doc, DAY, "1:1")
+    append(notes, doc, DAY)
     once = file.read_bytes()
-    notes.append_section(doc, DAY, "1:1")
+    append(notes, doc, DAY)
     assert file.read_bytes() == once
-    assert once.count(b"<!-- syncd:agenda 2026-12-01 -->") == 1
-    notes.append_section(doc, DAY + dt.timedelta(days=7), "1:1")
+    assert once.count(b"<!-- syncd:agenda 2026-12-01 ") == 1
+    append(notes, doc, DAY + dt.timedelta(days=7))
     found = notes.find("ann@x.org", None)
     assert found is not None
     assert found.sections == {DAY, DAY + dt.timedelta(days=7)}
@@ -152,10 +162,10 @@ def test_append_ends_an_unterminated_last_line_first(notes: MarkdownNotes, folde
     file.write_bytes(b"last line without newline")
     doc = notes.find("ann@x.org", None)
     assert doc is not None
-    notes.append_section(doc, DAY, "1:1")
+    append(notes, doc, DAY)
     text = file.read_bytes()
     assert text.startswith(b"last line without newline\n")
-    assert b"\n<!-- syncd:agenda 2026-12-01 -->\n" in text
+    assert b"\n<!-- syncd:agenda 2026-12-01 2026-12-01T10:00 -->\n" in text
 
 
 def test_append_to_a_missing_file_fails_and_creates_nothing(
@@ -164,7 +174,7 @@ def test_append_to_a_missing_file_fails_and_creates_nothing(
     doc = notes.create("ann@x.org", "Ann", "Dana")
     (folder / doc.doc_id).unlink()
     with pytest.raises(NotesError):
-        notes.append_section(doc, DAY, "1:1")
+        append(notes, doc, DAY)
     assert not (folder / doc.doc_id).exists()
 
 
@@ -190,19 +200,49 @@ def test_append_after_a_blank_line_adds_no_other(notes: MarkdownNotes, folder: P
     doc = notes.create("ann@x.org", "Ann", "Dana")
     file = folder / doc.doc_id
     file.write_text("my notes\n\n", "utf-8")
-    notes.append_section(doc, DAY, "1:1")
-    assert file.read_text("utf-8").startswith("my notes\n\n<!-- syncd:agenda 2026-12-01 -->\n")
+    append(notes, doc, DAY)
+    assert file.read_text("utf-8").startswith("my notes\n\n<!-- syncd:agenda 2026-12-01 ")
 
 
-def test_whether_an_agenda_is_written_in_a_deleted_file_is_an_error(
+def test_a_moved_meeting_gets_one_pointer_line_and_the_text_stays(
     notes: MarkdownNotes, folder: Path
 ) -> None:
     doc = notes.create("ann@x.org", "Ann", "Dana")
-    notes.append_section(doc, DAY, "1:1")
-    assert notes.agenda_written(doc, DAY) is False
+    append(notes, doc, DAY)
+    file = folder / doc.doc_id
+    file.write_text(file.read_text() + "- my topic\n")
+    before = file.read_text()
+    later = dt.datetime(2026, 12, 2, 14, tzinfo=ZONE)
+    for _ in range(2):
+        notes.move_section(doc, AgendaWrite(DAY, later), "1:1")
+    after = file.read_text()
+    assert after.startswith(before)
+    assert after[len(before):] == (
+        "\n_↪ The 1:1 prepared under Tue 2026-12-01 now takes place Wed 2026-12-02 14:00._\n")
+    found = notes.find("ann@x.org", None)
+    assert found is not None
+    assert [(s.key, s.when, s.written) for s in found.agenda] == [
+        (DAY, later.replace(tzinfo=None), True)]
+
+
+def test_a_meeting_called_off_gets_one_line(notes: MarkdownNotes, folder: Path) -> None:
+    doc = notes.create("ann@x.org", "Ann", "Dana")
+    append(notes, doc, DAY)
+    when = dt.datetime.combine(DAY, dt.time(10), ZONE)
+    for _ in range(2):
+        notes.cancel_section(doc, AgendaWrite(DAY, when, reason="declined by them"))
+    text = (folder / doc.doc_id).read_text()
+    assert text.count("is off (declined by them)") == 1
+    found = notes.find("ann@x.org", None)
+    assert found is not None and found.agenda[0].cancelled
+
+
+def test_writing_to_a_deleted_file_is_an_error(notes: MarkdownNotes, folder: Path) -> None:
+    doc = notes.create("ann@x.org", "Ann", "Dana")
     (folder / doc.doc_id).unlink()
+    when = dt.datetime.combine(DAY, dt.time(10), ZONE)
     with pytest.raises(NotesError, match="cannot read notes file"):
-        notes.agenda_written(doc, DAY)
+        notes.cancel_section(doc, AgendaWrite(DAY, when, reason="x"))
 
 
 def test_a_folder_where_the_notes_file_goes_is_an_error_not_a_crash(

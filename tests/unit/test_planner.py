@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from syncd.core import cadence, identity, planner
 from syncd.core.model import (
+    AgendaSection,
     Attendee,
     Instance,
     Memory,
@@ -90,7 +91,8 @@ def test_owned_series_in_step_plans_nothing_and_moved_instances_are_only_reporte
     owned = series("s1", "alice@example.com", marker=marker, notes_url="file:///n/alice.md",
                    instances=(moved,))
     doc = NotesDoc("alice@example.com", "alice.md", "file:///n/alice.md",
-                   frozenset({dt.date(2026, 12, 1)}))
+                   frozenset({dt.date(2026, 12, 1)}),
+                   (AgendaSection(dt.date(2026, 12, 1), dt.datetime(2026, 12, 1, 10)),))
     plan = planner.plan(roster(ALICE), (owned,), {ALICE.email: doc}, Memory(), NOW)
     assert plan.actions == ()
     assert any("moved to" in line for line in plan.info)
@@ -134,7 +136,8 @@ def test_retired_person_series_is_ended() -> None:
 
 def test_failed_calendar_read_plans_no_calendar_action() -> None:
     plan = planner.plan(roster(ALICE, BOB), None, {}, Memory(), NOW)
-    assert set(kinds(plan)) == {"create-notes", "prepare-notes"}
+    # Where the meetings are is unknown, so no agenda is written either.
+    assert set(kinds(plan)) == {"create-notes"}
 
 
 def test_events_not_owned_are_never_touched_and_strangers_are_reported() -> None:

@@ -229,7 +229,8 @@ def test_next_week_lists_coming_1_1s_with_agenda_state_and_calendar_presence() -
             occ(CAROL, at(12, 17), "upcoming")]
     weekly = event("a", [ALICE.email], [at(12, 15), at(12, 22)], rrule="FREQ=WEEKLY")
     agendas: dict[tuple[str, dt.date], bool | None] = {
-        (ALICE.email, dt.date(2026, 12, 15)): False, (BOB.email, dt.date(2026, 12, 16)): True,
+        # Bob's make-up on 12-16 keeps the section of the slot it makes up (12-10).
+        (ALICE.email, dt.date(2026, 12, 15)): False, (BOB.email, dt.date(2026, 12, 10)): True,
         (CAROL.email, dt.date(2026, 12, 17)): None}
     rep = report([ALICE, BOB, CAROL], rows, [weekly], agendas=agendas)
     assert [(u.person.email, u.start, u.on_calendar, u.agenda, u.nudge)
