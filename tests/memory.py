@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from syncd.calendars import resource
 from syncd.calendars.base import CalendarError, ConflictError
 from syncd.calendars.ical import uid_of
 from syncd.core import identity
-from syncd.core.model import NotesDoc, Series, SeriesPatch, SeriesSpec
+from syncd.core.model import AgendaSection, AgendaWrite, NotesDoc, Series, SeriesPatch, SeriesSpec
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 
@@ -100,7 +101,9 @@ class MemoryNotes:
         text = self.docs.get(ident)
         if text is None:
             return None
-        return NotesDoc(person.lower(), ident, _url(ident), notes_text.agenda_dates(text))
+        found = notes_text.sections(text)
+        return NotesDoc(person.lower(), ident, _url(ident), frozenset(s.key for s in found),
+                        found)
 
     def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
         self._check()
@@ -110,16 +113,30 @@ class MemoryNotes:
         assert doc is not None
         return doc
 
-    def append_section(self, doc: NotesDoc, date: dt.date, title: str) -> None:
+    def append_section(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str) -> None:
+        self._add(doc, lambda found: None if write.key in {s.key for s in found}
+                  else notes_text.section_markdown(write, title, _local(write), body))
+
+    def move_section(self, doc: NotesDoc, write: AgendaWrite, title: str) -> None:
+        local = _local(write)
+        self._add(doc, lambda found: None if any(
+            s.key == write.key and s.when == local for s in found)
+            else f"_{notes_text.moved_line(write.key, local)}_\n")
+
+    def cancel_section(self, doc: NotesDoc, write: AgendaWrite) -> None:
+        local = _local(write)
+        self._add(doc, lambda found: None if any(
+            s.key == write.key and s.cancelled for s in found)
+            else f"_{notes_text.cancelled_line(local, write.reason)}_\n")
+
+    def _add(self, doc: NotesDoc,
+             what: Callable[[tuple[AgendaSection, ...]], str | None]) -> None:
+        """Append what `what` says given the sections there now, as the Markdown store does."""
         self._check()
         text = self._text(doc)
-        if date in notes_text.agenda_dates(text):
-            return
-        self.docs[doc.doc_id] = text + notes_text.separator(text) + notes_text.agenda(date, title)
-
-    def agenda_written(self, doc: NotesDoc, date: dt.date) -> bool | None:
-        self._check()
-        return notes_text.agenda_written(self._text(doc), date)
+        added = what(notes_text.sections(text))
+        if added is not None:
+            self.docs[doc.doc_id] = text + notes_text.separator(text) + added
 
     def _text(self, doc: NotesDoc) -> str:
         text = self.docs.get(doc.doc_id)
@@ -130,6 +147,10 @@ class MemoryNotes:
     def _check(self) -> None:
         if self.fail:
             raise NotesError(f"{self.name}: unavailable")
+
+
+def _local(write: AgendaWrite) -> dt.datetime:
+    return write.when.replace(tzinfo=None, second=0, microsecond=0)
 
 
 def uids(raw: bytes) -> frozenset[str]:

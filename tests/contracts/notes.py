@@ -11,17 +11,25 @@ from __future__ import annotations
 import abc
 import datetime as dt
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from syncd.core.model import NotesDoc
+from syncd.core.model import AgendaWrite, NotesDoc
 from syncd.notes.base import NotesStore
+from syncd.notes.text import shipped_agenda
 
 ALICE = "alice@example.com"
 BOB = "bob@example.com"
 DAY = dt.date(2026, 12, 1)
 LATER = dt.date(2026, 12, 8)
 TITLE = "1:1 Alice Example / Dana Lead"
+
+
+def append(store: NotesStore, doc: NotesDoc, day: dt.date) -> None:
+    """The section for a 10:00 meeting on `day`, with the report template."""
+    when = dt.datetime.combine(day, dt.time(10), ZoneInfo("Europe/Berlin"))
+    store.append_section(doc, AgendaWrite(day, when), TITLE, shipped_agenda("report"))
 
 
 class NotesHarness(abc.ABC):
@@ -68,26 +76,24 @@ class NotesContract:
         doc = harness.notes.create(ALICE, "Alice Example", "Dana Lead")
         harness.type_at_end(doc, "Alice's own line, no newline at the end")
         before = harness.text(doc)
-        harness.notes.append_section(doc, DAY, TITLE)
+        append(harness.notes, doc, DAY)
         after = harness.text(doc)
         assert after.startswith(before) and len(after) > len(before)
         assert DAY.isoformat() in after[len(before):]
-        harness.next_run().append_section(doc, DAY, TITLE)
+        append(harness.next_run(), doc, DAY)
         assert harness.text(doc) == after
 
     def test_sections_are_found_again(self, harness: NotesHarness) -> None:
         doc = harness.notes.create(ALICE, "Alice Example", "Dana Lead")
-        harness.notes.append_section(doc, DAY, TITLE)
-        harness.notes.append_section(doc, LATER, TITLE)
-        store = harness.next_run()
-        found = store.find(ALICE, doc.doc_id)
+        append(harness.notes, doc, DAY)
+        append(harness.notes, doc, LATER)
+        found = harness.next_run().find(ALICE, doc.doc_id)
         assert found is not None
-        assert store.agenda_written(found, DAY) is False
-        assert store.agenda_written(found, LATER) is False
-        assert store.agenda_written(found, dt.date(2026, 12, 15)) is None
+        assert [(s.key, s.written) for s in found.agenda] == [(DAY, False), (LATER, False)]
         harness.type_at_end(doc, "- Alice wants to talk about the offsite\n")
-        assert harness.next_run().agenda_written(found, LATER) is True
-        assert harness.next_run().agenda_written(found, DAY) is False
+        again = harness.next_run().find(ALICE, doc.doc_id)
+        assert again is not None
+        assert [(s.key, s.written) for s in again.agenda] == [(DAY, False), (LATER, True)]
 
     def test_a_missing_document_is_reported_missing(self, harness: NotesHarness) -> None:
         assert harness.notes.find(BOB, None) is None
