@@ -241,7 +241,7 @@ def test_writing_to_a_deleted_file_is_an_error(notes: MarkdownNotes, folder: Pat
     doc = notes.create("ann@x.org", "Ann", "Dana")
     (folder / doc.doc_id).unlink()
     when = dt.datetime.combine(DAY, dt.time(10), ZONE)
-    with pytest.raises(NotesError, match="cannot open notes file .*No such file"):
+    with pytest.raises(NotesError, match=r"cannot open notes file .*No such file"):
         notes.cancel_section(doc, AgendaWrite(DAY, when, reason="x"))
 
 
