@@ -118,6 +118,9 @@ def _describe(pid: int | None) -> str:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return f"another process (pid {pid})"
-    command = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
-    name = "another syncd" if "syncd" in command else "another process"
+    parts = [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+    command = " ".join(parts)
+    # syncd is the program, or the script an interpreter runs (not any word of the line).
+    programs = {Path(part).name for part in parts[:2]}
+    name = "another syncd" if "syncd" in programs else "another process"
     return f"{name} (pid {pid}: {command[:80]})" if command else f"{name} (pid {pid})"

@@ -67,11 +67,15 @@ class Redactor(logging.Filter):
 def install_redactor() -> Redactor:
     """The Redactor on every handler of the root logger, added once; returns it."""
     root = logging.getLogger()
-    found = next(
-        (f for h in root.handlers for f in h.filters if isinstance(f, Redactor)), None
-    )
-    redactor = found or Redactor()
+    found = [f for h in root.handlers for f in h.filters if isinstance(f, Redactor)]
+    redactor = found[0] if found else Redactor()
     for handler in root.handlers:
+        # A handler kept from an earlier setup may carry another one: one redactor, with
+        # every secret either knew, serves them all.
+        for other in [f for f in handler.filters if isinstance(f, Redactor)]:
+            if other is not redactor:
+                redactor._secrets.update(other._secrets)
+                handler.removeFilter(other)
         if redactor not in handler.filters:
             handler.addFilter(redactor)
     return redactor

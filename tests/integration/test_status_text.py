@@ -84,4 +84,5 @@ def test_a_future_occurrence_removed_with_exdate_is_a_skip_now_and_gets_no_agend
     plan = demo.syncd("reconcile", "--dry-run", "--json").json()
     (prepare,) = [a for a in plan["actions"]
                   if a["action"] == "prepare-notes" and a["person"] == "alice@example.com"]
-    assert prepare["when"] == "2026-12-16"
+    # Sections are keyed by the roster slot they prepare: the 15th's (headed the 16th).
+    assert prepare["when"] == "2026-12-15"
