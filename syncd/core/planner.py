@@ -8,6 +8,7 @@ made, and leaves instance edits (moved, cancelled) exactly as they are.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -577,9 +578,10 @@ class _Planner:
         start = self.now - dt.timedelta(days=cadence.interval_days(person.cadence))
         # The calendar as this plan leaves it: a series it ends no longer holds the
         # meetings, one it creates does (else the next run would move the agenda).
-        ended = {a.series_uid for a in self.actions
-                 if a.kind == "end-series" and a.person == person.email}
-        mine = [s for s in self.matches.get(person.email, []) if s.uid not in ended]
+        ends = {a.series_uid: a.patch.until for a in self.actions
+                if a.kind == "end-series" and a.person == person.email and a.patch}
+        mine = [_ended_at(s, ends[s.uid]) if s.uid in ends else s
+                for s in self.matches.get(person.email, [])]
         mine += [_as_series(a.spec, start, self.now + HORIZON) for a in self.actions
                  if a.kind == "create-series" and a.person == person.email and a.spec]
         occurrences = classify.classify(
@@ -632,6 +634,15 @@ def _last_start(series: Series, now: dt.datetime) -> dt.datetime:
 def _slot(person: Person) -> str:
     day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[person.slot.day]
     return f"{day} {person.slot.time.strftime('%H:%M')}"
+
+
+def _ended_at(series: Series, until: dt.datetime | None) -> Series:
+    """`series` as its end action leaves it: the meetings up to `until` (inclusive, as
+    RRULE UNTIL is) stay on the calendar, the later ones go."""
+    if until is None:
+        return series
+    return dataclasses.replace(series, instances=tuple(
+        i for i in series.instances if i.recurrence_id <= until))
 
 
 def _as_series(spec: SeriesSpec, start: dt.datetime, end: dt.datetime) -> Series:
