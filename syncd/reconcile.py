@@ -26,7 +26,18 @@ from syncd.calendars.base import (
 )
 from syncd.config import Config
 from syncd.core import history, observe, planner, schedule
-from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
+from syncd.core.model import (
+    AttachNotes,
+    CreateNotes,
+    Memory,
+    NotesDoc,
+    Occurrence,
+    Plan,
+    PrepareAgenda,
+    Roster,
+    Series,
+    SeriesStep,
+)
 from syncd.google.errors import AuthError
 from syncd.notes.base import NotesError, NotesStore, WarningNotes
 from syncd.state import State
@@ -36,7 +47,7 @@ log = logging.getLogger(__name__)
 
 
 
-NOTES_ACTIONS = frozenset({"create-notes", "attach-notes", "prepare-notes"})
+NOTES_ACTIONS = (CreateNotes, AttachNotes, PrepareAgenda)
 
 
 class Source(enum.StrEnum):
@@ -165,7 +176,7 @@ def reconcile(
     # Without the calendar nothing is done; without a person's notes, nothing about them.
     plan = dataclasses.replace(plan, read_only=plan.read_only or writable is None, actions=() if
                                observed is None else tuple(
-        a for a in plan.actions if not (a.person in notes_failed and a.kind in NOTES_ACTIONS)))
+        a for a in plan.actions if not (a.person in notes_failed and isinstance(a, NOTES_ACTIONS))))
     clashing, paused = schedule_notes(roster, observed, now)
     plan = dataclasses.replace(plan, info=plan.info + tuple(paused))
     result = Result(plan, dry_run, failed=frozenset(failed),
@@ -180,7 +191,7 @@ def reconcile(
     record_history(roster, state, observed, window[0], now)
     # A read-only calendar is never written; the notes are still the lead's own.
     todo = dataclasses.replace(plan, actions=tuple(
-        a for a in plan.actions if not (plan.read_only and a.writes_event)))
+        a for a in plan.actions if not (plan.read_only and isinstance(a, SeriesStep))))
     templates = {str(role): text for role, text in (config.notes.templates or {}).items()}
     result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {},
                            stop=stop, templates=templates)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,8 +35,9 @@ from syncd.calendars.ical import (
     series_from_calendar,
     zone_named,
 )
-from syncd.core import identity, matching
+from syncd.core import identity
 from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
+from syncd.core.relevance import Relevance
 from syncd.google.api import DOC_MIME, GoogleApi
 from syncd.google.errors import AlreadyExists, Gone, GoogleError, NotFound, PreconditionFailed
 
@@ -103,9 +103,8 @@ class GoogleCalendar:
         self.name = f"google calendar {calendar_id}"
         self._api = api
         self._calendar_id = calendar_id
-        self._people = tuple(people)
         self._owner = owner_email.lower()
-        self._away_title = away_title
+        self._relevance = Relevance.of(people, owner_email, away_title)
         zone = zone_named(default_timezone)
         if zone is None:
             raise CalendarError(f"unknown time zone {default_timezone!r}")
@@ -152,13 +151,8 @@ class GoogleCalendar:
                     return str(who["email"]).lower()
         return None
 
-    def _fingerprint(self) -> str:
-        wanted = sorted({*(e for p in self._people for e in matching.person_emails(p)),
-                         *(p.title_pattern for p in self._people if p.title_pattern)})
-        return hashlib.sha256("\n".join([self._owner, *wanted]).encode()).hexdigest()[:16]
-
     def _sync(self) -> SyncCache:
-        fingerprint = self._fingerprint()
+        fingerprint = self._relevance.fingerprint
         cache = self.cache
         if cache.token and cache.roster == fingerprint:
             try:
@@ -216,21 +210,13 @@ class GoogleCalendar:
         return kept
 
     def _relevant(self, event: Mapping[str, Any]) -> bool:
-        private = event.get("extendedProperties", {}).get("private", {})
-        if MARKER_KEY in private or event.get("eventType") == "outOfOffice":
-            return True
-        if "date" in event.get("start", {}) and self._away_title and re.search(
-                self._away_title, str(event.get("summary", "")), re.IGNORECASE):
-            return True
-        people = {str(a.get("email", "")).lower() for a in event.get("attendees", [])}
-        people.add(str(event.get("organizer", {}).get("email", "")).lower())
-        people.discard(self._owner)
-        for person in self._people:
-            if people & matching.person_emails(person):
-                return True
-        summary = str(event.get("summary", ""))
-        return any(p.title_pattern and re.search(p.title_pattern, summary, re.IGNORECASE)
-                   for p in self._people)
+        people = [str(a.get("email", "")) for a in event.get("attendees", [])]
+        return self._relevance.concerns(
+            people=[*people, str(event.get("organizer", {}).get("email", ""))],
+            title=str(event.get("summary", "")),
+            marked=MARKER_KEY in event.get("extendedProperties", {}).get("private", {}),
+            out_of_office=event.get("eventType") == "outOfOffice",
+            timed="date" not in event.get("start", {}))
 
     def _series(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         events = self.cache.events

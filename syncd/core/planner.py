@@ -20,7 +20,12 @@ from syncd.core import agenda, cadence, classify, identity
 from syncd.core.matching import marker_key, other_person, participants, series_by_person
 from syncd.core.model import (
     Action,
+    AdoptSeries,
+    AttachNotes,
     Attendee,
+    CreateNotes,
+    CreateSeries,
+    EndSeries,
     Instance,
     Memory,
     NotesDoc,
@@ -31,6 +36,8 @@ from syncd.core.model import (
     Series,
     SeriesPatch,
     SeriesSpec,
+    SeriesStep,
+    UpdateSeries,
 )
 
 # How far ahead two schedules are compared: covers both DST changes and a
@@ -474,8 +481,8 @@ class _Planner:
             # `update` would do for an owned series), this run would not have converged.
             duration = person.duration if series.duration != person.duration else None
             length = f", set to {_minutes(duration)} min" if duration is not None else ""
-            self.actions.append(Action(
-                "adopt-series", person.email,
+            self.actions.append(AdoptSeries(
+                person.email,
                 f"adopt hand-made '{series.summary}' ({person.cadence.text}{length})",
                 series_uid=series.uid, etag=series.etag, generation=gen,
                 patch=SeriesPatch(marker=identity.marker(person.email, gen), duration=duration),
@@ -495,8 +502,8 @@ class _Planner:
     def create(self, person: Person, *, replaces: str, reason: str) -> str:
         gen = self.next_generation(person)
         spec = desired_spec(self.roster, person, self.handover(person), gen)
-        self.actions.append(Action(
-            "create-series", person.email,
+        self.actions.append(CreateSeries(
+            person.email,
             f"create {person.cadence.text} series from {_when(spec.start)} ({reason})",
             series_uid=spec.uid, spec=spec, replaces=replaces,
             generation=gen, written=written_of_spec(spec).text(),
@@ -530,18 +537,18 @@ class _Planner:
         what = " and ".join(
             part for part, changed in (("title", patch.summary), ("duration", patch.duration))
             if changed is not None)
-        self.actions.append(Action(
-            "update-series", person.email, f"update {what} of '{series.summary}'",
+        self.actions.append(UpdateSeries(
+            person.email, f"update {what} of '{series.summary}'",
             series_uid=series.uid, etag=series.etag, patch=patch, written=after.text(),
         ))
 
     def end(self, person: Person, series: Series, reason: str,
             until: dt.datetime | None = None) -> None:
         last = until or self.now
-        self.actions.append(Action(
-            "end-series", person.email,
+        self.actions.append(EndSeries(
+            person.email,
             f"end '{series.summary}' after {_when(last)} ({reason})",
-            series_uid=series.uid, etag=series.etag, patch=SeriesPatch(until=last),
+            series_uid=series.uid, etag=series.etag, until=last,
         ))
 
     def report_edits(self, person: Person, series: Series) -> None:
@@ -561,15 +568,15 @@ class _Planner:
             return
         doc = self.notes.get(person.email)
         if doc is None:
-            self.actions.append(Action("create-notes", person.email, "create private notes"))
+            self.actions.append(CreateNotes(person.email, "create private notes"))
         if current is not None:
             uid, series = current
             url = doc.url if doc is not None else ""
             if (series is None or not url or series.notes_url != url) and (
                     series is None or self.writable(series) or series.private_props):
-                self.actions.append(Action(
+                self.actions.append(AttachNotes(
                     # The uid is in --json; a person reads which series from the line above.
-                    "attach-notes", person.email, "attach notes link to the 1:1 series",
+                    person.email, "attach notes link to the 1:1 series",
                     series_uid=uid, etag=series.etag if series is not None else "",
                 ))
         if self.observed is None:
@@ -578,12 +585,12 @@ class _Planner:
         start = self.now - dt.timedelta(days=cadence.interval_days(person.cadence))
         # The calendar as this plan leaves it: a series it ends no longer holds the
         # meetings, one it creates does (else the next run would move the agenda).
-        ends = {a.series_uid: a.patch.until for a in self.actions
-                if a.kind == "end-series" and a.person == person.email and a.patch}
+        ends = {a.series_uid: a.until for a in self.actions
+                if isinstance(a, EndSeries) and a.person == person.email}
         mine = [_ended_at(s, ends[s.uid]) if s.uid in ends else s
                 for s in self.matches.get(person.email, [])]
         mine += [_as_series(a.spec, start, self.now + HORIZON) for a in self.actions
-                 if a.kind == "create-series" and a.person == person.email and a.spec]
+                 if isinstance(a, CreateSeries) and a.person == person.email]
         occurrences = classify.classify(
             person, self.tz, self.owner, mine, start, self.now + HORIZON, self.now,
             anchor_for(person, series, self.today))
@@ -679,7 +686,7 @@ def plan(
 
 def events_written(plan: Plan) -> int:
     """How many distinct events the plan writes (create + attach on one series counts once)."""
-    return len({a.series_uid for a in plan.actions if a.writes_event})
+    return len({a.series_uid for a in plan.actions if isinstance(a, SeriesStep)})
 
 
 def refusal(plan: Plan, max_changes: int) -> str | None:
@@ -692,7 +699,7 @@ def refusal(plan: Plan, max_changes: int) -> str | None:
                 "check it with --dry-run and run again with --force")
     # Ends and recreations both replace what a person had: count each person once.
     ended = len({a.person for a in plan.actions
-                 if a.kind == "end-series" or (a.kind == "create-series" and a.replaces)})
+                 if isinstance(a, EndSeries) or (isinstance(a, CreateSeries) and a.replaces)})
     if plan.owned_series and ended * 2 > plan.owned_series:
         return (f"the plan ends or recreates {ended} of {plan.owned_series} series, more than "
                 "half; check it with --dry-run and run again with --force")
