@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from syncd import EXIT_FAILED, EXIT_OK
@@ -26,7 +26,16 @@ from syncd.calendars.base import (
 )
 from syncd.config import Config
 from syncd.core import history, observe, planner, schedule
-from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
+from syncd.core.model import (
+    Action,
+    MakeUpRequest,
+    Memory,
+    NotesDoc,
+    Occurrence,
+    Plan,
+    Roster,
+    Series,
+)
 from syncd.google.errors import AuthError
 from syncd.notes.base import NotesError, NotesStore, WarningNotes
 from syncd.state import State
@@ -36,7 +45,8 @@ log = logging.getLogger(__name__)
 
 
 
-NOTES_ACTIONS = frozenset({"create-notes", "attach-notes", "prepare-notes"})
+# What needs a person's notes read: booking a make-up links them.
+NOTES_ACTIONS = frozenset({"create-notes", "attach-notes", "prepare-notes", "book-makeup"})
 
 
 class Source(enum.StrEnum):
@@ -118,6 +128,7 @@ def reconcile(
     config: Config, state: State, now: dt.datetime, *, dry_run: bool, force: bool,
     calendar: CalendarSource | None = None, notes: NotesStore | None = None,
     stop: Callable[[], bool] | None = None, skip: frozenset[Source] = frozenset(),
+    makeups: Sequence[MakeUpRequest] = (), keep: Callable[[Action], bool] | None = None,
 ) -> Result:
     """Read, plan and apply (unless `dry_run`, or the safety limit refuses and not `force`).
 
@@ -126,7 +137,8 @@ def reconcile(
     (the service's backoff) and nothing is planned for them. A calendar that was not
     read makes the run write nothing at all: an agenda for a meeting the calendar may
     have moved or cancelled is no better than none. Which sources failed comes back in
-    `Result.failed`.
+    `Result.failed`. `makeups` are make-ups to book (`syncd makeup`; with `makeups: {book:
+    auto}` the run finds its own); `keep`, when given, is the part of the plan to apply.
     """
     warnings: list[str] = []
     if calendar is None or notes is None:
@@ -161,7 +173,13 @@ def reconcile(
     writable = calendar if isinstance(calendar, WritableCalendar) else None
     # Public holidays and the lead's out-of-office days pause the 1:1s they fall on.
     roster = with_time_off(config, observed or (), *window)
-    plan = planner.plan(roster, observed, docs, memory, now, roster_lines(config))
+    if observed is not None and config.makeups is not None and config.makeups.book == "auto":
+        from syncd import makeup  # only for configs that book make-ups themselves
+
+        makeups = (*makeups, *makeup.auto_requests(config, state, roster, observed, now))
+    plan = planner.plan(roster, observed, docs, memory, now, roster_lines(config), makeups)
+    if keep is not None:
+        plan = dataclasses.replace(plan, actions=tuple(filter(keep, plan.actions)))
     # Without the calendar nothing is done; without a person's notes, nothing about them.
     plan = dataclasses.replace(plan, read_only=plan.read_only or writable is None, actions=() if
                                observed is None else tuple(

@@ -229,6 +229,7 @@ class SeriesSpec:
     organizer: Attendee
     attendee: Attendee
     description: str = ""
+    notes_url: str = ""  # a one-off make-up carries its notes link from the start
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,7 @@ ActionKind = Literal[
     "prepare-notes",
     "move-agenda",
     "cancel-agenda",
+    "book-makeup",
 ]
 
 
@@ -296,13 +298,14 @@ class Action:
     section_date: dt.date | None = None  # agenda actions: the slot the section prepares
     agenda: AgendaWrite | None = None  # agenda actions: what to write
     generation: int = 0  # create/adopt: ownership generation for this person
+    makeup: BookedMakeUp | None = None  # book-makeup: what state records once it is booked
     written: str = ""  # create/adopt/update: identity.Written.text() of the series after it
 
     @property
     def writes_event(self) -> bool:
         """True for actions that write to the calendar (counted by the safety limit)."""
         return self.kind in ("create-series", "adopt-series", "update-series",
-                             "end-series", "attach-notes")
+                             "end-series", "attach-notes", "book-makeup")
 
 
 @dataclass(frozen=True)
@@ -323,9 +326,33 @@ class Plan:
     # Why the read looks incomplete (syncd's series all gone at once): then the plan is
     # refused like one over the safety limit.
     suspicious: str = ""
+    # Make-ups syncd booked that the calendar shows and state does not know (a crash
+    # between the booking and its commit): recorded with `recovered`.
+    makeups_found: tuple[BookedMakeUp, ...] = ()
 
 
 # --- what syncd remembers ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MakeUpRequest:
+    """A one-off 1:1 to book for a skipped or missing occurrence (`syncd makeup`, or
+    `makeups: {book: auto}`)."""
+
+    person: str  # email
+    expected: dt.datetime  # the roster slot it makes up
+    start: dt.datetime  # when the make-up takes place
+
+
+@dataclass(frozen=True)
+class BookedMakeUp:
+    """A make-up syncd booked, as state keeps it: a person deleting the event is their
+    decision, so `book: auto` never books that slot's make-up again."""
+
+    uid: str
+    person: str  # email
+    expected: dt.datetime  # the roster slot it makes up
+    start: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -375,3 +402,4 @@ class Memory:
     prepared: frozenset[tuple[str, dt.date]] = frozenset()  # (person, date) agendas written
     # uid → identity.Written.text() of what syncd last wrote on that series.
     written: Mapping[str, str] = field(default_factory=dict)
+    makeups: tuple[BookedMakeUp, ...] = ()  # one-off make-ups syncd booked
