@@ -37,6 +37,14 @@ class Choice:
     person: Person
     request: MakeUpRequest | None  # None: nothing left to make up
     booked: tuple[tuple[dt.datetime, dt.datetime], ...]  # (slot made up, start) ahead
+    zone: ZoneInfo  # the roster's: agenda sections are keyed by the local day of the slot
+
+    @property
+    def keys(self) -> frozenset[dt.date]:
+        """The agenda sections this booking prepares (the slots it makes up, local days)."""
+        slots = [self.request.expected] if self.request else []
+        return frozenset(s.astimezone(self.zone).date()
+                         for s in slots + [slot for slot, _ in self.booked])
 
 
 def choose(config: Config, state: State, query: str, now: dt.datetime,
@@ -61,7 +69,7 @@ def choose(config: Config, state: State, query: str, now: dt.datetime,
                         "more)")
     booked = _booked(this, seen.observed, now)
     if not ups:
-        return Choice(person, None, booked)
+        return Choice(person, None, booked, zone)
     if at is None:
         up = next((u for u in ups if u.slots), None)
         if up is None:
@@ -69,7 +77,8 @@ def choose(config: Config, state: State, query: str, now: dt.datetime,
             raise NotBooked(f"{person.name}: no free slot to make up {_when(first.expected, zone)}"
                             f" before the next 1:1 on {_when(first.before, zone)}; nothing "
                             "booked (pick a time with --at and --anyway)")
-        return Choice(person, MakeUpRequest(person.email, up.expected, up.slots[0]), booked)
+        return Choice(person, MakeUpRequest(person.email, up.expected, up.slots[0]), booked,
+                      zone)
     fits = [u for u in ups if at + this.duration <= u.before]
     if not fits:
         raise NotBooked(f"{person.name}: {_when(at, zone)} is not before the next regular 1:1 "
@@ -79,7 +88,7 @@ def choose(config: Config, state: State, query: str, now: dt.datetime,
     if problem is not None and not anyway:
         raise NotBooked(f"{person.name}: not booked at {_when(at, zone)}: {one_line(problem)}; "
                         f"pick another time (syncd suggest {person.email}) or add --anyway")
-    return Choice(person, MakeUpRequest(person.email, fits[0].expected, at), booked)
+    return Choice(person, MakeUpRequest(person.email, fits[0].expected, at), booked, zone)
 
 
 def book(config: Config, state: State, choice: Choice, now: dt.datetime, *, dry_run: bool,
@@ -88,20 +97,16 @@ def book(config: Config, state: State, choice: Choice, now: dt.datetime, *, dry_
     notes (creating the document, its agenda section). With nothing left to book, the
     same run completes what a crash may have left of an earlier booking."""
     wanted = [choice.request] if choice.request else []
-    slots = [r.expected for r in wanted] + [slot for slot, _ in choice.booked]
     return reconcile.reconcile(config, state, now, dry_run=dry_run, force=force,
-                               makeups=wanted, keep=_serving(choice.person, slots,
-                                                             config.roster.timezone))
+                               makeups=wanted, keep=serving(choice))
 
 
-def _serving(person: Person, slots: Sequence[dt.datetime],
-             timezone: str) -> Callable[[Action], bool]:
-    """Whether an action books the person's make-up or prepares its notes."""
-    zone = ZoneInfo(timezone)
-    keys = {slot.astimezone(zone).date() for slot in slots}
+def serving(choice: Choice) -> Callable[[Action], bool]:
+    """Whether an action of a plan books the chosen make-up or prepares its notes."""
+    email, keys = choice.person.email, choice.keys
 
     def keep(action: Action) -> bool:
-        if action.person != person.email:
+        if action.person != email:
             return False
         return action.kind == "book-makeup" or (action.kind in _AGENDA and (
             action.section_date is None or action.section_date in keys))
