@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import icalendar
 import pytest
 
 from syncd import makeup
 from syncd import reconcile as reconciling
+from syncd.backends import open_backends
 from syncd.calendars.local import LocalCalendar
 from syncd.config import load_config
 from syncd.core import identity
 from syncd.core.model import Series
 from syncd.notes.markdown import MarkdownNotes
 from syncd.state import State
-from tests.integration.conftest import Demo, snapshot
+from tests.integration.conftest import Demo, snapshot, syncd
+from tests.integration.gdemo import OWNER, GoogleDemo
 from tests.integration.test_crash_safety import Crash, CrashingCalendar, CrashingNotes, Writes
 from tests.integration.test_reconcile_local import read_calendar
 
@@ -256,3 +259,73 @@ def test_book_auto_waits_for_a_free_slot_within_its_horizon(demo: Demo) -> None:
                       extra="makeups: {book: auto, within: 1d}\n")
     plan = demo.syncd("reconcile", "--dry-run", "--json", now=WEDNESDAY).json()
     assert "book-makeup" not in [a["action"] for a in plan["actions"]]
+
+
+# --- on the Google emulator -------------------------------------------------------------
+
+
+def google_makeups(g: GoogleDemo) -> list[dict[str, Any]]:
+    """The one-off events syncd booked on the emulator's calendar."""
+    (calendar,) = [c for c in g.emu.state()["calendars"] if c["id"] == OWNER]
+    return [e for e in calendar["events"] if e.get("status") != "cancelled"
+            and identity.parse_makeup_marker(
+                e.get("extendedProperties", {}).get("private", {}).get("syncdId", ""))]
+
+
+def writes_since(g: GoogleDemo, mark: int) -> list[tuple[str, str]]:
+    """Writes to the emulator since `mark` (a free/busy query is a POST that reads)."""
+    return [w for w in g.writes_since(mark) if not w[1].endswith("/freeBusy")]
+
+
+def test_makeup_on_google_books_once_with_invitation_and_notes(g: GoogleDemo) -> None:
+    g.write_config(people=ANA)
+    g.emu.seed({"calendars": [{"id": OWNER, "timeZone": "Europe/Berlin", "events": []},
+                              {"id": "ana@example.com", "events": []}]})
+    mark = len(g.emu.requests())
+    dry = g.syncd("makeup", "ana@example.com", "--first-free", "--dry-run", now=WEDNESDAY)
+    assert dry.code == 0, dry.err
+    assert "book a make-up on Wed 2026-12-09 10:00 CET" in dry.out
+    assert writes_since(g, mark) == []
+    run = g.syncd("makeup", "ana@example.com", "--first-free", now=WEDNESDAY)
+    assert run.code == 0, run.out + run.err
+    (event,) = google_makeups(g)
+    assert "recurrence" not in event
+    assert event["start"]["dateTime"].startswith("2026-12-09T10:00:00")
+    assert {a["email"] for a in event["attendees"]} == {OWNER, "ana@example.com"}
+    (doc,) = [f for f in g.emu.state()["files"] if not f.get("trashed")]
+    assert doc["id"] in event["extendedProperties"]["private"]["syncdNotes"]
+    inserts = [r for r in g.emu.requests()[mark:]
+               if r["method"] == "POST" and r["path"].endswith("/events")]
+    assert [r["query"].get("sendUpdates") for r in inserts] == ["all"]  # Ana is invited
+    # Idempotent: the next run writes nothing at all.
+    mark = len(g.emu.requests())
+    again = g.syncd("makeup", "ana@example.com", "--first-free", now=WEDNESDAY)
+    assert again.code == 0, again.err
+    assert again.out.startswith("Ana Ruiz: no skipped 1:1 left to make up")
+    assert writes_since(g, mark) == []
+
+
+def test_a_crash_after_booking_on_google_converges(g: GoogleDemo) -> None:
+    g.write_config(people=ANA)
+    g.emu.seed({"calendars": [{"id": OWNER, "timeZone": "Europe/Berlin", "events": []},
+                              {"id": "ana@example.com", "events": []}]})
+    config = load_config(g.config)
+    now = dt.datetime.fromisoformat(WEDNESDAY)
+    state = State.open(g.root / "state")
+    choice = makeup.choose(config, state, "ana@example.com", now, None, anyway=False)
+    assert choice.request is not None
+    calendar, notes = open_backends(config, state)
+    writes = Writes(1)  # the notes document is not a calendar write: die after the booking
+    with pytest.raises(Crash):
+        reconciling.reconcile(config, state, now, dry_run=False, force=False,
+                              makeups=[choice.request], keep=makeup.serving(choice),
+                              calendar=CrashingCalendar(calendar, writes), notes=notes)
+    state.close()
+    run = g.syncd("makeup", "ana@example.com", "--first-free", now=WEDNESDAY)
+    assert run.code == 0, run.out + run.err
+    (event,) = google_makeups(g)
+    assert event["start"]["dateTime"].startswith("2026-12-09T10:00:00")
+    assert "recover-makeup" in syncd("log", "--config", str(g.config)).out
+    plan = g.syncd("reconcile", "--dry-run", "--json", now=WEDNESDAY).json()
+    # The series is still to be created (the make-up run does nothing else); no second make-up.
+    assert [a["action"] for a in plan["actions"]] == ["create-series", "attach-notes"]
