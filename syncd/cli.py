@@ -506,6 +506,7 @@ def report_command(config: Config, config_path: Path, week: str | None,
                    output: Path | None, send_email: bool, now_text: str | None) -> None:
     """The skipped-meeting report: skips, overdue people, streaks, next week, roster health."""
     from syncd import reconcile as reconciling
+    from syncd import suggest as suggesting
     from syncd.core.oneline import one_line
     from syncd.fsutil import atomic_write
     from syncd.report import browser as report_browser
@@ -534,9 +535,11 @@ def report_command(config: Config, config_path: Path, week: str | None,
                                                     state.memory().notes, now, warnings)
     finally:
         state.close()
+    # No slot is offered from a partial view of the calendar.
+    offers = {} if seen.failure else suggesting.first_slots(config, seen, now)
     report = report_build.build(config.roster, seen.rows,
                                 None if seen.failure else seen.observed, urls, agendas,
-                                period, now, stale)
+                                period, now, stale, offers)
     for warning in warnings:
         click.echo(f"warning: {one_line(warning)}", err=True)
     failed = bool(warnings)

@@ -91,6 +91,17 @@ def busy_time(config: Config, roster: Roster, observed: Sequence[Series],
                  tuple(e for e in emails if not shown[e].known))
 
 
+def first_slots(config: Config, seen: reconcile.Observation,
+                now: dt.datetime) -> dict[tuple[str, dt.datetime], dt.datetime]:
+    """(email, skipped slot in UTC) → the first free slot to make it up, for every active
+    person's skipped 1:1 that has no make-up and can still have one (the weekly report)."""
+    people = [p for p in seen.roster.people if p.active]
+    taken = busy_time(config, seen.roster, seen.observed, people, now)
+    return {(p.email, up.expected.astimezone(dt.UTC)): up.slots[0] for p in people
+            for up in schedule.make_ups(seen.roster, p, seen.rows.get(p.email, []),
+                                        taken.of(p.email), now, 1) if up.slots}
+
+
 def _free_busy(config: Config, emails: list[str], start: dt.datetime,
                end: dt.datetime) -> dict[str, schedule.Busy]:
     """Google's free/busy for each email; unknown for all on other calendars."""
