@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from syncd import reconcile
+from syncd.calendars.base import CalendarSource
 from syncd.config import Config, FeedCalendarConfig
 from syncd.core import cadence, identity, observe, planner, schedule
 from syncd.core.model import Action, MakeUpRequest, Person, Roster, Series
 from syncd.core.oneline import one_line
+from syncd.notes.base import NotesStore
 from syncd.state import State
 from syncd.suggest import busy_time, find_person
 
@@ -48,13 +50,15 @@ class Choice:
 
 
 def choose(config: Config, state: State, query: str, now: dt.datetime,
-           at: dt.datetime | None, anyway: bool) -> Choice:
+           at: dt.datetime | None, anyway: bool, calendar: CalendarSource | None = None
+           ) -> Choice:
     """The make-up to book for the person's first skipped 1:1 that can still be made up:
     at `at` (refused when it is busy or outside hours, unless `anyway`), else at the first
-    free slot `syncd suggest` offers. Raises NotBooked (and UnknownPerson)."""
+    free slot `syncd suggest` offers. Raises NotBooked (and UnknownPerson). `calendar`
+    defaults to the one the config names."""
     person = find_person(config, query)
     span = dt.timedelta(days=2 * cadence.interval_days(person.cadence))
-    seen = reconcile.observe_people(config, state, now, now - span, now + span)
+    seen = reconcile.observe_people(config, state, now, now - span, now + span, calendar)
     if seen.failure:
         raise NotBooked(f"{seen.failure}; nothing booked")
     this = next(p for p in seen.roster.people if p.email == person.email)
@@ -92,13 +96,16 @@ def choose(config: Config, state: State, query: str, now: dt.datetime,
 
 
 def book(config: Config, state: State, choice: Choice, now: dt.datetime, *, dry_run: bool,
-         force: bool) -> reconcile.Result:
+         force: bool, calendar: CalendarSource | None = None, notes: NotesStore | None = None,
+         ) -> reconcile.Result:
     """Book `choice` through reconcile's plan and apply, keeping only the make-up and its
     notes (creating the document, its agenda section). With nothing left to book, the
-    same run completes what a crash may have left of an earlier booking."""
+    same run completes what a crash may have left of an earlier booking. `calendar` and
+    `notes` default to the backends the config names."""
     wanted = [choice.request] if choice.request else []
     return reconcile.reconcile(config, state, now, dry_run=dry_run, force=force,
-                               makeups=wanted, keep=serving(choice))
+                               makeups=wanted, keep=serving(choice), calendar=calendar,
+                               notes=notes)
 
 
 def serving(choice: Choice) -> Callable[[Action], bool]:

@@ -255,19 +255,23 @@ class Observation:
 
 
 def observe_people(
-    config: Config, state: State, now: dt.datetime, start: dt.datetime, end: dt.datetime
+    config: Config, state: State, now: dt.datetime, start: dt.datetime, end: dt.datetime,
+    calendar: CalendarSource | None = None,
 ) -> Observation:
     """Classify the calendar around [start, end) and merge stored history (reads only).
 
     The read reaches back far enough for every last held 1:1 and forward to the
     planning horizon; a failed read leaves stored history alone and says why.
+    `calendar` defaults to the one the config names.
     """
     first = min(start, now - observe.lookback(config.roster))
     last = max(end, now + planner.HORIZON)
     failure: str | None = None
     observed: tuple[Series, ...] = ()
     try:
-        calendar = open_calendar(config.calendar, config.roster, state, connect_google(config))
+        if calendar is None:
+            calendar = open_calendar(config.calendar, config.roster, state,
+                                     connect_google(config))
         observed = calendar.read(first, last)
     except AuthError as exc:
         failure = f"google: {exc}"
