@@ -329,3 +329,23 @@ def test_a_crash_after_booking_on_google_converges(g: GoogleDemo) -> None:
     plan = g.syncd("reconcile", "--dry-run", "--json", now=WEDNESDAY).json()
     # The series is still to be created (the make-up run does nothing else); no second make-up.
     assert [a["action"] for a in plan["actions"]] == ["create-series", "attach-notes"]
+
+
+def test_makeup_on_google_skips_the_leads_out_of_office_day_and_a_holiday(
+        g: GoogleDemo) -> None:
+    g.write_config(people=CHRISTMAS)
+    g.config.write_text(g.config.read_text().replace(
+        "people:", "holidays: {country: DE}\npeople:"))
+    # Monday the 28th out of office; Friday the 25th is Christmas Day: nothing is free
+    # before the next 1:1 on Tuesday the 29th.
+    g.emu.seed({"calendars": [{"id": OWNER, "timeZone": "Europe/Berlin", "events": [{
+        "summary": "Out of office", "eventType": "outOfOffice",
+        "start": {"dateTime": "2026-12-28T00:00:00+01:00"},
+        "end": {"dateTime": "2026-12-29T00:00:00+01:00"}}]}]})
+    now = "2026-12-23T09:00:00+01:00"
+    mark = len(g.emu.requests())
+    run = g.syncd("makeup", "ana@example.com", "--first-free", now=now)
+    assert run.code == 1
+    assert "no free slot to make up Tue 2026-12-22 10:00 before the next 1:1" in run.err
+    assert writes_since(g, mark) == []
+    assert google_makeups(g) == []
