@@ -7,6 +7,7 @@ the notes file by its name, so nothing is created twice and nothing is lost.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
@@ -19,6 +20,7 @@ from syncd.core.model import (
     AdoptSeries,
     AgendaAction,
     AttachNotes,
+    BookMakeUp,
     CancelAgenda,
     CreateNotes,
     CreateSeries,
@@ -117,6 +119,15 @@ class _Runner:
                 with self.state.transaction():
                     self.state.set_series_status(action.series_uid, "ended")
                     self.audit(action, action.series_uid)
+            case BookMakeUp():
+                doc = self.docs.get(action.person)
+                if doc is None:
+                    raise _Skipped("no notes document to link from the make-up")
+                spec = dataclasses.replace(action.spec, notes_url=doc.url)
+                self.etags[action.series_uid] = self.cal().create(spec)
+                with self.state.transaction():
+                    self.state.record_makeup(action.makeup)
+                    self.audit(action, action.series_uid)
             case AttachNotes():
                 doc = self.docs.get(action.person)
                 if doc is None:
@@ -161,8 +172,9 @@ class _Runner:
 
 
 def _families(action: Action) -> tuple[str, ...]:
-    """What an action writes or builds on: attaching a notes link needs both."""
-    if isinstance(action, AttachNotes):
+    """What an action writes or builds on: attaching a notes link, or booking a make-up
+    that carries one, needs both."""
+    if isinstance(action, AttachNotes | BookMakeUp):
         return ("calendar", "notes")
     return ("calendar",) if isinstance(action, SeriesStep) else ("notes",)
 
@@ -198,8 +210,12 @@ def apply(
                  if isinstance(a, CreateSeries) and first[a.person] is a]
         if specs:
             calendar.create_many(specs)
-    if plan.recovered or plan.written:
+    if plan.recovered or plan.written or plan.makeups_found:
         with state.transaction():
+            for booked in plan.makeups_found:
+                state.record_makeup(booked)
+                state.audit(now, "recover-makeup", booked.person, booked.uid,
+                            "make-up recovered from the calendar's marker")
             for owned in plan.recovered:
                 state.record_series(owned)
                 state.audit(now, "recover-series", owned.person, owned.uid,

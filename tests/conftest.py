@@ -13,6 +13,8 @@ import pytest
 
 from tests.workspace import Workspace
 
+pytest_plugins = ["tests.contracts.summary"]
+
 if TYPE_CHECKING:
     from tests.emulator import Emulator
 

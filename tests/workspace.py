@@ -34,7 +34,7 @@ people:
   - {name: Alice Example, email: alice@example.com, cadence: weekly, start: 2026-09-01, slot: {day: tue, time: "10:00"}}
 """  # noqa: E501
 # Commands that take --now: the workspace gives them its fixed clock.
-CLOCKED = ("reconcile", "status", "export", "suggest", "report")
+CLOCKED = ("reconcile", "status", "export", "suggest", "report", "makeup")
 
 
 @dataclass

@@ -80,7 +80,12 @@ class SyncCache:
 
 def event_id(uid: str) -> str | None:
     """The Google event id of a series syncd creates (base32hex: lower-case 0-9 and a-v),
-    derived from its uid `<person key>-<generation>@syncd`; None for other uids."""
+    derived from its uid `<person key>-<generation>@syncd`, or of a make-up it books
+    (`<person key>-m<slot>-<n>@syncd`); None for other uids."""
+    makeup = identity.parse_makeup_uid(uid)
+    if makeup is not None:
+        key, _, slot = makeup[0].partition("-")
+        return f"{key}{slot}n{makeup[1]}"
     marker, _, domain = uid.rpartition("@")
     parsed = identity.parse_marker(marker) if domain == identity.UID_DOMAIN else None
     if parsed is None:
@@ -310,8 +315,9 @@ class GoogleCalendar:
         (a part that failed, or answered 409, is tried again alone by `create`)."""
         events = self._api.calendar().events()
         wanted = [(spec, ident) for spec in specs if (ident := event_id(spec.uid))]
-        requests = [events.insert(calendarId=self._calendar_id, body=_body(spec, ident),
-                                  sendUpdates="all", supportsAttachments=True)
+        requests = [events.insert(calendarId=self._calendar_id,
+                                  body=_body(spec, ident, self._attach), sendUpdates="all",
+                                  supportsAttachments=True)
                     for spec, ident in wanted]
         for (_, ident), result in zip(wanted, self._api.batch(requests), strict=True):
             if not isinstance(result, GoogleError):
@@ -326,8 +332,8 @@ class GoogleCalendar:
         events = self._api.calendar().events()
         try:
             made = self._made.pop(ident, None) or self._api.execute(events.insert(
-                calendarId=self._calendar_id, body=_body(spec, ident), sendUpdates="all",
-                supportsAttachments=True))
+                calendarId=self._calendar_id, body=_body(spec, ident, self._attach),
+                sendUpdates="all", supportsAttachments=True))
         except AlreadyExists:  # an earlier run made it: take what is there
             try:
                 made = self._api.execute(events.get(calendarId=self._calendar_id,
@@ -430,21 +436,26 @@ def _uid(event: Mapping[str, Any]) -> str:
     return str(event.get("iCalUID") or f"{event['id']}@google.com")
 
 
-def _body(spec: SeriesSpec, ident: str) -> dict[str, Any]:
+def _body(spec: SeriesSpec, ident: str, attach: bool) -> dict[str, Any]:
     end = spec.start + spec.duration
+    # A make-up carries its notes link from the start, as a patch would add it.
+    attachments = [{"fileUrl": spec.notes_url, "title": "1:1 notes", "mimeType": DOC_MIME}] \
+        if spec.notes_url and attach and _DRIVE_URL.match(spec.notes_url) else []
     return {
+        **({"attachments": attachments} if attachments else {}),
         "id": ident,
         "summary": spec.summary,
         "description": spec.description,
         "start": {"dateTime": spec.start.isoformat(), "timeZone": spec.timezone},
         "end": {"dateTime": end.isoformat(), "timeZone": spec.timezone},
-        "recurrence": [f"RRULE:{spec.rrule}"],
+        **({"recurrence": [f"RRULE:{spec.rrule}"]} if spec.rrule else {}),
         "attendees": [
             {"email": spec.organizer.email, "responseStatus": "accepted"},
             {"email": spec.attendee.email, **(
                 {"displayName": spec.attendee.name} if spec.attendee.name else {})},
         ],
-        "extendedProperties": {"private": {MARKER_KEY: spec.marker, UID_KEY: spec.uid}},
+        "extendedProperties": {"private": {MARKER_KEY: spec.marker, UID_KEY: spec.uid, **(
+            {NOTES_KEY: spec.notes_url} if spec.notes_url else {})}},
         "reminders": {"useDefault": True},
     }
 

@@ -229,6 +229,7 @@ class SeriesSpec:
     organizer: Attendee
     attendee: Attendee
     description: str = ""
+    notes_url: str = ""  # a one-off make-up carries its notes link from the start
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,7 @@ ActionKind = Literal[
     "prepare-notes",
     "move-agenda",
     "cancel-agenda",
+    "book-makeup",
 ]
 
 
@@ -363,6 +365,15 @@ class AttachNotes(EditSeries):
 
 
 @dataclass(frozen=True)
+class BookMakeUp(SeriesStep):
+    """Write a one-off 1:1 that makes up a skipped slot; it carries the notes link."""
+
+    kind = "book-makeup"
+    spec: SeriesSpec
+    makeup: BookedMakeUp  # what state records once it is booked
+
+
+@dataclass(frozen=True)
 class AgendaStep(Step):
     """An action on one meeting's agenda section in the person's notes."""
 
@@ -398,7 +409,7 @@ class CancelAgenda(AgendaStep):
 AgendaAction = PrepareAgenda | MoveAgenda | CancelAgenda
 # One step of a plan: apply dispatches on the class, so mypy checks each has what it needs.
 Action = (CreateNotes | CreateSeries | AdoptSeries | UpdateSeries | EndSeries | AttachNotes
-          | AgendaAction)
+          | BookMakeUp | AgendaAction)
 
 
 @dataclass(frozen=True)
@@ -419,9 +430,33 @@ class Plan:
     # Why the read looks incomplete (syncd's series all gone at once): then the plan is
     # refused like one over the safety limit.
     suspicious: str = ""
+    # Make-ups syncd booked that the calendar shows and state does not know (a crash
+    # between the booking and its commit): recorded with `recovered`.
+    makeups_found: tuple[BookedMakeUp, ...] = ()
 
 
 # --- what syncd remembers ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MakeUpRequest:
+    """A one-off 1:1 to book for a skipped or missing occurrence (`syncd makeup`, or
+    `makeups: {book: auto}`)."""
+
+    person: str  # email
+    expected: dt.datetime  # the roster slot it makes up
+    start: dt.datetime  # when the make-up takes place
+
+
+@dataclass(frozen=True)
+class BookedMakeUp:
+    """A make-up syncd booked, as state keeps it: a person deleting the event is their
+    decision, so `book: auto` never books that slot's make-up again."""
+
+    uid: str
+    person: str  # email
+    expected: dt.datetime  # the roster slot it makes up
+    start: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -471,3 +506,4 @@ class Memory:
     prepared: frozenset[tuple[str, dt.date]] = frozenset()  # (person, date) agendas written
     # uid → identity.Written.text() of what syncd last wrote on that series.
     written: Mapping[str, str] = field(default_factory=dict)
+    makeups: tuple[BookedMakeUp, ...] = ()  # one-off make-ups syncd booked
