@@ -144,6 +144,29 @@ class RosterMachine(RuleBasedStateMachine):
         found = [s for s in calendar if s.uid == uid]
         return (found[0].summary, found[0].description) if found else None
 
+    # --- syncd ---------------------------------------------------------------------------------
+
+    @rule()
+    def reconcile(self) -> None:
+        """A clean run of syncd's CLI: nothing people made is lost, and it converges. (The
+        memory machine runs syncd in process: its own reconcile and check_safe.)"""
+        before = self.snapshot()
+        run = self.syncd("reconcile", "--force", "--json")
+        assert run.code == 0, run.out + run.err
+        result = run.json()
+        self.check_safe(before, adopted={a["series"] for a in result["actions"]
+                                         if a["action"] == "adopt-series"})
+        self.check_converged(result["warnings"])
+
+    def snapshot(self) -> Any:
+        """What the calendar and notes hold now, for `check_safe` to compare with."""
+        raise NotImplementedError
+
+    def check_safe(self, before: Any, adopted: set[str] | None) -> None:
+        """What any run, failed or not, must leave, given the `snapshot` before it and the
+        series a successful run adopted (None after a failed one)."""
+        raise NotImplementedError
+
     # --- checks ------------------------------------------------------------------------------
 
     def check_one_live_series(self, calendar: Any) -> None:

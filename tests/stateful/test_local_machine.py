@@ -179,26 +179,11 @@ class LocalMachine(RosterMachine):
         first = R.first_slot(entry)
         if not follows:
             first += dt.timedelta(hours=1)
-        rule_text = {"weekly": f"FREQ=WEEKLY;BYDAY={entry.day[:2].upper()}",
-                     "biweekly": f"FREQ=WEEKLY;INTERVAL=2;BYDAY={entry.day[:2].upper()}",
-                     "monthly": f"FREQ=MONTHLY;BYDAY=1{entry.day[:2].upper()}"}[entry.cadence]
         self.handmade += 1
-        event = icalendar.Event()
-        event.add("UID", f"handmade-{self.handmade}@example.com")
-        event.add("DTSTART", first)
-        event.add("DTEND", first + dt.timedelta(minutes=minutes))
-        event.add("DTSTAMP", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
-        event.add("RRULE", icalendar.vRecur.from_ical(rule_text))
-        event.add("SUMMARY", f"{entry.name.split()[0]} & Dana")
-        event.add("ORGANIZER", f"mailto:{R.OWNER}")
-        event.add("ATTENDEE", f"mailto:{R.OWNER}", parameters={"PARTSTAT": "ACCEPTED"})
-        event.add("ATTENDEE", f"mailto:{email}", parameters={"PARTSTAT": "ACCEPTED"})
-        calendar = icalendar.Calendar()
-        calendar.add("PRODID", "-//A calendar app//EN")
-        calendar.add("VERSION", "2.0")
-        calendar.add_component(event)
-        (self.calendar / f"handmade-{self.handmade}.ics").write_bytes(calendar.to_ical())
-        self.titles[f"handmade-{self.handmade}@example.com"] = str(event["SUMMARY"])
+        uid, summary = f"handmade-{self.handmade}@example.com", f"{entry.name.split()[0]} & Dana"
+        (self.calendar / f"handmade-{self.handmade}.ics").write_bytes(R.recurring_ics(
+            uid, first, minutes, entry, summary, organizer=R.OWNER, people=(R.OWNER, email)))
+        self.titles[uid] = summary
 
     @rule(email=R.emails)
     def copy_series(self, email: str) -> None:
@@ -269,26 +254,12 @@ class LocalMachine(RosterMachine):
         """The other person organizes a recurring 1:1 and invites the lead."""
         entry = self.roster.get(email, R.POOL[email])
         first = R.first_slot(entry) + (dt.timedelta(0) if follows else dt.timedelta(hours=1))
-        rule_text = {"weekly": f"FREQ=WEEKLY;BYDAY={entry.day[:2].upper()}",
-                     "biweekly": f"FREQ=WEEKLY;INTERVAL=2;BYDAY={entry.day[:2].upper()}",
-                     "monthly": f"FREQ=MONTHLY;BYDAY=1{entry.day[:2].upper()}"}[entry.cadence]
         self.handmade += 1
-        event = icalendar.Event()
-        event.add("UID", f"theirs-{self.handmade}@example.org")
-        event.add("DTSTART", first)
-        event.add("DTEND", first + dt.timedelta(minutes=50))
-        event.add("DTSTAMP", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
-        event.add("RRULE", icalendar.vRecur.from_ical(rule_text))
-        event.add("SUMMARY", f"{entry.name.split()[0]}'s 1:1 with Dana")
-        event.add("ORGANIZER", f"mailto:{email}")
-        event.add("ATTENDEE", f"mailto:{email}", parameters={"PARTSTAT": "ACCEPTED"})
-        event.add("ATTENDEE", f"mailto:{R.OWNER}", parameters={"PARTSTAT": "ACCEPTED"})
-        calendar = icalendar.Calendar()
-        calendar.add("PRODID", "-//Another calendar app//EN")
-        calendar.add("VERSION", "2.0")
-        calendar.add_component(event)
         path = self.calendar / f"theirs-{self.handmade}.ics"
-        path.write_bytes(calendar.to_ical())
+        path.write_bytes(R.recurring_ics(
+            f"theirs-{self.handmade}@example.org", first, 50, entry,
+            f"{entry.name.split()[0]}'s 1:1 with Dana", organizer=email,
+            people=(email, R.OWNER), app="Another calendar app"))
         self.foreign[path.name] = path.read_bytes()
 
     @rule()
@@ -371,16 +342,6 @@ class LocalMachine(RosterMachine):
             listed[listed.index(item)] = "- [x]" + item[5:]
 
     # --- syncd ---------------------------------------------------------------------------------
-
-    @rule()
-    def reconcile(self) -> None:
-        before = self.snapshot()
-        run = self.syncd("reconcile", "--force", "--json")
-        assert run.code == 0, run.out + run.err
-        result = run.json()
-        self.check_safe(before, adopted={a["series"] for a in result["actions"]
-                                         if a["action"] == "adopt-series"})
-        self.check_converged(result["warnings"])
 
     @rule(k=st.integers(1, 8), mode=st.sampled_from(["raise", "exit"]))
     def reconcile_with_failing_write(self, k: int, mode: str) -> None:

@@ -200,28 +200,11 @@ class MemoryMachine(RosterMachine):
     def make_handmade_series(self, email: str, follows: bool, minutes: int) -> None:
         entry = self.roster.get(email, R.POOL[email])
         first = R.first_slot(entry) + (dt.timedelta(0) if follows else dt.timedelta(hours=1))
-        day = entry.day[:2].upper()
-        rule_text = {"weekly": f"FREQ=WEEKLY;BYDAY={day}",
-                     "biweekly": f"FREQ=WEEKLY;INTERVAL=2;BYDAY={day}",
-                     "monthly": f"FREQ=MONTHLY;BYDAY=1{day}"}[entry.cadence]
         self.handmade += 1
-        uid = f"handmade-{self.handmade}@example.com"
-        event = icalendar.Event()
-        event.add("UID", uid)
-        event.add("DTSTART", first)
-        event.add("DTEND", first + dt.timedelta(minutes=minutes))
-        event.add("DTSTAMP", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
-        event.add("RRULE", icalendar.vRecur.from_ical(rule_text))
-        event.add("SUMMARY", f"{entry.name.split()[0]} & Dana")
-        event.add("ORGANIZER", f"mailto:{R.OWNER}")
-        event.add("ATTENDEE", f"mailto:{R.OWNER}", parameters={"PARTSTAT": "ACCEPTED"})
-        event.add("ATTENDEE", f"mailto:{email}", parameters={"PARTSTAT": "ACCEPTED"})
-        calendar = icalendar.Calendar()
-        calendar.add("PRODID", "-//A calendar app//EN")
-        calendar.add("VERSION", "2.0")
-        calendar.add_component(event)
-        self.cal.put(uid, calendar.to_ical())
-        self.titles[uid] = str(event["SUMMARY"])
+        uid, summary = f"handmade-{self.handmade}@example.com", f"{entry.name.split()[0]} & Dana"
+        self.cal.put(uid, R.recurring_ics(uid, first, minutes, entry, summary,
+                                          organizer=R.OWNER, people=(R.OWNER, email)))
+        self.titles[uid] = summary
 
     @rule(email=R.emails)
     def write_notes(self, email: str) -> None:
