@@ -217,10 +217,16 @@ def classify(
     """
     # Ties between equally good events are broken by position: fix the order, so the
     # same events give the same rows whatever order a source listed them in.
+    split = cadence.phases(person, timezone)
+    if split is not None:
+        # Each cadence phase on its own, the same events for both: one continuous history.
+        (before, cut), after = split
+        return (classify(before, timezone, owner, series, start, min(end, cut), now, anchor)
+                + classify(after, timezone, owner, series, max(start, cut), end, now, anchor))
     series = sorted(series, key=lambda s: (s.uid, s.start))
     zone = ZoneInfo(timezone)
     first = cadence.first_start(person, person.start or anchor, timezone)
-    rule = cadence.rrule_text(person.cadence, person.slot)
+    rule = cadence.rrule_text(person.cadence, person.fixed_slot)
     expected = [w.astimezone(zone) for w in cadence.expand(rule, first, start, end)]
     pauses = [cadence.in_pause(w, person.pauses) for w in expected]
     # A roster pause pauses the 1:1 outright; time off only one that did not take place.

@@ -74,13 +74,26 @@ class Preferences:
 
 
 @dataclass(frozen=True)
+class Phase:
+    """`then:`: the cadence a 1:1 switches to `after` the person's start (a new hire's
+    weekly 1:1s becoming biweekly)."""
+
+    after: dt.timedelta
+    cadence: Cadence
+
+
+@dataclass(frozen=True)
 class Person:
-    """One roster entry."""
+    """One roster entry.
+
+    `slot` is None for `slot: auto` until syncd chose one (`core/placement.py`); a roster
+    handed to the planner has every active person's slot, or the person `queued`.
+    """
 
     name: str
     email: str  # lower-cased
     cadence: Cadence
-    slot: Slot
+    slot: Slot | None
     duration: dt.timedelta
     role: Role = "report"
     start: dt.date | None = None
@@ -93,6 +106,18 @@ class Person:
     # Meetings up to this day (inclusive) get the new-hire agenda whatever the role.
     onboarding_until: dt.date | None = None
     preferences: Preferences = Preferences()  # the roster's, with this person's own on top
+    auto_slot: bool = False  # `slot: auto` (or no slot): syncd chooses it, once
+    then: Phase | None = None  # the cadence after the first phase, counted from `start`
+    # No series yet: the rollout (or a slot no free time was found for) holds them back;
+    # `start` is then the day of their first 1:1 when one is known.
+    queued: bool = False
+
+    @property
+    def fixed_slot(self) -> Slot:
+        """The slot, for code that only sees placed people (the planner, classification)."""
+        if self.slot is None:
+            raise ValueError(f"{self.email}: no slot chosen yet")
+        return self.slot
 
 
 @dataclass(frozen=True)
@@ -115,6 +140,7 @@ class Roster:
     max_changes: int = MAX_CHANGES
     # All-day events on the lead's calendar whose title matches mean the lead is away.
     away_title: str = ""
+    max_new_per_week: int | None = None  # `rollout:`: new people's first series per week
 
 
 # --- what a calendar holds -------------------------------------------------
@@ -297,6 +323,9 @@ class Action:
     agenda: AgendaWrite | None = None  # agenda actions: what to write
     generation: int = 0  # create/adopt: ownership generation for this person
     written: str = ""  # create/adopt/update: identity.Written.text() of the series after it
+    # end-series: a change the roster scheduled (a cadence phase ending), not counted by
+    # the safety limit's guard against ending half the series at once.
+    planned: bool = False
 
     @property
     def writes_event(self) -> bool:

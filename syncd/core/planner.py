@@ -78,7 +78,7 @@ def desired_starts(
     """The roster's occurrences for a person over the horizon (pauses included: they are the
     same series, only classified differently)."""
     first = cadence.first_start(person, anchor, tz)
-    rule = cadence.rrule_text(person.cadence, person.slot)
+    rule = cadence.rrule_text(person.cadence, person.fixed_slot)
     return cadence.expand(rule, first, now, now + HORIZON)
 
 
@@ -275,6 +275,8 @@ class _Planner:
         live_owned = 0
         broken = self.broken_people()
         for person in self.roster.people:
+            if person.active and person.queued:
+                continue  # no series yet: the rollout queue, or no slot chosen (placement.py)
             if person.email in broken:
                 self.warnings.append(
                     f"{person.email}: event {broken[person.email]} could not be read; "
@@ -293,7 +295,12 @@ class _Planner:
                             f"{person.email}: '{series.summary}' ({series.uid}) is organized "
                             f"by {series.organizer}; left as it is (only they may end it)")
                 continue
-            current = self.keep_or_replace(person, live) if self.observed is not None else None
+            # The cadence phase that applies today decides the series (`then:`).
+            switch = cadence.switch_day(person)
+            current = self.keep_or_replace(
+                cadence.in_effect(person, self.today), live,
+                switched=switch is not None and self.today >= switch,
+            ) if self.observed is not None else None
             self.plan_notes(person, current)
         if self.observed is not None:
             self.warn_strangers({p.email for p in self.roster.people})
@@ -329,7 +336,7 @@ class _Planner:
                 if is_live(s, self.now) and not (s.uid in ended and "UNTIL=" in s.rrule)]
 
     def keep_or_replace(
-        self, person: Person, live: list[tuple[int, Series]]
+        self, person: Person, live: list[tuple[int, Series]], switched: bool = False
     ) -> tuple[str, Series | None] | None:
         """Decide the person's series; returns (uid, observed series or None if new) or None."""
         found = self.ownership(person)
@@ -372,6 +379,11 @@ class _Planner:
                          "the meetings rearranged on it", until=max(edited))
                 self.report_edits(person, series)
                 return series.uid, series
+            if switched:
+                # The roster scheduled this (`then:`): not counted as a suspicious change.
+                self.end(person, series, "its first cadence phase is over", planned=True)
+                return self.create(person, replaces="", reason=f"{person.cadence.text} from "
+                                   f"{person.start}, the roster's next cadence phase"), None
             self.end(person, series, "the roster's cadence or slot changed")
             return self.create(person, replaces="", reason="new cadence or slot"), None
         winding = self.winding_down(person)
@@ -536,12 +548,13 @@ class _Planner:
         ))
 
     def end(self, person: Person, series: Series, reason: str,
-            until: dt.datetime | None = None) -> None:
+            until: dt.datetime | None = None, planned: bool = False) -> None:
         last = until or self.now
         self.actions.append(Action(
             "end-series", person.email,
             f"end '{series.summary}' after {_when(last)} ({reason})",
             series_uid=series.uid, etag=series.etag, patch=SeriesPatch(until=last),
+            planned=planned,
         ))
 
     def report_edits(self, person: Person, series: Series) -> None:
@@ -618,7 +631,7 @@ def desired_spec(roster: Roster, person: Person, now: dt.datetime, generation: i
         uid=identity.series_uid(person.email, generation),
         marker=identity.marker(person.email, generation), summary=title(roster, person),
         start=first, duration=person.duration, timezone=roster.timezone,
-        rrule=cadence.rrule_text(person.cadence, person.slot),
+        rrule=cadence.rrule_text(person.cadence, person.fixed_slot),
         organizer=Attendee(roster.owner.email, roster.owner.name, "ACCEPTED"),
         attendee=Attendee(person.email, person.name, "NEEDS-ACTION"),
         description=(f"Recurring 1:1 ({person.cadence.text}), kept by syncd. Moving or "
@@ -632,8 +645,9 @@ def _last_start(series: Series, now: dt.datetime) -> dt.datetime:
 
 
 def _slot(person: Person) -> str:
-    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[person.slot.day]
-    return f"{day} {person.slot.time.strftime('%H:%M')}"
+    slot = person.fixed_slot
+    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[slot.day]
+    return f"{day} {slot.time.strftime('%H:%M')}"
 
 
 def _ended_at(series: Series, until: dt.datetime | None) -> Series:
@@ -691,8 +705,8 @@ def refusal(plan: Plan, max_changes: int) -> str | None:
         return (f"the plan writes {written} events, more than max_changes ({max_changes}); "
                 "check it with --dry-run and run again with --force")
     # Ends and recreations both replace what a person had: count each person once.
-    ended = len({a.person for a in plan.actions
-                 if a.kind == "end-series" or (a.kind == "create-series" and a.replaces)})
+    ended = len({a.person for a in plan.actions if not a.planned and (
+        a.kind == "end-series" or (a.kind == "create-series" and a.replaces))})
     if plan.owned_series and ended * 2 > plan.owned_series:
         return (f"the plan ends or recreates {ended} of {plan.owned_series} series, more than "
                 "half; check it with --dry-run and run again with --force")

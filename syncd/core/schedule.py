@@ -87,7 +87,7 @@ def roster_meetings(roster: Roster, observed: Sequence[Series], now: dt.datetime
     zone = ZoneInfo(roster.timezone)
     today = now.astimezone(zone).date()
     end = now + dt.timedelta(weeks=weeks)
-    people = [p for p in roster.people if p.active]
+    people = [p for p in roster.people if p.active and p.slot is not None]
     mine = matching.series_by_person(people, roster.owner.email, observed)
     return {
         p.email: [
@@ -137,7 +137,7 @@ def _busy_clashes(people: Mapping[str, Person], meetings: Mapping[str, Sequence[
         for meeting in meetings[email]:
             for title in dict.fromkeys(b.title for b in busy.intervals if b.overlaps(meeting)):
                 by_title[title] = by_title.get(title, 0) + 1
-        slot = f"{DAY_NAMES[person.slot.day]} {person.slot.time:%H:%M}"
+        slot = f"{DAY_NAMES[person.fixed_slot.day]} {person.fixed_slot.time:%H:%M}"
         lines += [f"{person.name} {slot} overlaps {title!r} on {count} of the next {weeks} weeks"
                   for title, count in by_title.items()]
     return lines
@@ -286,7 +286,7 @@ def time_off_notes(roster: Roster, observed: Sequence[Series], busy: Sequence[In
     mine = matching.series_by_person([p for p in roster.people if p.active],
                                      roster.owner.email, observed)
     lines = []
-    for person in (p for p in roster.people if p.active):
+    for person in (p for p in roster.people if p.active and p.slot is not None):
         plain = dataclasses.replace(
             person, pauses=tuple(p for p in person.pauses if p.time_off is None))
         anchor = observe.anchor(person, mine.get(person.email, []), today)
