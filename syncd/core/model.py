@@ -121,6 +121,17 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """What syncd decided, once, about where a person's 1:1s begin."""
+
+    person: str  # email
+    first: dt.date  # the day of the first 1:1 (or of the person's start): phases count from it
+    slot: Slot | None = None  # the slot syncd chose for `slot: auto`; None: the roster's
+    new: bool = False  # counted by the rollout: no series and no history when placed
+    decided: dt.date | None = None  # when it was decided, for status
+
+
+@dataclass(frozen=True)
 class Owner:
     """The lead whose calendar syncd manages."""
 

@@ -18,24 +18,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from syncd.core import cadence, observe
-from syncd.core.model import Person, Roster, Series, Slot
+from syncd.core.model import Person, Placement, Roster, Series, Slot
 from syncd.core.schedule import DAY_NAMES, SUGGEST_STEP, Busy, Interval
 
 AUTO_OCCURRENCES = 8  # a slot is free when both are free for this many meetings
 # Other 1:1s are kept clear of for longer: a quarterly one may be months away.
 CLEAR_OF_ONE_ON_ONES = dt.timedelta(weeks=26)
 MAX_QUEUE_WEEKS = 104  # how far the rollout queue may reach
-
-
-@dataclass(frozen=True)
-class Placement:
-    """What syncd decided, once, about where a person's 1:1s begin."""
-
-    person: str  # email
-    first: dt.date  # the day of the first 1:1 (or of the person's start): phases count from it
-    slot: Slot | None = None  # the slot syncd chose for `slot: auto`; None: the roster's
-    new: bool = False  # counted by the rollout: no series and no history when placed
-    decided: dt.date | None = None  # when it was decided, for status
 
 
 @dataclass(frozen=True)
@@ -93,24 +82,16 @@ def place(roster: Roster, placements: Mapping[str, Placement],
     """
     zone = ZoneInfo(roster.timezone)
     today = now.astimezone(zone).date()
-    people = {p.email: p for p in roster.people}
-    kept = dict(placements)
-    for email, placed in placements.items():
-        person = people.get(email)
-        slot = placed.slot or (person.slot if person is not None else None)
-        if person is None or slot is None or not placed.new or any(
-                s.rrule for s in mine.get(email, ())):
-            continue
-        if _first_start(roster, dataclasses.replace(person, slot=slot), placed.first) <= now:
-            del kept[email]  # its week went by without a series: queued again below
+    kept = _kept(roster, placements, mine, now)
     made: list[Placement] = []
     info: list[str] = []
     warnings: list[str] = []
+    todo = set(undecided(roster, placements, mine, history, now))
     for person in roster.people:
-        series = [s for s in mine.get(person.email, ()) if s.rrule and not s.broken]
-        new = not series and person.email not in history
-        if person.email in kept or not needs_placement(roster, person, new):
+        if person.email not in todo:
             continue
+        series = _series(mine, person.email)
+        new = not series and person.email not in history
         current = resolve(roster, {**kept, **{p.person: p for p in made}}, mine, now)
         taken = [*busy, *_one_on_ones(current, mine, person.email, now)]
         seen = visible.get(person.email)
@@ -136,6 +117,16 @@ def place(roster: Roster, placements: Mapping[str, Placement],
     return Placing(tuple(made), tuple(info), tuple(warnings))
 
 
+def undecided(roster: Roster, placements: Mapping[str, Placement],
+              mine: Mapping[str, Sequence[Series]], history: frozenset[str],
+              now: dt.datetime) -> list[str]:
+    """The people `place` has to decide something for, in roster order (for the shell:
+    whose free/busy to ask for)."""
+    kept = _kept(roster, placements, mine, now)
+    return [p.email for p in roster.people if p.email not in kept and needs_placement(
+        roster, p, not _series(mine, p.email) and p.email not in history)]
+
+
 def queued_lines(roster: Roster, placements: Mapping[str, Placement]) -> list[str]:
     """"Ana: queued: first 1:1 on Tue 2026-12-15 10:00" for each queued person."""
     zone = ZoneInfo(roster.timezone)
@@ -154,21 +145,28 @@ def queued_lines(roster: Roster, placements: Mapping[str, Placement]) -> list[st
     return lines
 
 
-def move_suggestions(roster: Roster, clashing: Iterable[str], busy: Sequence[Interval],
-                     mine: Mapping[str, Sequence[Series]], now: dt.datetime) -> list[str]:
-    """For each `slot: auto` person in `clashing`: the slot syncd chose now clashes; it is
-    not moved, and here is a free one to move it to by hand."""
+def move_suggestions(roster: Roster, meetings: Mapping[str, Sequence[Interval]],
+                     busy: Sequence[Interval], mine: Mapping[str, Sequence[Series]],
+                     now: dt.datetime) -> list[str]:
+    """For each slot syncd chose that now clashes (with the lead's busy time or another
+    1:1, over `meetings`, the roster's coming 1:1s): it stays where it is, and here is a
+    free one to move it to by hand."""
     lines = []
     for person in roster.people:
-        if person.email not in clashing or not person.auto_slot or person.slot is None:
+        if not (person.active and person.auto_slot and person.slot is not None):
+            continue
+        own = meetings.get(person.email, ())
+        others = [m for email, found in meetings.items() if email != person.email
+                  for m in found]
+        if not any(m.overlaps(b) for m in own for b in (*busy, *others)):
             continue
         taken = [*busy, *_one_on_ones(roster, mine, person.email, now)]
         free = choose_slot(roster, person, taken, now)
         where = (f"a free slot now is {_slot_text(free)} (set slot: {{day: "
                  f"{DAY_NAMES[free.day].lower()}, time: \"{free.time:%H:%M}\"}} to take it)"
                  if free is not None else "no other slot is free for the next 8 meetings")
-        lines.append(f"{person.name}: syncd chose {_slot_text(person.slot)} and does not move "
-                     f"it on its own; {where}")
+        lines.append(f"{person.name}: syncd chose {_slot_text(person.slot)}, which now clashes;"
+                     f" it is not moved on its own: {where}")
     return lines
 
 
@@ -206,6 +204,26 @@ def choose_slot(roster: Roster, person: Person, busy: Sequence[Interval],
 
 
 # --- helpers ------------------------------------------------------------------------
+
+
+def _series(mine: Mapping[str, Sequence[Series]], email: str) -> list[Series]:
+    return [s for s in mine.get(email, ()) if s.rrule and not s.broken]
+
+
+def _kept(roster: Roster, placements: Mapping[str, Placement],
+          mine: Mapping[str, Sequence[Series]], now: dt.datetime) -> dict[str, Placement]:
+    """The recorded decisions that still stand: all but a queued person's whose first 1:1
+    went by with no series made (syncd did not run that week): they are queued again."""
+    people = {p.email: p for p in roster.people}
+    kept = dict(placements)
+    for email, placed in placements.items():
+        person = people.get(email)
+        slot = placed.slot or (person.slot if person is not None else None)
+        if person is None or slot is None or not placed.new or _series(mine, email):
+            continue
+        if _first_start(roster, dataclasses.replace(person, slot=slot), placed.first) <= now:
+            del kept[email]
+    return kept
 
 _ONE_ON_ONE = "\x001:1"  # the title roster 1:1s carry in `busy` (for the day load)
 
