@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -260,7 +261,7 @@ def status_command(config: Config, config_path: Path,
                    to_day: dt.datetime | None, as_json: bool, now_text: str | None) -> None:
     """Per person: last held 1:1, next one, skips in 90 days, overdue; every occurrence."""
     from syncd import reconcile as reconciling
-    from syncd.core import status
+    from syncd.core import placement, status
     from syncd.core.oneline import one_line
 
     zone = ZoneInfo(config.roster.timezone)
@@ -273,8 +274,10 @@ def status_command(config: Config, config_path: Path,
     finally:
         state.close()
     failure = seen.failure
-    people = [status.person_status(p, seen.rows[p.email], start, end, now)
-              for p in config.roster.people if p.active]
+    people = [dataclasses.replace(status.person_status(p, seen.rows[p.email], start, end, now),
+                                  queued=placement.first_meeting(seen.roster, p)
+                                  if p.queued else None)
+              for p in seen.roster.people if p.active]
     if failure:
         click.echo(f"warning: {one_line(failure)}; showing stored history only", err=True)
     if as_json:
@@ -324,6 +327,7 @@ def suggest_command(config: Config, config_path: Path, person: str,
 def export_command(config: Config, config_path: Path, output: Path,
                    now_text: str | None) -> None:
     """Write the roster's 1:1 series (with notes links) as a calendar to import or subscribe to."""
+    from syncd import placing
     from syncd.backends import connect_google, open_calendar
     from syncd.calendars.base import CalendarError
     from syncd.core import planner
@@ -339,6 +343,8 @@ def export_command(config: Config, config_path: Path, output: Path,
         # The calendar is read so that a 1:1 already on it is not exported beside it.
         calendar = open_calendar(config.calendar, config.roster, state, connect_google(config))
         observed = calendar.read(*planner.read_window(now))
+        # Slots syncd chose and the rollout queue, as reconcile decided them.
+        roster = placing.stored(config.roster, state, observed, now)
     except (CalendarError, AuthError) as exc:
         click.echo(f"syncd: export: the calendar could not be read, nothing written: "
                    f"{one_line(str(exc))}", err=True)
@@ -346,7 +352,7 @@ def export_command(config: Config, config_path: Path, output: Path,
     finally:
         state.close()
     urls = {doc.person: doc.url for doc in memory.notes}
-    made = export_calendar(config.roster, memory, urls, now, observed)
+    made = export_calendar(roster, memory, urls, now, observed)
     # 0600 like a saved report: it names people and links their private notes.
     atomic_write(output, made.data, 0o600, keep_mode=False)
     click.echo(f"{output}: {len(made.exported)} series")
@@ -477,7 +483,7 @@ def report_command(config: Config, config_path: Path, week: str | None,
                                                     state.memory().notes, now, warnings)
     finally:
         state.close()
-    report = report_build.build(config.roster, seen.rows,
+    report = report_build.build(seen.roster, seen.rows,
                                 None if seen.failure else seen.observed, urls, agendas,
                                 period, now, stale)
     for warning in warnings:
@@ -532,7 +538,7 @@ def prep_command(config: Config, config_path: Path, day_text: str | None,
     finally:
         state.close()
     day = when or prep.day_of_next(seen.rows, now, zone)
-    brief = prep.build(config.roster, seen.rows, docs, day)
+    brief = prep.build(seen.roster, seen.rows, docs, day)
     for warning in warnings:
         click.echo(f"warning: {one_line(warning)}", err=True)
     if mail is None or not send_email:

@@ -127,6 +127,13 @@ def undecided(roster: Roster, placements: Mapping[str, Placement],
         roster, p, not _series(mine, p.email) and p.email not in history)]
 
 
+def first_meeting(roster: Roster, person: Person) -> dt.datetime | None:
+    """A queued person's first 1:1 (None when no slot is chosen yet)."""
+    if person.slot is None or person.start is None:
+        return None
+    return _first_start(roster, person, person.start)
+
+
 def queued_lines(roster: Roster, placements: Mapping[str, Placement]) -> list[str]:
     """"Ana: queued: first 1:1 on Tue 2026-12-15 10:00" for each queued person."""
     zone = ZoneInfo(roster.timezone)
@@ -134,11 +141,11 @@ def queued_lines(roster: Roster, placements: Mapping[str, Placement]) -> list[st
     for person in roster.people:
         if not (person.active and person.queued):
             continue
-        placed = placements.get(person.email)
-        if person.slot is None or placed is None:
+        first = first_meeting(roster, person)
+        if first is None or person.email not in placements:
             lines.append(f"{person.name}: queued: no slot chosen yet (slot: auto)")
             continue
-        first = _first_start(roster, person, placed.first).astimezone(zone)
+        first = first.astimezone(zone)
         lines.append(f"{person.name}: queued: first 1:1 on {first:%a %Y-%m-%d %H:%M}"
                      + (f" (rollout: at most {roster.max_new_per_week} new a week)"
                         if roster.max_new_per_week is not None else ""))
