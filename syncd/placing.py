@@ -36,12 +36,13 @@ def settle(config: Config, roster: Roster, state: State, observed: Sequence[Seri
     if observed is None:
         return Placed(placement.resolve(roster, stored, {}, now))
     mine = matching.series_by_person(roster.people, roster.owner.email, observed)
-    history = state.people_with_history()
+    history = state.people_with_history() | {row.person for row in state.memory().series}
     todo = placement.undecided(roster, stored, mine, history, now)
     made = placement.Placing()
     if todo:
         end = now + placement.CLEAR_OF_ONE_ON_ONES
-        busy = list(schedule.owner_busy(roster, observed, now, end).intervals)
+        busy = [*schedule.owner_busy(roster, observed, now, end).intervals,
+                *placement.calendar_one_on_ones(mine, now)]
         shown = free_busy(config, [roster.owner.email, *todo], now, end)
         owner = shown.get(roster.owner.email)
         busy += owner.intervals if owner is not None and owner.known else ()

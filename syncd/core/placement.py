@@ -75,6 +75,7 @@ def place(roster: Roster, placements: Mapping[str, Placement],
     with the fewest 1:1s), the start cadence phases count from, and for new people (no
     1:1 on the calendar, no history) the week of their first 1:1 under `rollout:`.
 
+    `history`: people syncd has history or an owned series of (never new).
     `busy`: the lead's busy time (their calendar's other events, and free/busy where
     shown); the roster's 1:1s are added here. `visible`: free/busy by email, where known.
     A queued person whose first 1:1 passed with no series made (syncd did not run that
@@ -82,7 +83,7 @@ def place(roster: Roster, placements: Mapping[str, Placement],
     """
     zone = ZoneInfo(roster.timezone)
     today = now.astimezone(zone).date()
-    kept = _kept(roster, placements, mine, now)
+    kept = _kept(roster, placements, mine, history, now)
     made: list[Placement] = []
     info: list[str] = []
     warnings: list[str] = []
@@ -122,9 +123,18 @@ def undecided(roster: Roster, placements: Mapping[str, Placement],
               now: dt.datetime) -> list[str]:
     """The people `place` has to decide something for, in roster order (for the shell:
     whose free/busy to ask for)."""
-    kept = _kept(roster, placements, mine, now)
+    kept = _kept(roster, placements, mine, history, now)
     return [p.email for p in roster.people if p.email not in kept and needs_placement(
         roster, p, not _series(mine, p.email) and p.email not in history)]
+
+
+def calendar_one_on_ones(mine: Mapping[str, Sequence[Series]], now: dt.datetime
+                         ) -> list[Interval]:
+    """The roster's 1:1s as the calendar holds them from `now` (moved, winding down), as
+    busy time beside the roster's own idea of them."""
+    return [Interval(i.start, i.end, _ONE_ON_ONE)
+            for found in mine.values() for s in found if not s.broken
+            for i in s.instances if i.status != "CANCELLED" and i.end > now]
 
 
 def first_meeting(roster: Roster, person: Person) -> dt.datetime | None:
@@ -218,15 +228,20 @@ def _series(mine: Mapping[str, Sequence[Series]], email: str) -> list[Series]:
 
 
 def _kept(roster: Roster, placements: Mapping[str, Placement],
-          mine: Mapping[str, Sequence[Series]], now: dt.datetime) -> dict[str, Placement]:
+          mine: Mapping[str, Sequence[Series]], history: frozenset[str],
+          now: dt.datetime) -> dict[str, Placement]:
     """The recorded decisions that still stand: all but a queued person's whose first 1:1
-    went by with no series made (syncd did not run that week): they are queued again."""
+    went by with no series ever made (syncd did not run that week): queued again."""
     people = {p.email: p for p in roster.people}
     kept = dict(placements)
     for email, placed in placements.items():
         person = people.get(email)
+        if person is not None and not person.active:
+            del kept[email]  # decided again when they come back: their slot may be taken
+            continue
         slot = placed.slot or (person.slot if person is not None else None)
-        if person is None or slot is None or not placed.new or _series(mine, email):
+        if (person is None or slot is None or not placed.new or _series(mine, email)
+                or email in history):
             continue
         if _first_start(roster, dataclasses.replace(person, slot=slot), placed.first) <= now:
             del kept[email]
@@ -304,14 +319,17 @@ def _queue(roster: Roster, person: Person, taken: Sequence[Interval],
 def _existing(roster: Roster, person: Person, series: Sequence[Series],
               taken: Sequence[Interval], now: dt.datetime) -> Placement | None:
     """A person syncd already meets (or met): phases count from their first 1:1 on the
-    calendar; `slot: auto` takes the slot their latest 1:1 series has, else a free one."""
+    calendar; `slot: auto` takes the slot their latest live 1:1 series has, else a free
+    one."""
     zone = ZoneInfo(roster.timezone)
     today = now.astimezone(zone).date()
     first = person.start or min((s.start.astimezone(zone).date() for s in series),
                                 default=today)
     slot: Slot | None = None
     if person.auto_slot:
-        latest = max(series, key=lambda s: s.start, default=None)
+        live = [s for s in series if cadence.expand(s.rrule, s.start, now,
+                                                    now + CLEAR_OF_ONE_ON_ONES)]
+        latest = max(live, key=lambda s: s.start, default=None)
         if latest is not None:
             local = latest.start.astimezone(zone)
             slot = Slot(local.weekday(), local.time().replace(tzinfo=None))

@@ -21,7 +21,7 @@ from syncd import state as state_module
 from syncd.calendars import resource
 from syncd.calendars.base import CalendarError
 from syncd.config import Config, load_config
-from syncd.core import identity, planner
+from syncd.core import cadence, identity, matching, placement, planner
 from syncd.core.model import Series, SeriesPatch, SeriesSpec
 from syncd.reconcile import Result, reconcile
 from syncd.state import State
@@ -96,6 +96,7 @@ class MemoryMachine(RosterMachine):
         self.notes_lines: dict[str, str] = {}  # doc id → a line the lead wrote
         self.deleted: set[str] = set()  # uids the person deleted
         self.handmade = 0
+        self.rollout: int | None = None  # rollout: max_new_per_week, once a rule set it
         self._config: Config | None = None
         self.write_config()
 
@@ -104,8 +105,11 @@ class MemoryMachine(RosterMachine):
 
     def backends(self) -> str:
         # Named only to make a valid config: reconcile is handed the memory backends.
+        rollout = (f"rollout: {{max_new_per_week: {self.rollout}}}\n"
+                   if self.rollout is not None else "")
         return R.head(f"{{kind: local, path: {self.root / 'unused'}}}",
-                      f"{{kind: markdown, path: {self.root / 'unused'}}}", self.root / "state")
+                      f"{{kind: markdown, path: {self.root / 'unused'}}}", self.root / "state",
+                      rollout)
 
     def write_config(self) -> None:
         super().write_config()
@@ -223,6 +227,16 @@ class MemoryMachine(RosterMachine):
         self.cal.put(uid, calendar.to_ical())
         self.titles[uid] = str(event["SUMMARY"])
 
+    @rule(count=st.integers(2, 4), limit=st.integers(1, 2))
+    def add_new_hires_with_a_rollout(self, count: int, limit: int) -> None:
+        """Several new people at once, `slot: auto`, staggered by `rollout:` (the first
+        limit set stays: it applies to everyone new from then on)."""
+        if self.rollout is None:
+            self.rollout = limit
+        for email in [e for e in R.NEW_HIRES if e not in self.roster][:count]:
+            self.roster[email] = R.NEW_HIRES[email]
+        self.write_config()
+
     @rule(email=R.emails)
     def write_notes(self, email: str) -> None:
         doc = self.notes_store.find(email, None)
@@ -236,10 +250,12 @@ class MemoryMachine(RosterMachine):
     @rule()
     def reconcile(self) -> None:
         before = self.snapshot()
+        placed = self.state.placements()
         result = self.run()
         assert result.exit_code == 0, (result.warnings, result.outcome)
         self.check_safe(before)
         self.check_converged(list(result.warnings))
+        self.check_chosen_slots_are_free(placed)
 
     @rule(k=st.integers(1, 6), crash=st.booleans())
     def reconcile_with_failing_write(self, k: int, crash: bool) -> None:
@@ -291,18 +307,19 @@ class MemoryMachine(RosterMachine):
         for ident, line in self.notes_lines.items():
             assert line in self.notes_store.docs[ident], f"{ident}: the lead's line lost"
         series = self.series()
-        for email in R.EMAILS:
+        for email in R.EVERYONE:
             assert len(self.live_owned(email, series)) <= 1, f"{email}: duplicate live series"
 
     def check_converged(self, warnings: list[str]) -> None:
         """After a clean run: the roster is on the calendar, and a rerun has nothing to do."""
         read = self.series()
         series = {s.uid: s for s in read}
-        for email in R.EMAILS:
+        queued = self.queued(read)
+        for email in R.EVERYONE:
             entry = self.roster.get(email)
             owned = self.live_owned(email, read)
             if entry is not None and entry.active:
-                wanted = 0 if self.left_alone(email, warnings) else 1
+                wanted = 0 if self.left_alone(email, warnings) or email in queued else 1
                 assert len(owned) == wanted, (email, owned, warnings)
             elif entry is not None:
                 assert owned == [], f"{email} is retired but still has a live series"
@@ -314,6 +331,65 @@ class MemoryMachine(RosterMachine):
 
     def check_plans_nothing(self) -> None:
         assert self.run(dry_run=True).plan.actions == ()
+
+    def queued(self, read: tuple[Series, ...]) -> set[str]:
+        """Who the rollout (or a slot not chosen yet) holds back, as syncd decided."""
+        roster = self.config_now().roster
+        mine = matching.series_by_person(roster.people, roster.owner.email, read)
+        resolved = placement.resolve(roster, self.state.placements(), mine, self.now)
+        return {p.email for p in resolved.people if p.active and p.queued}
+
+    def meetings(self, series: Series) -> list[tuple[dt.datetime, dt.datetime]]:
+        """A series' meetings over the next 26 weeks, as the calendar holds them."""
+        end = self.now + dt.timedelta(weeks=26)
+        return [(s, s + series.duration) for s in cadence.expand(
+            series.rrule, series.start, self.now, end, series.exdates)]
+
+    def check_chosen_slots_are_free(self, before: dict[str, placement.Placement]) -> None:
+        """A slot syncd chose in this run shares no time with any other 1:1 syncd keeps."""
+        roster = self.config_now().roster
+        read = self.series()
+        mine = matching.series_by_person(roster.people, roster.owner.email, read)
+        resolved = placement.resolve(roster, self.state.placements(), mine, self.now)
+        others = {email: [m for s in self.live_owned(email, read) for m in self.meetings(s)]
+                  for email in R.EVERYONE}
+        for person in resolved.people:
+            if person.email in before or not person.auto_slot or person.slot is None:
+                continue
+            end = self.now + dt.timedelta(weeks=26)
+            chosen = [(s, s + person.duration) for s in cadence.expected(
+                person, R.ZONE, self.now, end, person.start or self.now.date())]
+            for email, theirs in others.items():
+                if email != person.email:
+                    assert not any(a < d and c < b for a, b in chosen for c, d in theirs), (
+                        f"{person.email}'s chosen slot {person.slot} overlaps {email}'s 1:1s")
+
+    @invariant()
+    def never_more_new_series_a_week_than_the_rollout_allows(self) -> None:
+        if self.rollout is None:
+            return
+        placed = self.state.placements()
+        weeks = [p.first.isocalendar()[:2] for p in placed.values() if p.new]
+        assert all(weeks.count(w) <= self.rollout for w in weeks), weeks
+        # And on the calendar: each new person's first series starts on their first 1:1.
+        series = {s.uid: s for s in self.series()}
+        for email, decided in placed.items():
+            first = series.get(identity.series_uid(email, 1))
+            if decided.new and first is not None:
+                assert first.start.astimezone(ZONE_INFO).date() == decided.first, (
+                    email, first.start, decided)
+
+    @invariant()
+    def chosen_slots_never_share_time(self) -> None:
+        """Two 1:1s syncd placed itself (slot: auto) are never at the same time."""
+        auto = [e for e in R.NEW_HIRES if e in self.roster]
+        read = self.series()
+        meetings = {e: [m for s in self.live_owned(e, read) for m in self.meetings(s)]
+                    for e in auto}
+        for n, one in enumerate(auto):
+            for other in auto[n + 1:]:
+                assert not any(a < d and c < b for a, b in meetings[one]
+                               for c, d in meetings[other]), (one, other)
 
     @invariant()
     def roster_is_valid(self) -> None:
