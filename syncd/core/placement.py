@@ -197,16 +197,14 @@ def choose_slot(roster: Roster, person: Person, busy: Sequence[Interval],
     prefs = person.preferences
     opens = max(roster.work_start, prefs.earliest or roster.work_start)
     closes = min(roster.work_end, prefs.latest or roster.work_end)
-    by_day: dict[dt.date, list[Interval]] = defaultdict(list)
+    by_day = _by_day(busy, since.astimezone(zone).date(), zone)
     load = [0] * 7
     for interval in busy:
-        local = interval.start.astimezone(zone)
-        by_day[local.date()].append(interval)
         if interval.title == _ONE_ON_ONE:
-            load[local.weekday()] += 1
+            load[interval.start.astimezone(zone).weekday()] += 1
     latest = dt.datetime.combine(dt.date(2000, 1, 1), closes) - person.duration
-    for day in sorted(prefs.days, key=lambda d: (load[d], d)):
-        dates, later = _dates(roster, person, day, opens, since)
+    for weekday in sorted(prefs.days, key=lambda d: (load[d], d)):
+        dates, later = _dates(roster, person, weekday, opens, since)
         time = dt.datetime.combine(dt.date(2000, 1, 1), opens)
         while time <= latest:
             starts = [dt.datetime.combine(d, time.time(), zone) for d in dates]
@@ -215,7 +213,7 @@ def choose_slot(roster: Roster, person: Person, busy: Sequence[Interval],
             if starts and _clear(starts, person.duration, prefs.buffer, by_day, zone) and \
                     _clear(horizon, person.duration, dt.timedelta(0), by_day, zone,
                            only=_ONE_ON_ONE):
-                return Slot(day, time.time())
+                return Slot(weekday, time.time())
             time += SUGGEST_STEP
     return None
 
@@ -248,6 +246,7 @@ def _kept(roster: Roster, placements: Mapping[str, Placement],
     return kept
 
 _ONE_ON_ONE = "\x001:1"  # the title roster 1:1s carry in `busy` (for the day load)
+_MAX_SPAN = dt.timedelta(days=CLEAR_OF_ONE_ON_ONES.days + 14)  # how far a choice looks
 
 
 def _one_on_ones(roster: Roster, mine: Mapping[str, Sequence[Series]], but: str,
@@ -260,6 +259,19 @@ def _one_on_ones(roster: Roster, mine: Mapping[str, Sequence[Series]], but: str,
             if p.active and p.email != but and p.slot is not None
             for s in cadence.expected(p, roster.timezone, now, end,
                                       observe.anchor(p, mine.get(p.email, ()), today))]
+
+
+def _by_day(busy: Sequence[Interval], first: dt.date, zone: ZoneInfo
+            ) -> dict[dt.date, list[Interval]]:
+    """`busy` under every day from `first` it covers: a week's offsite blocks each day."""
+    by_day: dict[dt.date, list[Interval]] = defaultdict(list)
+    for interval in busy:
+        day = max(interval.start.astimezone(zone).date(), first)
+        last = min(interval.end.astimezone(zone).date(), first + _MAX_SPAN)
+        while day <= last:
+            by_day[day].append(interval)
+            day += dt.timedelta(days=1)
+    return by_day
 
 
 def _dates(roster: Roster, person: Person, day: int, opens: dt.time,
@@ -281,9 +293,8 @@ def _clear(starts: Sequence[dt.datetime], length: dt.timedelta, buffer: dt.timed
            only: str | None = None) -> bool:
     for start in starts:
         wanted = Interval(start - buffer, start + length + buffer)
-        day = start.astimezone(zone).date()
-        for near in (day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)):
-            if any(wanted.overlaps(b) for b in by_day.get(near, ())
+        for day in {wanted.start.astimezone(zone).date(), wanted.end.astimezone(zone).date()}:
+            if any(wanted.overlaps(b) for b in by_day.get(day, ())
                    if only is None or b.title == only):
                 return False
     return True
