@@ -190,6 +190,9 @@ def validate(config: Config, config_path: Path, now_text: str | None) -> None:
                f"{sum(p.active for p in people)} active)")
     for line in schedule.clash_warnings(roster, schedule.roster_meetings(roster, (), now)):
         click.echo(f"warning: {one_line(line)}", err=True)
+    for person in (p for p in people if p.active and p.auto_slot):
+        click.echo(f"note: {one_line(person.name)}: slot: auto, syncd chooses a free one on "
+                   "the next reconcile and keeps it (docs/scheduling.md)")
 
 
 @main.command()

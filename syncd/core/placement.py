@@ -234,8 +234,11 @@ def _kept(roster: Roster, placements: Mapping[str, Placement],
     kept = dict(placements)
     for email, placed in placements.items():
         person = people.get(email)
-        if person is not None and not person.active:
-            del kept[email]  # decided again when they come back: their slot may be taken
+        if person is not None and (not person.active or (person.auto_slot and placed.slot
+                                                         is None)):
+            # Decided again when they come back (their slot may be taken), or when their
+            # slot became `auto` after syncd had placed them with one.
+            del kept[email]
             continue
         slot = placed.slot or (person.slot if person is not None else None)
         if (person is None or slot is None or not placed.new or _series(mine, email)

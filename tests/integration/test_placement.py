@@ -272,3 +272,19 @@ def test_auto_slot_on_google_avoids_the_persons_visible_busy_time(g: GoogleDemo)
     assert starts == ["2026-12-08T12:15:00+01:00", "2026-12-09T13:15:00+01:00"]
     again = g.syncd("reconcile", "--json", now="2026-12-15T09:00:00+01:00").json()
     assert [a for a in again["actions"] if a["action"] in ("create-series", "end-series")] == []
+
+
+def test_turning_a_slot_to_auto_keeps_the_1_1_where_it_is(demo: Demo) -> None:
+    empty(demo)
+    demo.write_config(ROLLOUT.split("  - {name: Ben")[0])
+    assert demo.syncd("reconcile", now=MONDAY).code == 0
+    demo.write_config(AUTO.split("  - {name: Ben")[0], extra=PREFERENCES)
+    check = demo.syncd("validate")
+    assert check.code == 0, check.err
+    assert "note: Ana Ruiz: slot: auto, syncd chooses a free one on the next reconcile and " \
+           "keeps it (docs/scheduling.md)" in check.out
+    again = demo.syncd("reconcile", "--json", now="2026-12-08T12:00:00+01:00").json()
+    assert [a for a in again["actions"] if a["action"] in ("create-series", "end-series")] == []
+    status = demo.syncd("status", now="2026-12-08T12:00:00+01:00")
+    assert "Ana Ruiz <ana@example.com>  weekly (slot Tue 10:00, chosen by syncd): last held " \
+           "2026-12-08" in status.out
