@@ -288,3 +288,41 @@ def test_turning_a_slot_to_auto_keeps_the_1_1_where_it_is(demo: Demo) -> None:
     status = demo.syncd("status", now="2026-12-08T12:00:00+01:00")
     assert "Ana Ruiz <ana@example.com>  weekly (slot Tue 10:00, chosen by syncd): last held " \
            "2026-12-08" in status.out
+
+
+def test_rollout_and_a_phase_switch_on_google(g: GoogleDemo) -> None:
+    g.write_config(people="rollout: {max_new_per_week: 1}\npeople:\n"
+                          '  - {name: Ana Ruiz, email: ana@example.com, cadence: weekly, '
+                          'slot: {day: tue, time: "10:00"}}\n'
+                          '  - {name: Ben Okafor, email: ben@example.com, cadence: weekly, '
+                          'slot: {day: wed, time: "10:00"}, '
+                          "then: {after: 2w, cadence: biweekly}}\n")
+
+    def created(now: str) -> list[tuple[str, str, str]]:
+        run = g.syncd("reconcile", "--json", now=now)
+        assert run.code == 0, run.err
+        return [(a["action"], a["person"], a["when"]) for a in run.json()["actions"]
+                if a["action"] in ("create-series", "end-series")]
+
+    assert created(MONDAY) == [("create-series", "ana@example.com",
+                                "2026-12-08T10:00:00+01:00")]
+    assert "Ben Okafor <ben@example.com>  weekly: queued: first 1:1 on Wed 2026-12-16 10:00" \
+        in g.syncd("status", now=MONDAY).out
+    assert created("2026-12-14T09:00:00+01:00") == [
+        ("create-series", "ben@example.com", "2026-12-16T10:00:00+01:00")]
+    assert created("2026-12-21T09:00:00+01:00") == []
+    # Two weeks after his first 1:1 (Wed 12-30) the weekly series ends, biweekly begins.
+    assert created("2026-12-30T07:00:00+01:00") == [
+        ("end-series", "ben@example.com", "2026-12-30T07:00:00+01:00"),
+        ("create-series", "ben@example.com", "2026-12-30T10:00:00+01:00")]
+    ben = [e for e in g.masters() if "Ben" in e.get("summary", "")]
+    assert sorted(e["recurrence"][0] for e in ben) == [
+        "RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20261230T060000Z",
+        "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"]
+    rows = g.syncd("status", "--json", "--from", "2026-12-01", "--to", "2027-01-20",
+                   now="2027-01-20T12:00:00+01:00").json()["people"]
+    history = {p["email"]: [(o["expected"][:10], o["status"]) for o in p["occurrences"]]
+               for p in rows}
+    assert history["ben@example.com"] == [
+        ("2026-12-16", "held"), ("2026-12-23", "held"), ("2026-12-30", "held"),
+        ("2027-01-13", "held")]
