@@ -25,6 +25,7 @@ AUTO_OCCURRENCES = 8  # a slot is free when both are free for this many meetings
 # Other 1:1s are kept clear of for longer: a quarterly one may be months away.
 CLEAR_OF_ONE_ON_ONES = dt.timedelta(weeks=26)
 MAX_QUEUE_WEEKS = 104  # how far the rollout queue may reach
+NOTICE = dt.timedelta(days=7)  # a queued person's series is made this long before it starts
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,6 @@ def resolve(roster: Roster, placements: Mapping[str, Placement],
     """The roster with the recorded decisions applied: chosen slots, the start phases count
     from, and `queued` for new people whose first 1:1 is in a later week (the rollout) or
     whose slot is still to be chosen. `mine`: each person's 1:1 events on the calendar."""
-    zone = ZoneInfo(roster.timezone)
     people = []
     for person in roster.people:
         placed = placements.get(person.email)
@@ -58,9 +58,11 @@ def resolve(roster: Roster, placements: Mapping[str, Placement],
                                               person.slot is None))
             continue
         slot = placed.slot if person.auto_slot and placed.slot is not None else person.slot
-        waiting = (placed.new and roster.max_new_per_week is not None
+        # The series is made a week ahead of the first 1:1 (the invitation with it).
+        waiting = (placed.new and roster.max_new_per_week is not None and slot is not None
                    and not any(s.rrule for s in mine.get(person.email, ()))
-                   and now < _monday(placed.first, zone))
+                   and now < _first_start(roster, dataclasses.replace(person, slot=slot),
+                                          placed.first) - NOTICE)
         people.append(dataclasses.replace(person, slot=slot, start=placed.first,
                                           queued=slot is None or waiting))
     return dataclasses.replace(roster, people=tuple(people))
@@ -380,10 +382,6 @@ def _week_counts(placements: Iterable[Placement], zone: ZoneInfo) -> dict[tuple[
         if placed.new:
             counts[_week(placed.first)] += 1
     return counts
-
-
-def _monday(day: dt.date, zone: ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(day - dt.timedelta(days=day.weekday()), dt.time(0), zone)
 
 
 def _slot_text(slot: Slot) -> str:

@@ -125,6 +125,7 @@ def test_dry_run_chooses_but_records_nothing(demo: Demo) -> None:
     assert "Ana Ruiz <ana@example.com>  weekly: queued: no slot chosen yet" in status.out
 
 
+TUESDAY = "2026-12-08T09:00:00+01:00"
 ROLLOUT = """\
 people:
   - {name: Ana Ruiz, email: ana@example.com, cadence: weekly, slot: {day: tue, time: "10:00"}}
@@ -154,16 +155,16 @@ def test_rollout_queue_over_several_weeks(demo: Demo) -> None:
            "a week)" in week1["info"]
     assert "Cy Lam: queued: first 1:1 on Thu 2026-12-24 10:00 (rollout: at most 1 new " \
            "a week)" in week1["info"]
-    status = demo.syncd("status", now="2026-12-10T09:00:00+01:00")
+    status = demo.syncd("status", now=TUESDAY)
     assert status.code == 0, status.err
     assert "Ben Okafor <ben@example.com>  weekly: queued: first 1:1 on Wed 2026-12-16 10:00" \
         in status.out
     # A queued person is neither missing nor overdue, and the report says so.
-    ben = next(p for p in demo.syncd("status", "--json", now="2026-12-10T09:00:00+01:00")
+    ben = next(p for p in demo.syncd("status", "--json", now=TUESDAY)
                .json()["people"] if p["email"] == "ben@example.com")
     assert (ben["queued"], ben["first_expected"], ben["occurrences"], ben["overdue"]) == (
         True, "2026-12-16T10:00:00+01:00", [], False)
-    report = demo.syncd("report", "--format", "json", now="2026-12-10T09:00:00+01:00")
+    report = demo.syncd("report", "--format", "json", now=TUESDAY)
     health = json.loads(report.out)
     jsonschema.validate(health, REPORT_SCHEMA)
     assert health["roster_health"]["queued"] == [
@@ -171,10 +172,10 @@ def test_rollout_queue_over_several_weeks(demo: Demo) -> None:
          "first": "2026-12-16T10:00:00+01:00"},
         {"email": "cy@example.com", "name": "Cy Lam", "first": "2026-12-24T10:00:00+01:00"}]
     assert health["roster_health"]["no_series"] == []
-    text = demo.syncd("report", now="2026-12-10T09:00:00+01:00").out
+    text = demo.syncd("report", now=TUESDAY).out
     assert "  Queued: Ben Okafor, first 1:1 on Wed 2026-12-16 10:00" in text
 
-    # Week 2: Ben's week begins, his series is created; Cy still waits.
+    # A week before Ben's first 1:1 his series is created; Cy still waits.
     week2 = demo.syncd("reconcile", "--json", now="2026-12-14T09:00:00+01:00").json()
     assert [(a["person"], a["when"]) for a in week2["actions"]
             if a["action"] == "create-series"] == [
@@ -196,11 +197,12 @@ def test_a_week_without_runs_queues_the_person_again(demo: Demo) -> None:
     empty(demo)
     demo.write_config(ROLLOUT.split("  - {name: Cy")[0], extra="rollout: {max_new_per_week: 1}\n")
     assert demo.syncd("reconcile", now=MONDAY).code == 0
-    # syncd did not run in Ben's week (Wed 16th): he gets the next free week instead.
+    # syncd did not run in the week before Ben's first 1:1 (Wed 16th): he gets the next
+    # week with room, and as that is less than a week away, his series now.
     late = demo.syncd("reconcile", "--json", now="2026-12-17T09:00:00+01:00").json()
-    assert "Ben Okafor: queued: first 1:1 on Wed 2026-12-23 10:00 (rollout: at most 1 new " \
-           "a week)" in late["info"]
-    assert not [a for a in late["actions"] if a["action"] == "create-series"]
+    assert [(a["person"], a["when"]) for a in late["actions"]
+            if a["action"] == "create-series"] == [
+        ("ben@example.com", "2026-12-23T10:00:00+01:00")]
 
 
 PHASES = """\

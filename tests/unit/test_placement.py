@@ -112,9 +112,10 @@ def test_rollout_queues_new_people_a_week_apart_in_roster_order() -> None:
     assert placement.queued_lines(resolved, decided) == [
         "Ben: queued: first 1:1 on Wed 2027-01-13 10:00 (rollout: at most 1 new a week)",
         "Cy: queued: first 1:1 on Mon 2027-01-18 10:00 (rollout: at most 1 new a week)"]
-    # Monday of Ben's week: his series may be made.
-    monday = dt.datetime(2027, 1, 11, 0, 5, tzinfo=BERLIN)
-    assert not placement.resolve(team, decided, {}, monday).people[1].queued
+    # A week before Ben's first 1:1 his series is made (the invitation a week ahead).
+    ahead = dt.datetime(2027, 1, 6, 10, 0, tzinfo=BERLIN)
+    assert placement.resolve(team, decided, {}, ahead - dt.timedelta(minutes=1)).people[1].queued
+    assert not placement.resolve(team, decided, {}, ahead).people[1].queued
 
 
 def test_people_with_a_1_1_or_history_are_not_new() -> None:
