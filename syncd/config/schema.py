@@ -37,6 +37,7 @@ from syncd.config.fields import (
     DEFAULT_DURATION,
     DEFAULT_FEED_MAX_BYTES,
     DEFAULT_FEED_TIMEOUT,
+    DEFAULT_MAKEUP_WITHIN,
     DEFAULT_MAX_CHANGES,
     DEFAULT_PORTS,
     DEFAULT_SECURITY,
@@ -55,6 +56,7 @@ from syncd.config.fields import (
     FilePath,
     GoogleCredentials,
     Pattern,
+    PhaseSpan,
     Port,
     Refused,
     Seconds,
@@ -419,6 +421,14 @@ class OutOfOfficeSection(Section):
     title: Pattern
 
 
+class MakeUpsSection(Section):
+    """`makeups:` — whether reconcile and the service book make-ups for skipped 1:1s
+    themselves (each sends the person an invitation)."""
+
+    book: Literal["off", "auto"] = "off"
+    within: Span = DEFAULT_MAKEUP_WITHIN  # how soon after the skipped slot it must be
+
+
 class PreferencesEntry(Section):
     """`preferences:` — when `syncd suggest` may propose a 1:1 (the roster's, or a
     person's own on top of it)."""
@@ -482,7 +492,7 @@ else:
 class ThenEntry(Section):
     """`then:` — the cadence a 1:1 switches to after its first phase."""
 
-    after: Span  # counted from the person's start (their `start:`, else their first 1:1)
+    after: PhaseSpan  # counted from the person's start (their `start:`, else their first 1:1)
     cadence: CadenceSpec
 
     def phase(self) -> Phase:
@@ -588,6 +598,7 @@ class Config(Section):
     out_of_office: OutOfOfficeSection | None = None
     preferences: PreferencesEntry | None = None
     rollout: RolloutSection | None = None
+    makeups: MakeUpsSection | None = None
 
     # Not in the file: where it was read from, and where each key sits in it.
     _source: Path = PrivateAttr(default=Path())
