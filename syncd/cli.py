@@ -191,6 +191,76 @@ def validate(config: Config, config_path: Path, now_text: str | None) -> None:
         click.echo(f"warning: {one_line(line)}", err=True)
 
 
+@main.command(name="init", cls=click.Command)
+@click.option("--from", "source_text", required=True, metavar="SOURCE",
+              help="Your calendar: a folder of .ics files, an .ics file, an https:// or "
+                   "webcal:// feed, or google (after `syncd auth login`).")
+@click.option("--owner", required=True, metavar="EMAIL", help="Your address on the calendar.")
+@click.option("--timezone", "zone", metavar="ZONE",
+              help="The zone your slots are in (default: the one your 1:1s are written in).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the config here (mode 0600; must not exist yet) instead of stdout.")
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --from google: the config you ran `syncd auth login` with.")
+def init_command(source_text: str, owner: str, zone: str | None, output: Path | None,
+                 now_text: str | None, config_path: Path | None) -> None:
+    """Write a config from the recurring 1:1s already on your calendar.
+
+    A series with you and exactly one other person (rooms left out) becomes their roster
+    entry: cadence, slot, duration, start and name as the calendar has them, so that
+    `syncd reconcile` adopts each one instead of creating another. Unsure guesses carry a
+    `# check:` comment; ended series are listed commented out.
+    """
+    from syncd import init
+    from syncd.calendars.base import CalendarError
+    from syncd.config import fields
+    from syncd.core import discover
+    from syncd.core.oneline import one_line
+    from syncd.google.errors import AuthError
+
+    def usage(message: str) -> None:
+        click.echo(f"syncd: init: {one_line(message)}", err=True)
+        sys.exit(EXIT_USAGE)
+
+    if output is not None and os.path.lexists(output):
+        usage(f"{output} already exists; init never overwrites a file: give a new --output")
+    try:
+        email = fields._email(owner)
+        timezone = fields._timezone(zone) if zone else None
+    except ValueError as exc:
+        usage(f"--owner/--timezone: {exc}")
+        return
+    now = parse_now(now_text, timezone or "UTC")
+    signed_in = load_or_exit(config_path) if config_path is not None and \
+        source_text.strip().lower() == "google" else None
+    try:
+        source = init.source_of(source_text, signed_in)
+    except init.InitError as exc:
+        usage(str(exc))
+        return
+    try:
+        observed = init.read(source, email, timezone or "UTC", now)
+    except (CalendarError, AuthError) as exc:
+        click.echo(f"syncd: init: the calendar could not be read, nothing written: "
+                   f"{one_line(str(exc))}", err=True)
+        sys.exit(EXIT_FAILED)
+    found = discover.discover(observed, email, now, timezone)
+    text = init.config_text(found, source, email, now, os.environ)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        init.write_new(output, text)
+    except FileExistsError:
+        usage(f"{output} already exists; init never overwrites a file: give a new --output")
+    except OSError as exc:
+        click.echo(f"syncd: init: cannot write {output}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"{output}: {len(found.people)} people; next: syncd doctor --config {output}",
+               err=True)
+
+
 @main.command()
 @common
 @click.option("--dry-run", is_flag=True, help="Print the plan, write nothing.")

@@ -95,17 +95,19 @@ class GoogleCalendar:
     def __init__(
         self, api: GoogleApi, calendar_id: str, *, people: Sequence[Person], owner_email: str,
         default_timezone: str, attach: bool = True, cache: SyncCache | None = None,
-        away_title: str = "",
+        away_title: str = "", everyone: bool = False,
     ) -> None:
         """`people` decide which events are kept (with out-of-office ones, and all-day
-        ones titled like `away_title`); `attach` puts notes links in the event's
-        attachments (guests see the Doc's title) besides the private property."""
+        ones titled like `away_title`; with `everyone`, every event naming someone besides
+        the owner: `syncd init`); `attach` puts notes links in the event's attachments
+        (guests see the Doc's title) besides the private property."""
         self.name = f"google calendar {calendar_id}"
         self._api = api
         self._calendar_id = calendar_id
         self._people = tuple(people)
         self._owner = owner_email.lower()
         self._away_title = away_title
+        self._everyone = everyone
         zone = zone_named(default_timezone)
         if zone is None:
             raise CalendarError(f"unknown time zone {default_timezone!r}")
@@ -155,7 +157,9 @@ class GoogleCalendar:
     def _fingerprint(self) -> str:
         wanted = sorted({*(e for p in self._people for e in matching.person_emails(p)),
                          *(p.title_pattern for p in self._people if p.title_pattern)})
-        return hashlib.sha256("\n".join([self._owner, *wanted]).encode()).hexdigest()[:16]
+        everyone = ["*"] if self._everyone else []
+        return hashlib.sha256("\n".join([self._owner, *wanted, *everyone]).encode()
+                              ).hexdigest()[:16]
 
     def _sync(self) -> SyncCache:
         fingerprint = self._fingerprint()
@@ -225,6 +229,9 @@ class GoogleCalendar:
         people = {str(a.get("email", "")).lower() for a in event.get("attendees", [])}
         people.add(str(event.get("organizer", {}).get("email", "")).lower())
         people.discard(self._owner)
+        people.discard("")
+        if self._everyone and people:
+            return True
         for person in self._people:
             if people & matching.person_emails(person):
                 return True

@@ -128,8 +128,10 @@ class ICSFeed:
         max_bytes: int = FEED_MAX_BYTES,
         cache: FeedCache | None = None,
         away_title: str = "",
+        everyone: bool = False,
     ) -> None:
-        """Read the feed at exactly one of `url` or `path`, keeping events that concern `people`.
+        """Read the feed at exactly one of `url` or `path`, keeping events that concern `people`
+        (with `everyone`, every event naming someone besides the owner: `syncd init`).
 
         Floating and all-day times are read in `default_timezone` unless the feed
         names its own zone (X-WR-TIMEZONE). `cache` is what an earlier process
@@ -144,7 +146,7 @@ class ICSFeed:
         self._path = path
         self.name = f"ics feed {redact_url(self._url)}" if self._url else f"ics file {path}"
         self._default = zone
-        self._wanted = _Wanted.of(people, owner_email, away_title)
+        self._wanted = _Wanted.of(people, owner_email, away_title, everyone=everyone)
         self._timeout = timeout
         self._max_bytes = max_bytes
         self.cache = cache or FeedCache()
@@ -427,19 +429,25 @@ class _Wanted:
 
     emails: frozenset[bytes]  # lower-cased UTF-8
     titles: tuple[re.Pattern[str], ...]
+    anyone_but: bytes | None = None  # set: any address but this one (the owner's) selects
 
     @classmethod
-    def of(cls, people: Sequence[Person], owner_email: str, away_title: str = "") -> _Wanted:
+    def of(cls, people: Sequence[Person], owner_email: str, away_title: str = "", *,
+           everyone: bool = False) -> _Wanted:
         emails = {e.lower() for p in people for e in (p.email, *p.aliases)}
         # The owner is on nearly every event of their own calendar: it selects nothing.
         emails.discard(owner_email.lower())
         patterns = [p.title_pattern for p in people if p.title_pattern]
         titles = tuple(re.compile(t, re.IGNORECASE) for t in [*patterns, away_title] if t)
-        return cls(frozenset(e.encode() for e in emails), titles)
+        return cls(frozenset(e.encode() for e in emails), titles,
+                   owner_email.lower().encode() if everyone else None)
 
     def mentioned(self, line: bytes) -> bool:
         # bytes.lower() folds ASCII only: enough for the addresses calendars write.
-        return any(token in self.emails for token in _EMAILISH.findall(line.lower()))
+        tokens = _EMAILISH.findall(line.lower())
+        if self.anyone_but is not None:
+            return any(token != self.anyone_but for token in tokens)
+        return any(token in self.emails for token in tokens)
 
     def titled(self, value: bytes) -> bool:
         if not self.titles:
