@@ -12,6 +12,7 @@ import pytest
 
 from syncd.config import load_config
 from tests.integration.conftest import ROOT, Run, syncd
+from tests.integration.gdemo import GoogleDemo
 
 NOW = "2026-11-25T09:00:00+01:00"
 OWNER = "dana@example.com"
@@ -303,3 +304,51 @@ def test_the_big_personal_export_counts_what_it_leaves_out() -> None:
     assert run.code == 0, run.err
     assert "# Found 0 recurring 1:1s with you and one other person." in run.out
     assert "people: []" in run.out
+
+
+# --- Google ----------------------------------------------------------------------------------
+
+
+def test_init_from_google_round_trips_on_the_emulator(g: GoogleDemo) -> None:
+    """The real client writes the lead's hand-made 1:1s; init reads them with the signed-in
+    config, and the config it writes adopts each one."""
+    g.write_config(people="people: []\n")
+    calendar = g.calendar()
+    made = {}
+    for who, name, start, rule in (
+            ("ann@example.com", "Ann Lee", "2026-09-01T10:00:00+02:00", "FREQ=WEEKLY;BYDAY=TU"),
+            ("Bob@Example.com", "Bob Stone", "2026-09-03T14:00:00+02:00",
+             "FREQ=MONTHLY;BYDAY=1TH")):
+        end = start.replace(":00:00+", ":30:00+")
+        made[who.lower()] = calendar.events().insert(calendarId="primary", body={
+            "summary": f"{name} / Dana",
+            "start": {"dateTime": start, "timeZone": "Europe/Berlin"},
+            "end": {"dateTime": end, "timeZone": "Europe/Berlin"},
+            "recurrence": [f"RRULE:{rule}"],
+            "attendees": [{"email": OWNER}, {"email": who, "displayName": name},
+                          {"email": "room-1@resource.calendar.google.com", "resource": True}],
+        }).execute()
+    calendar.events().insert(calendarId="primary", body={
+        "summary": "Team", "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO"],
+        "start": {"dateTime": "2026-09-07T09:00:00+02:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2026-09-07T09:30:00+02:00", "timeZone": "Europe/Berlin"},
+        "attendees": [{"email": OWNER}, {"email": "x@example.com"}, {"email": "y@example.com"}],
+    }).execute()
+    out = g.root / "from-google.yaml"
+    run = syncd("init", "--from", "google", "--owner", OWNER, "--config", str(g.config),
+                "--output", str(out), "--now", NOW)
+    assert run.code == 0, run.err
+    text = out.read_text()
+    assert "1 group meeting" in text
+    config = load_config(out)
+    assert {p.email: (p.cadence.text, p.slot.week) for p in config.roster.people} == {
+        "ann@example.com": ("weekly", None), "bob@example.com": ("monthly", 1)}
+    assert str(config.google.credentials) == "anonymous"
+    check = syncd("validate", "--config", str(out))
+    assert check.code == 0, check.err
+    plan = syncd("reconcile", "--dry-run", "--json", "--config", str(out), "--now", NOW)
+    assert plan.code == 0, plan.out + plan.err
+    adopted = {(a["person"], a["series"]) for a in plan.json()["actions"]
+               if a["action"] == "adopt-series"}
+    assert adopted == {(e, m["id"] + "@google.com") for e, m in made.items()}
+    assert all(a["action"] != "create-series" for a in plan.json()["actions"])
