@@ -261,6 +261,27 @@ def init_command(source_text: str, owner: str, zone: str | None, output: Path | 
                err=True)
 
 
+@main.command(name="doctor", cls=click.Command)
+@click.option("--config", "config_path", default=default_config,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Roster and settings (YAML).")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+def doctor_command(config_path: Path, as_json: bool, now_text: str | None) -> None:
+    """Check a setup end to end, one line per check with a fix for each failure (exit 1).
+
+    The config, its files and folders, the calendar (read, counted, timed) and its owner,
+    the notes folder, the state database, the Google token, the SMTP login (nothing is
+    sent) and the systemd service. Nothing is written.
+    """
+    from syncd import doctor
+
+    now = parse_now(now_text, "UTC") if now_text else None
+    checks = doctor.run(config_path, os.environ, now)
+    click.echo(doctor.as_json(checks) if as_json else "\n".join(doctor.lines(checks)))
+    sys.exit(EXIT_FAILED if any(c.status == "failed" for c in checks) else EXIT_OK)
+
+
 @main.command()
 @common
 @click.option("--dry-run", is_flag=True, help="Print the plan, write nothing.")
