@@ -109,7 +109,18 @@ def files(path: Path, config: Config, environ: Mapping[str, str]) -> Check:
         _look(problems, config.calendar.path, "calendar file", "file", must_exist=True)
     if isinstance(config.notes, MarkdownNotesConfig):
         _look(problems, config.notes.path, "notes folder", "dir", shared=False)
-    _look(problems, resolve_state_dir(config, environ), "state directory", "dir", private=True)
+        # The config's paths are resolved when it loads; the files syncd writes inside its
+        # folders are where a planted link would send a write elsewhere.
+        for person in config.roster.people:
+            _look(problems, config.notes.path / f"{person.email}.md",
+                  f"notes file of {person.email}", "file", private=True)
+    state_dir = resolve_state_dir(config, environ)
+    _look(problems, state_dir, "state directory", "dir", private=True)
+    from syncd.google.auth import TOKEN_FILE
+    from syncd.state import DB_NAME
+
+    _look(problems, state_dir / DB_NAME, "state database", "file", private=True)
+    _look(problems, state_dir / TOKEN_FILE, "Google token", "file", private=True)
     mail = config.report.email if config.report is not None else None
     caldav = config.calendar if isinstance(config.calendar, CalDAVCalendarConfig) else None
     for secret_file, what in ((config.google.client_secrets, "OAuth client file"),
@@ -140,7 +151,8 @@ def _look(problems: list[tuple[str, str]], path: Path, what: str, kind: str, *,
     mode = stat.S_IMODE(info.st_mode)
     if stat.S_ISLNK(info.st_mode):
         problems.append((f"the {what} {path} is a symbolic link",
-                         f"give its real path ({path.resolve()}) in the config"))
+                         f"replace the link with the file itself: syncd never writes "
+                         f"through a link (it points at {path.resolve()})"))
     elif kind == "dir" and not stat.S_ISDIR(info.st_mode):
         problems.append((f"the {what} {path} is not a folder", "point the config at a folder"))
     elif kind == "file" and not stat.S_ISREG(info.st_mode):
@@ -231,7 +243,7 @@ def notes(config: Config) -> Check:
     target = folder
     while not target.exists() and target != target.parent:
         target = target.parent
-    if not os.access(target, os.W_OK | os.X_OK):
+    if not os.access(target, os.W_OK | os.X_OK, effective_ids=True):
         return failed("notes", f"cannot write in {target}",
                       f"make {folder} yours: mkdir -p {folder} && chmod 700 {folder}")
     detail = f"{folder} is writable" if target == folder else \
