@@ -226,10 +226,10 @@ def init_command(source_text: str, owner: str, zone: str | None, output: Path | 
     if output is not None and os.path.lexists(output):
         usage(f"{output} already exists; init never overwrites a file: give a new --output")
     try:
-        email = fields._email(owner)
-        timezone = fields._timezone(zone) if zone else None
-    except ValueError as exc:
-        usage(f"--owner/--timezone: {exc}")
+        email = init.checked(owner, fields.Email, "--owner")
+        timezone = init.checked(zone, fields.Zone, "--timezone") if zone else None
+    except init.InitError as exc:
+        usage(str(exc))
         return
     now = parse_now(now_text, timezone or "UTC")
     signed_in = load_or_exit(config_path) if config_path is not None and \

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import TypeAdapter, ValidationError
+
 from syncd.backends import connect_google, open_calendar
 from syncd.config import (
     CalendarConfig,
@@ -24,7 +26,7 @@ from syncd.config import (
     LocalCalendarConfig,
     resolve_state_dir,
 )
-from syncd.config.fields import DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT
+from syncd.config.fields import DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT, Email, Zone
 from syncd.core import discover, planner
 from syncd.core.model import WORK_END, WORK_START, Owner, Roster, Series
 from syncd.redact import redact_url
@@ -47,6 +49,15 @@ class Source:
     calendar: CalendarConfig
     label: str  # for the config's first comment; a feed URL shows only its host
     google: Config | None = None  # the signed-in config, for `google`
+
+
+def checked(value: str, kind: type[Email] | type[Zone], option: str) -> str:
+    """`--owner` or `--timezone` as the config would read it; InitError with its message."""
+    try:
+        return str(TypeAdapter(kind).validate_python(value))
+    except ValidationError as exc:
+        reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise InitError(f"{option} {value}: {reason}") from None
 
 
 def source_of(text: str, google: Config | None = None) -> Source:
