@@ -5,7 +5,10 @@ init found (each one is adopted, or left as the other person's)."""
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -352,3 +355,58 @@ def test_init_from_google_round_trips_on_the_emulator(g: GoogleDemo) -> None:
                if a["action"] == "adopt-series"}
     assert adopted == {(e, m["id"] + "@google.com") for e, m in made.items()}
     assert all(a["action"] != "create-series" for a in plan.json()["actions"])
+
+
+# --- a feed over HTTP ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def feed_url(tmp_path: Path) -> Iterator[str]:
+    """Every case as one calendar, served on 127.0.0.1 under a private-looking path."""
+    body = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+            + WINDOWS_ZONE.replace("\n", "\r\n")
+            + "".join(e.replace("\n", "\r\n") for events in CASES.values() for e in events)
+            + "END:VCALENDAR\r\n").encode()
+
+    class Feed(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            ok = SECRET in self.path
+            self.send_response(200 if ok else 404)
+            self.send_header("Content-Length", str(len(body) if ok else 0))
+            self.end_headers()
+            if ok:
+                self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/calendar/{SECRET}/basic.ics"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+SECRET = "private-5c0ffee1d2b3"
+
+
+def test_init_from_a_feed_round_trips_and_keeps_its_address_private(
+        feed_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "config.yaml"
+    run = init("--from", feed_url, "--owner", OWNER, "--output", str(out))
+    assert run.code == 0, run.err
+    assert SECRET not in run.out + run.err
+    text = out.read_text()
+    port = feed_url.split(":")[2].split("/")[0]
+    assert "# syncd configuration written by `syncd init` on 2026-11-25 from the feed " \
+        f"http://127.0.0.1:{port}/…." in text
+    assert out.stat().st_mode & 0o777 == 0o600  # the address is a password
+    config = load_config(out)
+    assert {p.email for p in config.roster.people} == ADOPTED | THEIRS
+    planned = round_trip(out, monkeypatch, tmp_path)
+    assert all("create-series" not in kinds for kinds in planned.values())
+    assert all("adopt-series" in planned[email] for email in ADOPTED)
