@@ -202,7 +202,8 @@ def validate(config: Config, config_path: Path, now_text: str | None) -> None:
               help="Write the config here (mode 0600; must not exist yet) instead of stdout.")
 @click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="With --from google: the config you ran `syncd auth login` with.")
+              help="With --from google: the config you ran `syncd auth login` with "
+                   "(default: the one every command reads, when it exists).")
 def init_command(source_text: str, owner: str, zone: str | None, output: Path | None,
                  now_text: str | None, config_path: Path | None) -> None:
     """Write a config from the recurring 1:1s already on your calendar.
@@ -232,8 +233,11 @@ def init_command(source_text: str, owner: str, zone: str | None, output: Path | 
         usage(str(exc))
         return
     now = parse_now(now_text, timezone or "UTC")
-    signed_in = load_or_exit(config_path) if config_path is not None and \
-        source_text.strip().lower() == "google" else None
+    signed_in = None
+    if source_text.strip().lower() == "google":
+        # The config `syncd auth login` used: --config, else the default one when it exists.
+        path = config_path or Path(default_config())
+        signed_in = load_or_exit(path) if config_path is not None or path.exists() else None
     try:
         source = init.source_of(source_text, signed_in)
     except init.InitError as exc:

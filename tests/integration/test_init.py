@@ -254,7 +254,10 @@ def test_init_never_overwrites(tmp_path: Path) -> None:
     (("--owner", OWNER, "--from", ".", "--timezone", "Mars/Base"), "unknown timezone"),
     (("--owner", OWNER, "--from", "google"), "--from google needs --config"),
 ])
-def test_bad_arguments_are_one_line_and_exit_2(args: tuple[str, ...], says: str) -> None:
+def test_bad_arguments_are_one_line_and_exit_2(
+        args: tuple[str, ...], says: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNCD_CONFIG", str(tmp_path / "none.yaml"))  # no signed-in config
     run = init(*args)
     assert run.code == 2 and says in run.err and run.err.count("\n") == 1
 
