@@ -29,6 +29,7 @@ from syncd.config import (
 from syncd.config.fields import DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT, Email, Zone
 from syncd.core import discover, planner
 from syncd.core.model import WORK_END, WORK_START, Owner, Roster, Series
+from syncd.core.oneline import one_line
 from syncd.redact import redact_url
 
 # How far back one-off and ended meetings are looked for (a year of history).
@@ -222,15 +223,16 @@ def _entry(entry: discover.Entry, *, comment: bool) -> list[str]:
     ]
     if entry.role != "report" or "role" in checks:
         body.append(_line(f"  role: {entry.role}", checks.pop("role", "")))
-    head = [f"  # from {_q(entry.summary)}"]
-    head += [f"  # check: {text}" for text in checks.values()]
+    # Titles are the calendar's text: on one line, no control or bidi characters.
+    head = [f"  # from {_q(one_line(entry.summary))}"]
+    head += [f"  # check: {one_line(text)}" for text in checks.values()]
     if comment:
         return [f"  # {why}:", *[f"  # {line}" for line in body]]
     return [*head, *[f"  {line}" for line in body]]
 
 
 def _line(text: str, check: str) -> str:
-    return f"{text}  # check: {check}" if check else text
+    return f"{text}  # check: {one_line(check)}" if check else text
 
 
 def _q(text: str) -> str:

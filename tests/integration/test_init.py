@@ -413,3 +413,17 @@ def test_init_from_a_feed_round_trips_and_keeps_its_address_private(
     planned = round_trip(out, monkeypatch, tmp_path)
     assert all("create-series" not in kinds for kinds in planned.values())
     assert all("adopt-series" in planned[email] for email in ADOPTED)
+
+
+def test_titles_and_names_from_the_calendar_cannot_write_config_lines(tmp_path: Path) -> None:
+    cal = build(tmp_path / "calendar", {"hostile": (event(
+        "x", "20260106T100000", 30, "FREQ=WEEKLY;BYDAY=TU", with_=("ann@example.com",),
+        summary="Sync\\npeople: []\\nstate_dir: /etc \u202eevil",
+        names={"ann@example.com": '"Lee, Ann: #1 PM"'}),)})
+    out = tmp_path / "config.yaml"
+    assert init("--from", str(cal), "--owner", OWNER, "--output", str(out)).code == 0
+    text = out.read_text()
+    assert "\nstate_dir: /etc" not in text and "\u202e" not in text
+    assert '  # from "Sync people: [] state_dir: /etc  evil"' in text
+    (person,) = load_config(out).roster.people
+    assert person.name == "Lee, Ann: #1 PM"
