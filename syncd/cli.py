@@ -250,6 +250,9 @@ def init_command(source_text: str, owner: str, zone: str | None, output: Path | 
                    f"{one_line(str(exc))}", err=True)
         sys.exit(EXIT_FAILED)
     found = discover.discover(observed, email, now, timezone)
+    if found.likely_owner:
+        click.echo(f"warning: no event names {email}; most name {found.likely_owner}: "
+                   "is that your address? (--owner)", err=True)
     text = init.config_text(found, source, email, now, os.environ)
     if output is None:
         click.echo(text, nl=False)

@@ -131,6 +131,9 @@ def _summary(found: discover.Discovery) -> list[str]:
     out = [f"# Found {_count(len(found.people), 'recurring 1:1')} with you and one other "
            "person" + (f", and {_count(len(found.ended), 'ended one')} (commented out)"
                        if found.ended else "") + "."]
+    if found.likely_owner:
+        out.append(f"# check: no event names you; most name {found.likely_owner}: is that "
+                   "your address? (run init again with --owner)")
     out.append(f"# Left out: {_count(found.one_offs, 'one-off two-person meeting')}, "
                f"{_count(found.groups, 'group meeting')}"
                + (f", {_count(found.unreadable, 'event')} whose dates could not be read"

@@ -66,6 +66,8 @@ class Discovery:
     unreadable: int  # events with the owner whose recurrence could not be computed
     timezone_check: str = ""  # why the timezone is a guess ("" when it is not)
     owner_name: str = ""  # the owner's name as their events give it ("" when none does)
+    # When no event names the owner: the address most events name (a mistyped --owner).
+    likely_owner: str = ""
     work_start: dt.time = WORK_START
     work_end: dt.time = WORK_END
 
@@ -79,10 +81,12 @@ def discover(
     series_of: dict[str, list[Series]] = defaultdict(list)
     one_offs = groups = unreadable = 0
     names: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
     for series in observed:
         if series.status == "CANCELLED" or series.all_day or series.out_of_office:
             continue
         people = participants(series)
+        seen.update(people)
         if owner not in people:
             continue
         names.update(a.name.strip() for a in series.attendees
@@ -108,9 +112,12 @@ def discover(
             last = max(found, key=lambda s: _last_date(s, now) or s.start.date())
             ended.append(entry(last, email, owner, zone, now, 0))
     start, end = _working_hours(live)
-    return Discovery(zone, tuple(sorted(live, key=_order)), tuple(sorted(ended, key=_order)),
-                     one_offs, groups, unreadable, zone_check,
-                     names.most_common(1)[0][0] if names else "", start, end)
+    likely = seen.most_common(1)[0][0] if seen and owner not in seen else ""
+    return Discovery(
+        zone, tuple(sorted(live, key=_order)), tuple(sorted(ended, key=_order)), one_offs,
+        groups, unreadable, timezone_check=zone_check,
+        owner_name=names.most_common(1)[0][0] if names else "", likely_owner=likely,
+        work_start=start, work_end=end)
 
 
 def _order(found: Entry) -> tuple[str, str]:

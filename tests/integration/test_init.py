@@ -427,3 +427,12 @@ def test_titles_and_names_from_the_calendar_cannot_write_config_lines(tmp_path: 
     assert '  # from "Sync people: [] state_dir: /etc  evil"' in text
     (person,) = load_config(out).roster.people
     assert person.name == "Lee, Ann: #1 PM"
+
+
+def test_a_mistyped_owner_is_pointed_at_the_address_the_calendar_uses(tmp_path: Path) -> None:
+    cal = build(tmp_path / "calendar", {"weekly": CASES["weekly"], "biweekly": CASES["biweekly"]})
+    run = init("--from", str(cal), "--owner", "dana@example.org")
+    assert run.code == 0
+    assert run.err == ("warning: no event names dana@example.org; most name dana@example.com: "
+                       "is that your address? (--owner)\n")
+    assert "# check: no event names you; most name dana@example.com" in run.out

@@ -116,3 +116,9 @@ def test_the_owner_name_comes_from_their_events() -> None:
         Attendee(OWNER, "Dana Lead"), Attendee("ann@example.com", "Ann")))
     found = discover.discover([named], OWNER, NOW)
     assert found.owner_name == "Dana Lead" and one(found).name == "Ann"
+
+
+def test_an_owner_no_event_names_points_at_the_likely_address() -> None:
+    found = discover.discover([series("a", "FREQ=WEEKLY")], "dana@example.org", NOW)
+    assert found.people == () and found.likely_owner in (OWNER, "ann@example.com")
+    assert discover.discover([series("a", "FREQ=WEEKLY")], OWNER, NOW).likely_owner == ""
