@@ -28,7 +28,7 @@ from syncd.config import (
 )
 from syncd.config.fields import DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT, Email, Zone
 from syncd.core import discover, planner
-from syncd.core.model import WORK_END, WORK_START, Owner, Roster, Series
+from syncd.core.model import MAX_CHANGES, WORK_END, WORK_START, Owner, Roster, Series
 from syncd.core.oneline import one_line
 from syncd.redact import redact_url
 
@@ -123,6 +123,14 @@ def config_text(found: discover.Discovery, source: Source, owner: str, now: dt.d
         lines += ["", "# Widened from 08:00-18:00 so that every 1:1 below fits.",
                   f"working_hours: {{start: {_q(_hm(found.work_start))}, "
                   f"end: {_q(_hm(found.work_end))}}}"]
+    # The first run adopts each 1:1 and links its notes: two calendar writes a person.
+    first_run = 2 * len(found.people)
+    if first_run > MAX_CHANGES:
+        lines += ["", f"# The first run adopts {len(found.people)} 1:1s and links their notes "
+                  f"({first_run} writes); the default",
+                  f"# safety limit ({MAX_CHANGES}) would refuse it. Lower this again once it "
+                  "has run.",
+                  f"max_changes: {first_run}"]
     lines += ["", *_backends(source, environ), "", *_people(found)]
     return "\n".join(lines) + "\n"
 

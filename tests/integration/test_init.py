@@ -436,3 +436,22 @@ def test_a_mistyped_owner_is_pointed_at_the_address_the_calendar_uses(tmp_path: 
     assert run.err == ("warning: no event names dana@example.org; most name dana@example.com: "
                        "is that your address? (--owner)\n")
     assert "# check: no event names you; most name dana@example.com" in run.out
+
+
+def test_a_big_team_is_adopted_on_the_first_run_without_force(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    days = ("MO", "TU", "WE", "TH", "FR")
+    cal = build(tmp_path / "calendar", {f"p{n}": (event(
+        f"p{n}", f"202601{5 + n % 5:02d}T{9 + n // 5:02d}0000", 30,
+        f"FREQ=WEEKLY;BYDAY={days[n % 5]}", with_=(f"p{n}@example.com",)),)
+        for n in range(12)})
+    out = tmp_path / "config.yaml"
+    assert init("--from", str(cal), "--owner", OWNER, "--output", str(out)).code == 0
+    assert "\nmax_changes: 24\n" in out.read_text()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    run = syncd("reconcile", "--json", "--config", str(out), "--now", NOW)
+    assert run.code == 0, run.out + run.err
+    kinds = [a["action"] for a in run.json()["actions"]]
+    assert kinds.count("adopt-series") == 12 and "create-series" not in kinds
+    again = syncd("reconcile", "--json", "--config", str(out), "--now", NOW)
+    assert again.json()["actions"] == []
