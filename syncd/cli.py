@@ -502,7 +502,7 @@ def export_command(config: Config, config_path: Path, output: Path,
         calendar = open_calendar(config.calendar, config.roster, state, connect_google(config))
         observed = calendar.read(*planner.read_window(now))
         # Slots syncd chose and the rollout queue, as reconcile decided them.
-        roster = placing.stored(config.roster, state, observed, now)
+        roster = placing.stored_roster(config.roster, state, observed, now)
     except (CalendarError, AuthError) as exc:
         click.echo(f"syncd: export: the calendar could not be read, nothing written: "
                    f"{one_line(str(exc))}", err=True)

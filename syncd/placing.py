@@ -29,12 +29,15 @@ class Placed:
 
 
 def settle(config: Config, roster: Roster, state: State, observed: Sequence[Series] | None,
-           now: dt.datetime, *, record: bool) -> Placed:
-    """Decide what is undecided (unless the calendar was not read) and apply all decisions
-    to `roster`; with `record`, the new ones are kept in state (with an audit line)."""
+           now: dt.datetime, *, decide: bool, record: bool) -> Placed:
+    """With `decide`, decide what is undecided (unless the calendar was not read); apply
+    all decisions to `roster`. With `record`, the new ones are kept in state (with an audit
+    line); without `decide`, only those state keeps apply."""
     stored = state.placements()
     if observed is None:
         return Placed(placement.resolve(roster, stored, {}, now))
+    if not decide:
+        return Placed(stored_roster(roster, state, observed, now))
     mine = matching.series_by_person(roster.people, roster.owner.email, observed)
     history = state.people_with_history() | {row.person for row in state.memory().series}
     todo = placement.undecided(roster, stored, mine, history, now)
@@ -59,8 +62,8 @@ def settle(config: Config, roster: Roster, state: State, observed: Sequence[Seri
                   made.warnings)
 
 
-def stored(roster: Roster, state: State, observed: Sequence[Series],
-           now: dt.datetime) -> Roster:
+def stored_roster(roster: Roster, state: State, observed: Sequence[Series],
+                  now: dt.datetime) -> Roster:
     """`roster` with the decisions state keeps (read-only commands: nothing is decided)."""
     mine = matching.series_by_person(roster.people, roster.owner.email, observed)
     return placement.resolve(roster, state.placements(), mine, now)

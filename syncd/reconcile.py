@@ -180,7 +180,7 @@ def reconcile(
     # chosen slots, the rollout queue and cadence phases place the 1:1s (placing.py). A
     # run that applies only part of its plan (`syncd makeup`) decides nothing new.
     placed = placing.settle(config, with_time_off(config, observed or (), *window), state,
-                            observed, now, record=not dry_run and keep is None)
+                            observed, now, decide=keep is None, record=not dry_run)
     roster = placed.roster
     if observed is not None and config.makeups is not None and config.makeups.book == "auto":
         from syncd import makeup  # only for configs that book make-ups themselves
@@ -290,7 +290,7 @@ def observe_people(
         failure = f"google: {exc}"
     except CalendarError as exc:
         failure = f"{config.calendar.kind} calendar: not read: {exc}"
-    roster = placing.stored(with_time_off(config, observed, first, last), state, observed,
+    roster = placing.stored_roster(with_time_off(config, observed, first, last), state, observed,
                             now)
     fresh = observe.classify_roster(roster, observed, first, last, now)
     return Observation(observe.with_history(fresh, state.occurrences(first, last)),
