@@ -11,8 +11,8 @@ from typing import Any
 
 import jsonschema
 
-from tests.integration.conftest import Demo, snapshot
 from tests.integration.gdemo import OWNER, GoogleDemo
+from tests.workspace import Workspace, snapshot
 
 REPORT_SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" /
                             "report-schema.json").read_text())
@@ -47,12 +47,12 @@ BUDGET = STANDUP.replace("standup@example.com", "budget@example.com").replace(
     "20261201", "20261215").replace("Team standup", "Budget review")
 
 
-def empty(demo: Demo) -> None:
+def empty(demo: Workspace) -> None:
     for old in demo.calendar.iterdir():
         old.unlink()
 
 
-def series(demo: Demo) -> dict[str, str]:
+def series(demo: Workspace) -> dict[str, str]:
     """Summary → the first DTSTART line of each 1:1 series syncd wrote."""
     found = {}
     for path in demo.calendar.glob("*.ics"):
@@ -65,7 +65,7 @@ def series(demo: Demo) -> dict[str, str]:
     return found
 
 
-def test_auto_slot_is_free_spread_recorded_and_then_kept(demo: Demo) -> None:
+def test_auto_slot_is_free_spread_recorded_and_then_kept(demo: Workspace) -> None:
     empty(demo)
     (demo.calendar / "standup.ics").write_text(STANDUP)
     demo.write_config(AUTO, extra=PREFERENCES)
@@ -94,7 +94,7 @@ def test_auto_slot_is_free_spread_recorded_and_then_kept(demo: Demo) -> None:
     assert {k: v for k, v in snapshot(demo.calendar).items()} == kept
 
 
-def test_a_later_clash_is_a_warning_with_a_free_slot_and_no_move(demo: Demo) -> None:
+def test_a_later_clash_is_a_warning_with_a_free_slot_and_no_move(demo: Workspace) -> None:
     empty(demo)
     (demo.calendar / "standup.ics").write_text(STANDUP)
     demo.write_config(AUTO, extra=PREFERENCES)
@@ -114,7 +114,7 @@ def test_a_later_clash_is_a_warning_with_a_free_slot_and_no_move(demo: Demo) -> 
     assert series(demo)["1:1 Ana Ruiz / Dana Lead"] == "20261208T111500"
 
 
-def test_dry_run_chooses_but_records_nothing(demo: Demo) -> None:
+def test_dry_run_chooses_but_records_nothing(demo: Workspace) -> None:
     empty(demo)
     demo.write_config(AUTO, extra=PREFERENCES)
     run = demo.syncd("reconcile", "--dry-run", now=MONDAY)
@@ -136,7 +136,7 @@ people:
 """
 
 
-def test_rollout_queue_over_several_weeks(demo: Demo) -> None:
+def test_rollout_queue_over_several_weeks(demo: Workspace) -> None:
     empty(demo)
     # Dee already has her 1:1 on the calendar: adopted, not new, not queued.
     (demo.calendar / "dee.ics").write_text(STANDUP.replace("standup@example.com", "dee@h").replace(
@@ -193,7 +193,7 @@ def test_rollout_queue_over_several_weeks(demo: Demo) -> None:
     assert statuses["ben@example.com"] == ["2026-12-16"]
 
 
-def test_a_week_without_runs_queues_the_person_again(demo: Demo) -> None:
+def test_a_week_without_runs_queues_the_person_again(demo: Workspace) -> None:
     empty(demo)
     demo.write_config(ROLLOUT.split("  - {name: Cy")[0], extra="rollout: {max_new_per_week: 1}\n")
     assert demo.syncd("reconcile", now=MONDAY).code == 0
@@ -212,7 +212,7 @@ people:
 """
 
 
-def test_a_cadence_phase_switch_keeps_one_history(demo: Demo) -> None:
+def test_a_cadence_phase_switch_keeps_one_history(demo: Workspace) -> None:
     empty(demo)
     demo.write_config(PHASES)
     first = demo.syncd("reconcile", "--json", now="2026-11-30T09:00:00+01:00").json()
@@ -276,7 +276,7 @@ def test_auto_slot_on_google_avoids_the_persons_visible_busy_time(g: GoogleDemo)
     assert [a for a in again["actions"] if a["action"] in ("create-series", "end-series")] == []
 
 
-def test_turning_a_slot_to_auto_keeps_the_1_1_where_it_is(demo: Demo) -> None:
+def test_turning_a_slot_to_auto_keeps_the_1_1_where_it_is(demo: Workspace) -> None:
     empty(demo)
     demo.write_config(ROLLOUT.split("  - {name: Ben")[0])
     assert demo.syncd("reconcile", now=MONDAY).code == 0
