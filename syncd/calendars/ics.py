@@ -79,7 +79,7 @@ _AHEAD = dt.timedelta(days=7)
 class FeedCache:
     """What is remembered about a feed between reads (the caller stores it in state)."""
 
-    VERSION: ClassVar[int] = 1  # bump when the fields change: an older cache is dropped
+    VERSION: ClassVar[int] = 2  # bump when the fields change: an older cache is dropped
 
     etag: str = ""  # HTTP ETag of the last body parsed
     last_modified: str = ""  # HTTP Last-Modified of the last body parsed
@@ -89,6 +89,9 @@ class FeedCache:
     series: str = ""  # the Series converted from `kept` (syncd.calendars.codec JSON)
     series_from: str = ""  # ISO datetime: the window `series` holds instances for
     series_to: str = ""
+    # Who was relevant (and the zone floating times were read in) when `kept` was
+    # filtered: a roster that gains a person needs events the kept text left out.
+    wanted: str = ""
 
     def to_json(self) -> str:
         """For the state's key-value table."""
@@ -147,7 +150,9 @@ class ICSFeed:
         self._wanted = _Wanted.of(people, owner_email, away_title)
         self._timeout = timeout
         self._max_bytes = max_bytes
-        self.cache = cache or FeedCache()
+        self._fingerprint = self._wanted.fingerprint(zone.key)
+        self.cache = cache if cache is not None and cache.wanted == self._fingerprint \
+            else FeedCache(wanted=self._fingerprint)
         self.not_modified = False
         self._session = requests.Session()
         self._session.max_redirects = _MAX_REDIRECTS
@@ -169,7 +174,7 @@ class ICSFeed:
         since = start.astimezone(dt.UTC).date() - _MARGIN
         if self.cache.since and since < dt.date.fromisoformat(self.cache.since):
             # The kept text lacks what this earlier window needs: fetch and filter anew.
-            self.cache = FeedCache()
+            self.cache = FeedCache(wanted=self._fingerprint)
         fetched = self._fetch_url() if self._url is not None else self._fetch_file()
         if fetched.body is None:
             self.not_modified = True
@@ -179,7 +184,7 @@ class ICSFeed:
             if not self.not_modified:
                 kept = _prefilter(fetched.body, self._wanted, self._label(), self.name, since)
                 self.cache = FeedCache(sha256=digest, kept=kept.decode("utf-8", "replace"),
-                                       since=since.isoformat())
+                                       since=since.isoformat(), wanted=self._fingerprint)
         self.cache = replace(
             self.cache,
             etag=fetched.etag or self.cache.etag,
@@ -436,6 +441,11 @@ class _Wanted:
         patterns = [p.title_pattern for p in people if p.title_pattern]
         titles = tuple(re.compile(t, re.IGNORECASE) for t in [*patterns, away_title] if t)
         return cls(frozenset(e.encode() for e in emails), titles)
+
+    def fingerprint(self, zone: str) -> str:
+        """A short hash of what this selects, and of the zone floating times are read in."""
+        parts = sorted(e.decode() for e in self.emails) + [t.pattern for t in self.titles]
+        return hashlib.sha256("\n".join([zone, *parts]).encode()).hexdigest()[:16]
 
     def mentioned(self, line: bytes) -> bool:
         # bytes.lower() folds ASCII only: enough for the addresses calendars write.
