@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,8 +35,9 @@ from syncd.calendars.ical import (
     series_from_calendar,
     zone_named,
 )
-from syncd.core import identity, matching
+from syncd.core import identity
 from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
+from syncd.core.relevance import Relevance
 from syncd.google.api import DOC_MIME, GoogleApi
 from syncd.google.errors import AlreadyExists, Gone, GoogleError, NotFound, PreconditionFailed
 
@@ -80,7 +80,12 @@ class SyncCache:
 
 def event_id(uid: str) -> str | None:
     """The Google event id of a series syncd creates (base32hex: lower-case 0-9 and a-v),
-    derived from its uid `<person key>-<generation>@syncd`; None for other uids."""
+    derived from its uid `<person key>-<generation>@syncd`, or of a make-up it books
+    (`<person key>-m<slot>-<n>@syncd`); None for other uids."""
+    makeup = identity.parse_makeup_uid(uid)
+    if makeup is not None:
+        key, _, slot = makeup[0].partition("-")
+        return f"{key}{slot}n{makeup[1]}"
     marker, _, domain = uid.rpartition("@")
     parsed = identity.parse_marker(marker) if domain == identity.UID_DOMAIN else None
     if parsed is None:
@@ -103,9 +108,8 @@ class GoogleCalendar:
         self.name = f"google calendar {calendar_id}"
         self._api = api
         self._calendar_id = calendar_id
-        self._people = tuple(people)
         self._owner = owner_email.lower()
-        self._away_title = away_title
+        self._relevance = Relevance.of(people, owner_email, away_title)
         zone = zone_named(default_timezone)
         if zone is None:
             raise CalendarError(f"unknown time zone {default_timezone!r}")
@@ -152,13 +156,8 @@ class GoogleCalendar:
                     return str(who["email"]).lower()
         return None
 
-    def _fingerprint(self) -> str:
-        wanted = sorted({*(e for p in self._people for e in matching.person_emails(p)),
-                         *(p.title_pattern for p in self._people if p.title_pattern)})
-        return hashlib.sha256("\n".join([self._owner, *wanted]).encode()).hexdigest()[:16]
-
     def _sync(self) -> SyncCache:
-        fingerprint = self._fingerprint()
+        fingerprint = self._relevance.fingerprint
         cache = self.cache
         if cache.token and cache.roster == fingerprint:
             try:
@@ -216,21 +215,13 @@ class GoogleCalendar:
         return kept
 
     def _relevant(self, event: Mapping[str, Any]) -> bool:
-        private = event.get("extendedProperties", {}).get("private", {})
-        if MARKER_KEY in private or event.get("eventType") == "outOfOffice":
-            return True
-        if "date" in event.get("start", {}) and self._away_title and re.search(
-                self._away_title, str(event.get("summary", "")), re.IGNORECASE):
-            return True
-        people = {str(a.get("email", "")).lower() for a in event.get("attendees", [])}
-        people.add(str(event.get("organizer", {}).get("email", "")).lower())
-        people.discard(self._owner)
-        for person in self._people:
-            if people & matching.person_emails(person):
-                return True
-        summary = str(event.get("summary", ""))
-        return any(p.title_pattern and re.search(p.title_pattern, summary, re.IGNORECASE)
-                   for p in self._people)
+        people = [str(a.get("email", "")) for a in event.get("attendees", [])]
+        return self._relevance.concerns(
+            people=[*people, str(event.get("organizer", {}).get("email", ""))],
+            title=str(event.get("summary", "")),
+            marked=MARKER_KEY in event.get("extendedProperties", {}).get("private", {}),
+            out_of_office=event.get("eventType") == "outOfOffice",
+            timed="date" not in event.get("start", {}))
 
     def _series(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         events = self.cache.events
@@ -324,8 +315,9 @@ class GoogleCalendar:
         (a part that failed, or answered 409, is tried again alone by `create`)."""
         events = self._api.calendar().events()
         wanted = [(spec, ident) for spec in specs if (ident := event_id(spec.uid))]
-        requests = [events.insert(calendarId=self._calendar_id, body=_body(spec, ident),
-                                  sendUpdates="all", supportsAttachments=True)
+        requests = [events.insert(calendarId=self._calendar_id,
+                                  body=_body(spec, ident, self._attach), sendUpdates="all",
+                                  supportsAttachments=True)
                     for spec, ident in wanted]
         for (_, ident), result in zip(wanted, self._api.batch(requests), strict=True):
             if not isinstance(result, GoogleError):
@@ -340,8 +332,8 @@ class GoogleCalendar:
         events = self._api.calendar().events()
         try:
             made = self._made.pop(ident, None) or self._api.execute(events.insert(
-                calendarId=self._calendar_id, body=_body(spec, ident), sendUpdates="all",
-                supportsAttachments=True))
+                calendarId=self._calendar_id, body=_body(spec, ident, self._attach),
+                sendUpdates="all", supportsAttachments=True))
         except AlreadyExists:  # an earlier run made it: take what is there
             try:
                 made = self._api.execute(events.get(calendarId=self._calendar_id,
@@ -444,21 +436,26 @@ def _uid(event: Mapping[str, Any]) -> str:
     return str(event.get("iCalUID") or f"{event['id']}@google.com")
 
 
-def _body(spec: SeriesSpec, ident: str) -> dict[str, Any]:
+def _body(spec: SeriesSpec, ident: str, attach: bool) -> dict[str, Any]:
     end = spec.start + spec.duration
+    # A make-up carries its notes link from the start, as a patch would add it.
+    attachments = [{"fileUrl": spec.notes_url, "title": "1:1 notes", "mimeType": DOC_MIME}] \
+        if spec.notes_url and attach and _DRIVE_URL.match(spec.notes_url) else []
     return {
+        **({"attachments": attachments} if attachments else {}),
         "id": ident,
         "summary": spec.summary,
         "description": spec.description,
         "start": {"dateTime": spec.start.isoformat(), "timeZone": spec.timezone},
         "end": {"dateTime": end.isoformat(), "timeZone": spec.timezone},
-        "recurrence": [f"RRULE:{spec.rrule}"],
+        **({"recurrence": [f"RRULE:{spec.rrule}"]} if spec.rrule else {}),
         "attendees": [
             {"email": spec.organizer.email, "responseStatus": "accepted"},
             {"email": spec.attendee.email, **(
                 {"displayName": spec.attendee.name} if spec.attendee.name else {})},
         ],
-        "extendedProperties": {"private": {MARKER_KEY: spec.marker, UID_KEY: spec.uid}},
+        "extendedProperties": {"private": {MARKER_KEY: spec.marker, UID_KEY: spec.uid, **(
+            {NOTES_KEY: spec.notes_url} if spec.notes_url else {})}},
         "reminders": {"useDefault": True},
     }
 
