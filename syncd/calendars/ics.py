@@ -16,22 +16,15 @@ show it only through redact_url.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
-import io
 import re
-import socket
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import icalendar
-import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 
 from syncd.calendars.base import FEED_MAX_BYTES, FEED_TIMEOUT, CalendarError
 from syncd.calendars.codec import dump_cache, dump_series, load_cache, load_series
@@ -48,12 +41,9 @@ from syncd.core.model import Person, Series
 from syncd.core.relevance import Relevance, addresses
 from syncd.redact import redact_url
 
-_MAX_REDIRECTS = 5
-_CHUNK = 64 * 1024
-# `timeout` bounds each wait for the server, so a server that trickles a byte now and
-# then (a slow-loris feed) would hold a run forever: the whole fetch, headers included,
-# gets this many timeouts at most before its sockets are shut down.
-_DEADLINE_FACTOR = 10
+if TYPE_CHECKING:
+    from syncd.calendars.feedhttp import FeedHTTP
+
 _FOLD = re.compile(rb"\r?\n[ \t]")
 # The only lines the pre-filter needs, with their continuation lines; everything else
 # is copied without a look (and without unfolding: icalendar unfolds what is kept).
@@ -65,6 +55,10 @@ _LINE = re.compile(
 )
 # Bounded repeats: with `+`, a 100k-character run without a delimiter is rescanned from
 # each of its characters (quadratic: 40 s for one long CN). No address part is longer.
+# A property's parameters up to the colon that ends them (quoted values may hold colons;
+# an unterminated quote runs to the end of the line: no value). Possessive, so a long
+# line without a colon is scanned once.
+_PARAMS = re.compile(rb'(?:[^":]++|"[^"]*+")*+:')
 _ESCAPED = re.compile(r"\\([\\;,nN])")
 _DATE = re.compile(rb"(\d{4})(\d{2})(\d{2})")
 _DAYS = re.compile(rb"(\d+)([WDTHMS])")
@@ -155,10 +149,7 @@ class ICSFeed:
         self.cache = cache if cache is not None and cache.wanted == self._fingerprint \
             else FeedCache(wanted=self._fingerprint)
         self.not_modified = False
-        self._session = requests.Session()
-        self._session.max_redirects = _MAX_REDIRECTS
-        for prefix in ("http://", "https://"):
-            self._session.mount(prefix, _WatchedAdapter())
+        self._http: FeedHTTP | None = None  # opened by the first fetch of a URL
         self._loaded: tuple[str, tuple[Series, ...]] | None = None  # decoded cache.series
 
     def cache_json(self) -> str:
@@ -218,77 +209,14 @@ class ICSFeed:
 
     def _fetch_url(self) -> _Fetched:
         assert self._url is not None
-        headers = {"Accept": "text/calendar, */*;q=0.5", "User-Agent": "syncd"}
-        if self.cache.kept:
-            if self.cache.etag:
-                headers["If-None-Match"] = self.cache.etag
-            if self.cache.last_modified:
-                headers["If-Modified-Since"] = self.cache.last_modified
-        deadline = self._timeout * _DEADLINE_FACTOR
-        with _deadline(deadline) as expired:
-            try:
-                fetched = self._get(headers)
-            except CalendarError:
-                if not expired.is_set():
-                    raise
-            else:
-                if not expired.is_set():
-                    return fetched
-            # The sockets were shut down under the request: what it raised says
-            # "connection dropped", or a body without Content-Length looks complete.
-            raise CalendarError(
-                f"{self.name}: not complete within {deadline:g} seconds (the server "
-                "keeps sending slowly)")
+        if self._http is None:
+            # Imported here: a feed read from a file never loads requests.
+            from syncd.calendars.feedhttp import FeedHTTP
 
-    def _get(self, headers: dict[str, str]) -> _Fetched:
-        assert self._url is not None
-        try:
-            with self._session.get(
-                self._url, headers=headers, timeout=(self._timeout, self._timeout), stream=True
-            ) as response:
-                if response.status_code == 304 and self.cache.kept:
-                    return _Fetched(None, self.cache.etag, self.cache.last_modified)
-                if response.status_code != 200:
-                    reason = " ".join(str(response.reason or "").split())[:80]
-                    status = f"HTTP {response.status_code} {reason}".rstrip()
-                    raise CalendarError(f"{self.name}: {status}")
-                body = self._body(response)
-                return _Fetched(
-                    body,
-                    response.headers.get("ETag", ""),
-                    response.headers.get("Last-Modified", ""),
-                )
-        # requests' own messages quote the URL, secret path included: never show them.
-        except requests.TooManyRedirects:
-            raise CalendarError(f"{self.name}: more than {_MAX_REDIRECTS} redirects") from None
-        except requests.Timeout:
-            raise CalendarError(
-                f"{self.name}: no answer within {self._timeout:g} seconds"
-            ) from None
-        except requests.exceptions.ChunkedEncodingError:
-            raise CalendarError(f"{self.name}: connection dropped before the end") from None
-        except requests.ConnectionError:
-            raise CalendarError(f"{self.name}: cannot connect or connection dropped") from None
-        except requests.RequestException as exc:
-            raise CalendarError(f"{self.name}: request failed ({type(exc).__name__})") from None
-
-    def _body(self, response: requests.Response) -> bytes:
-        """The whole body, refused as soon as it is larger than max_bytes."""
-        buffer = io.BytesIO()
-        for chunk in response.iter_content(_CHUNK):
-            buffer.write(chunk)
-            if buffer.tell() > self._max_bytes:
-                raise CalendarError(f"{self.name}: larger than {self._max_bytes} bytes")
-        body = buffer.getvalue()
-        declared = response.headers.get("Content-Length", "")
-        # With Content-Encoding the header counts compressed bytes, not these.
-        if declared.isdigit() and "Content-Encoding" not in response.headers and (
-            len(body) < int(declared)
-        ):
-            raise CalendarError(
-                f"{self.name}: got {len(body)} of {declared} bytes (connection dropped)"
-            )
-        return body
+            self._http = FeedHTTP(self._url, self.name, self._timeout, self._max_bytes)
+        got = self._http.get(self.cache.etag, self.cache.last_modified,
+                             conditional=bool(self.cache.kept))
+        return _Fetched(got.body, got.etag, got.last_modified)
 
     def _fetch_file(self) -> _Fetched:
         assert self._path is not None
@@ -335,90 +263,6 @@ class _Fetched:
     body: bytes | None  # None: not modified since the cached read
     etag: str
     last_modified: str
-
-
-# --- the total deadline ---------------------------------------------------------
-
-# The deadline of the fetch running in this thread; connections register their sockets
-# with it as they open them (requests gives no other hold on the socket while it
-# waits for headers).
-_current = threading.local()
-
-
-class _Deadline:
-    """Shuts down every socket registered with it once `seconds` have passed."""
-
-    def __init__(self) -> None:
-        self.expired = threading.Event()
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    def watch(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._sockets.append(sock)
-            if self.expired.is_set():
-                _shut(sock)
-
-    def expire(self) -> None:
-        with self._lock:
-            self.expired.set()
-            for sock in self._sockets:
-                _shut(sock)
-
-
-def _shut(sock: socket.socket) -> None:
-    # shutdown, not close: it wakes a recv blocked in the fetching thread (close may not).
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-@contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[threading.Event]:
-    """Within the block, connections this thread opens are shut down after `seconds`;
-    yields the event set when that happened."""
-    deadline = _Deadline()
-    timer = threading.Timer(seconds, deadline.expire)
-    timer.daemon = True
-    _current.deadline = deadline
-    timer.start()
-    try:
-        yield deadline.expired
-    finally:
-        timer.cancel()
-        _current.deadline = None
-
-
-def _watched(sock: socket.socket) -> socket.socket:
-    deadline: _Deadline | None = getattr(_current, "deadline", None)
-    if deadline is not None:
-        deadline.watch(sock)
-    return sock
-
-
-class _HTTPConnection(urllib3.connection.HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        return _watched(super()._new_conn())
-
-
-class _HTTPSConnection(urllib3.connection.HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        return _watched(super()._new_conn())
-
-
-class _HTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter with connections whose sockets the fetch's deadline can shut."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 # --- the pre-filter ------------------------------------------------------------
@@ -600,13 +444,8 @@ def _unfold(line: bytes) -> bytes:
 
 
 def _after_params(rest: bytes) -> bytes:
-    quoted = False
-    for index, byte in enumerate(rest):
-        if byte == ord('"'):
-            quoted = not quoted
-        elif byte == ord(":") and not quoted:
-            return rest[index + 1:]
-    return b""
+    found = _PARAMS.match(rest)
+    return rest[found.end():] if found else b""
 
 
 def _after_line(text: bytes, position: int) -> int:
