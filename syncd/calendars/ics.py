@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -33,7 +34,6 @@ from syncd.calendars.ical import (
     OOF_PROP,
     check_depth,
     series_from_calendar,
-    uid_of,
     within,
     zone_named,
 )
@@ -79,6 +79,7 @@ class FeedCache:
     last_modified: str = ""  # HTTP Last-Modified of the last body parsed
     sha256: str = ""  # of the whole body last parsed
     kept: str = ""  # the pre-filtered ICS text (only relevant components) last parsed
+    etags: str = ""  # JSON: UID → hash of its VEVENTs' text in the feed (the series' etag)
     since: str = ""  # ISO date: one-off events that ended before it were left out of `kept`
     series: str = ""  # the Series converted from `kept` (syncd.calendars.codec JSON)
     series_from: str = ""  # ISO datetime: the window `series` holds instances for
@@ -174,8 +175,10 @@ class ICSFeed:
             digest = hashlib.sha256(fetched.body).hexdigest()
             self.not_modified = digest == self.cache.sha256 and bool(self.cache.kept)
             if not self.not_modified:
-                kept = _prefilter(fetched.body, self._wanted, self._label(), self.name, since)
+                kept, etags = _prefilter(fetched.body, self._wanted, self._label(), self.name,
+                                         since)
                 self.cache = FeedCache(sha256=digest, kept=kept.decode("utf-8", "replace"),
+                                       etags=json.dumps(etags, separators=(",", ":")),
                                        since=since.isoformat(), wanted=self._fingerprint)
         self.cache = replace(
             self.cache,
@@ -248,10 +251,12 @@ class ICSFeed:
             ) from None
         if not isinstance(calendar, icalendar.Calendar):
             raise CalendarError(f"{self.name}: truncated or not a calendar")
-        groups: dict[str, list[bytes]] = {}
-        for event in calendar.walk("VEVENT"):
-            groups.setdefault(uid_of(event), []).append(event.to_ical())
-        etags = {uid: hashlib.sha256(b"".join(g)).hexdigest() for uid, g in groups.items()}
+        if self.cache.etags:
+            etags: dict[str, str] = json.loads(self.cache.etags)
+        else:  # kept text remembered without them: the same scan of it gives them
+            since = dt.date.fromisoformat(self.cache.since) if self.cache.since else dt.date.min
+            _, etags = _prefilter(self.cache.kept.encode(), self._wanted, self._label(),
+                                  self.name, since)
         series = series_from_calendar(
             calendar, start, end, self._default, lambda uid: etags.get(uid, digest)
         )
@@ -311,8 +316,11 @@ def _not_utf8_text(body: bytes) -> str | None:
     return None
 
 
-def _prefilter(text: bytes, wanted: Relevance, label: str, name: str, since: dt.date) -> bytes:
-    """The feed reduced to its header, time zones and relevant UID groups, as ICS text.
+def _prefilter(text: bytes, wanted: Relevance, label: str, name: str,
+               since: dt.date) -> tuple[bytes, dict[str, str]]:
+    """The feed reduced to its header, time zones and relevant UID groups, as ICS text,
+    and each kept UID's etag (a hash of its VEVENTs' text: serialising them again to
+    hash them costs more than parsing them).
 
     A UID group (master and overrides) is kept whole when any of its VEVENTs is
     relevant (overrides often lack attendees) and it is recurring or names a date
@@ -366,11 +374,13 @@ def _prefilter(text: bytes, wanted: Relevance, label: str, name: str, since: dt.
             _look(event, what, _unfold(match.group(2)), wanted)
     if not finished:
         raise CalendarError(f"{name}: truncated or not a calendar")
+    groups = {uid: chunks for uid, chunks in scan.groups.items()
+              if uid in scan.relevant and uid in scan.current}
     kept = [*scan.header[:-1], *scan.timezones]
-    kept += [chunk for uid, chunks in scan.groups.items()
-             if uid in scan.relevant and uid in scan.current for chunk in chunks]
+    kept += [chunk for chunks in groups.values() for chunk in chunks]
     kept.append(scan.header[-1])
-    return b"".join(kept)
+    etags = {uid: hashlib.sha256(b"".join(chunks)).hexdigest() for uid, chunks in groups.items()}
+    return b"".join(kept), etags
 
 
 def _look(event: _Event, what: bytes, rest: bytes, wanted: Relevance) -> None:
