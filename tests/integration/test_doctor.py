@@ -15,24 +15,24 @@ import pytest
 from syncd import doctor
 from syncd.state import DB_NAME
 from tests.emulator import Emulator
-from tests.integration.conftest import Demo, Run, syncd
 from tests.integration.gdemo import GoogleDemo
 from tests.integration.test_google_auth import TokenServer, oauth_demo, serving
 from tests.integration.test_report import PASSWORD, mail_config, smtp_server
 from tests.privileges import as_ordinary_user
+from tests.workspace import Run, Workspace, syncd
 
 
-def check(demo: Demo | GoogleDemo, name: str) -> dict[str, Any]:
+def check(demo: Workspace | GoogleDemo, name: str) -> dict[str, Any]:
     run = doctor_run(demo)
     return next(c for c in run.json()["checks"] if c["name"] == name)
 
 
-def doctor_run(demo: Demo | GoogleDemo) -> Run:
+def doctor_run(demo: Workspace | GoogleDemo) -> Run:
     return syncd("doctor", "--json", "--config", str(demo.config),
                  "--now", "2026-11-25T09:00:00+01:00")
 
 
-def test_a_healthy_demo_passes_every_check_with_one_line_each(demo: Demo) -> None:
+def test_a_healthy_demo_passes_every_check_with_one_line_each(demo: Workspace) -> None:
     demo.state.mkdir(mode=0o700)
     run = syncd("doctor", "--config", str(demo.config))
     assert run.code == 0, run.out
@@ -45,7 +45,7 @@ def test_a_healthy_demo_passes_every_check_with_one_line_each(demo: Demo) -> Non
     assert data["ok"] is True and len(data["checks"]) == 9
 
 
-def test_config(demo: Demo) -> None:
+def test_config(demo: Workspace) -> None:
     assert check(demo, "config")["status"] == "ok"
     demo.config.write_text(demo.config.read_text().replace("timezone: Europe/Berlin",
                                                            "timezone: Mars/Base"))
@@ -56,7 +56,7 @@ def test_config(demo: Demo) -> None:
     assert only["fix"] == f"run `syncd validate --config {demo.config}` and fix each line it names"
 
 
-def test_files(demo: Demo) -> None:
+def test_files(demo: Workspace) -> None:
     demo.state.mkdir(mode=0o700)
     assert check(demo, "files")["status"] == "ok"
     demo.state.chmod(0o755)
@@ -75,7 +75,7 @@ def test_files(demo: Demo) -> None:
                             f"through a link (it points at {elsewhere})")
 
 
-def test_calendar(demo: Demo) -> None:
+def test_calendar(demo: Workspace) -> None:
     found = check(demo, "calendar")
     assert found["status"] == "ok" and " events read in " in found["detail"]
     for ics in demo.calendar.glob("*.ics"):
@@ -86,7 +86,7 @@ def test_calendar(demo: Demo) -> None:
     assert found["fix"] == "check calendar.path and its permissions"
 
 
-def test_owner(demo: Demo) -> None:
+def test_owner(demo: Workspace) -> None:
     assert check(demo, "owner")["status"] == "ok"
     demo.config.write_text(demo.config.read_text().replace(
         "email: dana@example.com}", "email: someone@example.com}"))
@@ -96,7 +96,7 @@ def test_owner(demo: Demo) -> None:
                             "someone@example.com's calendar")
 
 
-def test_notes(demo: Demo) -> None:
+def test_notes(demo: Workspace) -> None:
     assert check(demo, "notes")["status"] == "ok"
     demo.notes.mkdir(mode=0o500)
     try:
@@ -109,7 +109,7 @@ def test_notes(demo: Demo) -> None:
     assert list(demo.notes.iterdir()) == []  # checked without writing a note
 
 
-def test_state(demo: Demo) -> None:
+def test_state(demo: Workspace) -> None:
     assert syncd("reconcile", "--config", str(demo.config), "--now",
                  "2026-11-25T09:00:00+01:00").code == 0
     found = check(demo, "state")
@@ -145,7 +145,7 @@ def test_google_token(owner_emulator: Emulator, tmp_path: Path,
     assert found["fix"] == "run `syncd auth login`"
 
 
-def test_smtp(demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_smtp(demo: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with smtp_server(tmp_path) as box:
         mail_config(demo, box)
         monkeypatch.setenv("SYNCD_TEST_SMTP_PASSWORD", PASSWORD)

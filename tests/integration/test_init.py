@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from syncd.config import load_config
-from tests.integration.conftest import ROOT, Run, syncd
 from tests.integration.gdemo import GoogleDemo
+from tests.workspace import ROOT, Run, syncd
 
 NOW = "2026-11-25T09:00:00+01:00"
 OWNER = "dana@example.com"
