@@ -147,7 +147,7 @@ def test_a_file_changed_in_the_tick_it_was_read_is_hashed_again(tmp_path: Path) 
     assert [s.summary for s in got] == ["1:1 Y"]
 
 
-def test_only_a_file_changed_well_before_the_read_is_trusted_on_its_stat(
+def test_a_file_with_a_recent_ctime_is_hashed_again_but_not_parsed(
         tmp_path: Path, parsed: list[str]) -> None:
     folder = folder_of(tmp_path, 2)
     long_ago = (NOW - dt.timedelta(days=30)).timestamp()
