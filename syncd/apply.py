@@ -26,6 +26,7 @@ from syncd.core.model import (
     CreateSeries,
     EditSeries,
     EndSeries,
+    Memory,
     MoveAgenda,
     NotesDoc,
     OwnedSeries,
@@ -60,7 +61,7 @@ class _Runner:
     def __init__(
         self, roster: Roster, calendar: WritableCalendar | None, notes: NotesStore,
         state: State, now: dt.datetime, docs: Mapping[str, NotesDoc],
-        templates: Mapping[str, str],
+        templates: Mapping[str, str], memory: Memory,
     ) -> None:
         self.roster = roster
         self.templates = templates  # the lead's own agenda templates, by role
@@ -68,7 +69,7 @@ class _Runner:
         self.notes = notes
         self.state = state
         self.now = now
-        self.recorded = {d.person for d in state.memory().notes}
+        self.recorded = {d.person for d in memory.notes}
         self.docs = dict(docs)  # found by reconcile; a crash may have kept them out of state
         self.etags: dict[str, str] = {}  # series written in this run → their new etag
         self.people = {p.email: p for p in roster.people}
@@ -187,11 +188,13 @@ def apply(
     state: State,
     now: dt.datetime,
     docs: Mapping[str, NotesDoc],
+    memory: Memory,
     *,
     stop: Callable[[], bool] | None = None,
     templates: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """Apply every action in order. `docs` are the notes documents found while planning.
+    """Apply every action in order. `docs` are the notes documents found while planning,
+    `memory` what state held when the plan was made (not read again).
 
     A failed action is reported and the person's later actions of the same kind
     (calendar or notes) are skipped, since they build on it; the other kind and other
@@ -199,7 +202,7 @@ def apply(
     asked before each action: once it says True the rest is left for the next run (an
     action already begun always completes, with its state commit). `templates`: role → the
     lead's own agenda template text (syncd's own is used for a role without one)."""
-    runner = _Runner(roster, calendar, notes, state, now, docs, templates or {})
+    runner = _Runner(roster, calendar, notes, state, now, docs, templates or {}, memory)
     outcome = Outcome()
     if isinstance(calendar, BatchCreating):
         # Only creates that are their person's first action go out early. One that follows

@@ -25,6 +25,7 @@ from syncd.config import (
     GoogleBackend,
     GoogleCalendarConfig,
     GoogleDocsNotesConfig,
+    LocalCalendarConfig,
     NotesConfig,
     resolve_state_dir,
 )
@@ -71,8 +72,7 @@ def open_calendar(
     (an ics feed's validators, a Google calendar's sync token). `google` is needed for
     kind google; `attach` puts notes links in Google event attachments; `everyone` keeps
     every event naming someone besides the owner, not only the roster's (`syncd init`)."""
-    raw = state.get_value(_cache_key(config)) if state is not None and isinstance(
-        config, FeedCalendarConfig | GoogleCalendarConfig | CalDAVCalendarConfig) else None
+    raw = state.get_value(_cache_key(config)) if state is not None else None
     if isinstance(config, FeedCalendarConfig):
         from syncd.calendars.ics import FeedCache, ICSFeed
 
@@ -101,9 +101,10 @@ def open_calendar(
             default_timezone=roster.timezone, people=roster.people,
             owner_email=roster.owner.email, away_title=roster.away_title,
             cache=DavCache.from_json(raw) if raw else None)
-    from syncd.calendars.local import LocalCalendar
+    from syncd.calendars.local import LocalCache, LocalCalendar
 
-    return LocalCalendar(config.path, roster.timezone)
+    return LocalCalendar(config.path, roster.timezone,
+                         cache=LocalCache.from_json(raw) if raw else None)
 
 
 def caldav_password(config: CalDAVCalendarConfig, environ: Mapping[str, str]) -> str:
@@ -153,7 +154,9 @@ def _cache_key(config: CalendarConfig) -> str:
     if isinstance(config, CalDAVCalendarConfig):
         source = f"caldav {config.url} {config.username} {config.calendar or ''}"
         return "calendar:" + hashlib.sha256(source.encode()).hexdigest()[:24]
-    source = (config.url if isinstance(config, FeedCalendarConfig) else None) or str(config.path)
+    if isinstance(config, LocalCalendarConfig):
+        return "local:" + hashlib.sha256(str(config.path).encode()).hexdigest()[:24]
+    source = config.url or str(config.path)
     return "feed:" + hashlib.sha256(source.encode()).hexdigest()[:24]
 
 

@@ -210,7 +210,7 @@ def reconcile(
     todo = dataclasses.replace(plan, actions=tuple(
         a for a in plan.actions if not (plan.read_only and isinstance(a, SeriesStep))))
     templates = {str(role): text for role, text in (config.notes.templates or {}).items()}
-    result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {},
+    result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {}, memory,
                            stop=stop, templates=templates)
     # After applying: the cache then holds syncd's own writes too.
     with state.transaction():

@@ -185,6 +185,24 @@ class _Planner:
         self.actions: list[Action] = []
         self.warnings: list[str] = []
         self.info: list[str] = []
+        # Each a rule expansion over the horizon, asked several times per series by the
+        # steps below: computed once per series (and person).
+        self._live: dict[tuple[str, str, dt.datetime], bool] = {}
+        self._follows: dict[tuple[str, str, dt.datetime, str], bool] = {}
+
+    def is_live(self, series: Series) -> bool:
+        """`is_live(series, now)`, remembered for the run."""
+        key = (series.status, series.rrule, series.start)
+        if key not in self._live:
+            self._live[key] = is_live(series, self.now)
+        return self._live[key]
+
+    def follows_roster(self, series: Series, person: Person) -> bool:
+        """`follows_roster(series, person, tz, now)`, remembered for the run."""
+        key = (series.uid, series.rrule, series.start, person.email)
+        if key not in self._follows:
+            self._follows[key] = follows_roster(series, person, self.tz, self.now)
+        return self._follows[key]
 
     # --- ownership ---------------------------------------------------------
 
@@ -258,7 +276,7 @@ class _Planner:
                 if series.uid not in self.origins:
                     found.append(OwnedSeries(
                         series.uid, person.email, gen, self.origin(series),
-                        "active" if is_live(series, self.now) else "ended"))
+                        "active" if self.is_live(series) else "ended"))
                     self.written.append((series.uid, written_of(series).text()))
         return tuple(found)
 
@@ -360,7 +378,7 @@ class _Planner:
         ahead of it again: it is history, not a second live series."""
         ended = {r.uid for r in self.rows.get(person.email, []) if r.status == "ended"}
         return [(g, s) for g, s in self.owned(person)
-                if is_live(s, self.now) and not (s.uid in ended and "UNTIL=" in s.rrule)]
+                if self.is_live(s) and not (s.uid in ended and "UNTIL=" in s.rrule)]
 
     def keep_or_replace(
         self, person: Person, live: list[tuple[int, Series]], switched: bool = False
@@ -368,12 +386,12 @@ class _Planner:
         """Decide the person's series; returns (uid, observed series or None if new) or None."""
         found = self.ownership(person)
         for copy, genuine in found.copies:
-            if is_live(copy, self.now):
+            if self.is_live(copy):
                 self.warnings.append(
                     f"{person.email}: '{copy.summary}' ({copy.uid}) is a copy of syncd's 1:1 "
                     f"series {genuine} (its marker came along); syncd never changes it: "
                     "delete the copy unless you want two meetings")
-        foreign = [(s, why) for s, why in found.foreign if is_live(s, self.now)]
+        foreign = [(s, why) for s, why in found.foreign if self.is_live(s)]
         for series, why in foreign:
             self.warnings.append(
                 f"{person.email}: event {series.uid} ('{series.summary}') is no longer the 1:1 "
@@ -387,7 +405,7 @@ class _Planner:
             series = live[-1][1]
             if not self.writable(series):
                 return self.leave(person, series)
-            if follows_roster(series, person, self.tz, self.now):
+            if self.follows_roster(series, person):
                 self.update(person, series)
                 self.report_edits(person, series)
                 return series.uid, series
@@ -421,7 +439,7 @@ class _Planner:
                 f"'{winding.summary}' have passed")
             return winding.uid, winding
         handmade = [s for s in self.matches.get(person.email, [])
-                    if marker_key(s) is None and s.rrule and is_live(s, self.now)]
+                    if marker_key(s) is None and s.rrule and self.is_live(s)]
         if handmade:
             return self.adopt(person, handmade)
         foreign_uids = {s.uid for s, _ in foreign}
@@ -462,7 +480,7 @@ class _Planner:
         replacement waits for it (only when no other owned series is live)."""
         ended = {r.uid for r in self.rows.get(person.email, []) if r.status == "ended"}
         for _, series in reversed(self.owned(person)):
-            if series.uid in ended and is_live(series, self.now):
+            if series.uid in ended and self.is_live(series):
                 return series
         return None
 
@@ -477,7 +495,7 @@ class _Planner:
         if series.duration != person.duration:
             length = (f"; it lasts {_minutes(series.duration)} min, the roster says "
                       f"{_minutes(person.duration)}")
-        if not follows_roster(series, person, self.tz, self.now):
+        if not self.follows_roster(series, person):
             length += f"; its dates differ from the roster's {person.cadence.text} {_slot(person)}"
         self.warnings.append(
             f"{person.email}: '{series.summary}' ({series.uid}) is organized by "
@@ -501,7 +519,7 @@ class _Planner:
             "or move the series back")
 
     def adopt(self, person: Person, handmade: list[Series]) -> tuple[str, Series | None] | None:
-        matching = [s for s in handmade if follows_roster(s, person, self.tz, self.now)]
+        matching = [s for s in handmade if self.follows_roster(s, person)]
         theirs = [s for s in matching or handmade if not self.writable(s)]
         if theirs:
             # One the other person organizes is their 1:1 as it is, on the roster's slot or not.
@@ -556,7 +574,7 @@ class _Planner:
         )
         # What syncd wrote; the slot becomes the series' own once the roster follows a
         # person's move, and stays the recorded one while it does not (still their move).
-        agreed = recorded is None or follows_roster(series, person, self.tz, self.now)
+        agreed = recorded is None or self.follows_roster(series, person)
         after = identity.Written(
             recorded.people if recorded else current.people,
             identity.title_of(summary) if retitle
@@ -655,7 +673,7 @@ class _Planner:
             if other in roster_emails:
                 continue
             for series in found:
-                if is_live(series, self.now):
+                if self.is_live(series):
                     self.warnings.append(
                         f"{other}: recurring 1:1 '{series.summary}' is with someone not on the "
                         "roster (left alone)"
