@@ -7,15 +7,24 @@ the notes file by its name, so nothing is created twice and nothing is lost.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from syncd.calendars.base import BatchCreating, CalendarError, WritableCalendar
-from syncd.core.model import Action, NotesDoc, OwnedSeries, Plan, Roster, SeriesPatch
+from syncd.core.model import (
+    Action,
+    NotesDoc,
+    OwnedSeries,
+    Plan,
+    Roster,
+    SeriesPatch,
+    SeriesSpec,
+)
 from syncd.core.planner import agenda_title
-from syncd.notes.base import NotesError, NotesStore
+from syncd.notes.base import BatchCreatingNotes, FillingNotes, NotesError, NotesStore
 from syncd.notes.text import shipped_agenda
 from syncd.state import State
 
@@ -36,10 +45,11 @@ class _Skipped(Exception):
 
 class _Runner:
     def __init__(
-        self, roster: Roster, calendar: WritableCalendar | None, notes: NotesStore,
-        state: State, now: dt.datetime, docs: Mapping[str, NotesDoc],
+        self, plan: Plan, roster: Roster, calendar: WritableCalendar | None,
+        notes: NotesStore, state: State, now: dt.datetime, docs: Mapping[str, NotesDoc],
         templates: Mapping[str, str],
     ) -> None:
+        self.plan = plan
         self.roster = roster
         self.templates = templates  # the lead's own agenda templates, by role
         self.calendar = calendar
@@ -66,6 +76,11 @@ class _Runner:
             case "create-notes":
                 person = self.people[action.person]
                 created = self.notes.create(person.email, person.name, self.roster.owner.name)
+                if isinstance(self.notes, FillingNotes) and not any(
+                        a.kind == "prepare-notes" and a.person == person.email
+                        for a in self.plan.actions):
+                    # No agenda section to write along with the template: write it now.
+                    self.notes.fill(created)
                 self.docs[person.email] = created
                 with self.state.transaction():
                     self.state.record_notes(created)
@@ -73,7 +88,7 @@ class _Runner:
                     self.audit(action, created.doc_id)
             case "create-series":
                 assert action.spec is not None
-                self.etags[action.series_uid] = self.cal().create(action.spec)
+                self.etags[action.series_uid] = self.cal().create(self.spec(action))
                 with self.state.transaction():
                     self.state.record_series(OwnedSeries(
                         action.series_uid, action.person, action.generation, "created"))
@@ -131,6 +146,13 @@ class _Runner:
                         self.state.record_prepared(person.email, write.key)
                     self.audit(action, doc.doc_id)
 
+    def spec(self, action: Action) -> SeriesSpec:
+        """The series to create, with its person's notes link when the Doc is known already
+        (its attach-notes then has nothing left to write)."""
+        assert action.spec is not None
+        doc = self.docs.get(action.person)
+        return dataclasses.replace(action.spec, notes_url=doc.url) if doc else action.spec
+
     def remember(self, action: Action) -> None:
         """Keep what this write left on the series, to prove it is syncd's next run."""
         if action.written:
@@ -167,14 +189,20 @@ def apply(
     asked before each action: once it says True the rest is left for the next run (an
     action already begun always completes, with its state commit). `templates`: role → the
     lead's own agenda template text (syncd's own is used for a role without one)."""
-    runner = _Runner(roster, calendar, notes, state, now, docs, templates or {})
+    runner = _Runner(plan, roster, calendar, notes, state, now, docs, templates or {})
     outcome = Outcome()
+    if isinstance(notes, BatchCreatingNotes):
+        # The new Docs first, together: each new series then goes out with its link.
+        people = {p.email: p for p in roster.people}
+        new = [people[a.person] for a in plan.actions if a.kind == "create-notes"]
+        if new:
+            runner.docs.update(notes.create_many(new))
     if isinstance(calendar, BatchCreating):
         # Only creates that are their person's first action go out early. One that follows
         # another (ending the series it replaces) waits its turn: sent ahead, it would leave
         # two live series whenever that earlier write fails or the run dies before it.
         first = {a.person: a for a in reversed(plan.actions)}
-        specs = [a.spec for a in plan.actions
+        specs = [runner.spec(a) for a in plan.actions
                  if a.kind == "create-series" and a.spec and first[a.person] is a]
         if specs:
             calendar.create_many(specs)

@@ -324,8 +324,9 @@ class GoogleCalendar:
         (a part that failed, or answered 409, is tried again alone by `create`)."""
         events = self._api.calendar().events()
         wanted = [(spec, ident) for spec in specs if (ident := event_id(spec.uid))]
-        requests = [events.insert(calendarId=self._calendar_id, body=_body(spec, ident),
-                                  sendUpdates="all", supportsAttachments=True)
+        requests = [events.insert(calendarId=self._calendar_id,
+                                  body=_body(spec, ident, self._attach), sendUpdates="all",
+                                  supportsAttachments=True)
                     for spec, ident in wanted]
         for (_, ident), result in zip(wanted, self._api.batch(requests), strict=True):
             if not isinstance(result, GoogleError):
@@ -340,8 +341,8 @@ class GoogleCalendar:
         events = self._api.calendar().events()
         try:
             made = self._made.pop(ident, None) or self._api.execute(events.insert(
-                calendarId=self._calendar_id, body=_body(spec, ident), sendUpdates="all",
-                supportsAttachments=True))
+                calendarId=self._calendar_id, body=_body(spec, ident, self._attach),
+                sendUpdates="all", supportsAttachments=True))
         except AlreadyExists:  # an earlier run made it: take what is there
             try:
                 made = self._api.execute(events.get(calendarId=self._calendar_id,
@@ -366,6 +367,8 @@ class GoogleCalendar:
         if master is None:
             raise CalendarError(f"{self.name}: event {uid} was not read in this run")
         body = self._patch_body(master, patch)
+        if not body:  # already as asked (a notes link the insert carried): no call
+            return etag
         events = self._api.calendar().events()
         # A notes link is not news for the guest; a new length or an end is.
         notify = "all" if patch.duration or patch.until or patch.summary else "none"
@@ -414,7 +417,10 @@ class GoogleCalendar:
         if patch.notes_url is not None:
             previous = private.get(NOTES_KEY)
             private[NOTES_KEY] = patch.notes_url
-            if self._attach and _DRIVE_URL.match(patch.notes_url):
+            attached = any(a.get("fileUrl") == patch.notes_url
+                           for a in master.get("attachments", []))
+            if self._attach and _DRIVE_URL.match(patch.notes_url) and not (
+                    attached and previous == patch.notes_url):
                 kept = [a for a in master.get("attachments", [])
                         if a.get("fileUrl") not in (previous, patch.notes_url)]
                 body["attachments"] = [*kept, {"fileUrl": patch.notes_url, "title": "1:1 notes",
@@ -431,6 +437,8 @@ class GoogleCalendar:
             private[MARKER_KEY] = patch.marker
         if patch.notes_url is not None:
             private[NOTES_KEY] = patch.notes_url
+        if private == master.get("extendedProperties", {}).get("private", {}):
+            return {}
         return {"extendedProperties": {"private": private}}
 
 
@@ -444,8 +452,17 @@ def _uid(event: Mapping[str, Any]) -> str:
     return str(event.get("iCalUID") or f"{event['id']}@google.com")
 
 
-def _body(spec: SeriesSpec, ident: str) -> dict[str, Any]:
+def _body(spec: SeriesSpec, ident: str, attach: bool) -> dict[str, Any]:
+    """The insert body of a new series; a notes link known already goes in with it, as an
+    attach-notes patch would write it (so no second write follows)."""
     end = spec.start + spec.duration
+    private = {MARKER_KEY: spec.marker, UID_KEY: spec.uid}
+    attachments: dict[str, Any] = {}
+    if spec.notes_url:
+        private[NOTES_KEY] = spec.notes_url
+        if attach and _DRIVE_URL.match(spec.notes_url):
+            attachments["attachments"] = [{"fileUrl": spec.notes_url, "title": "1:1 notes",
+                                           "mimeType": DOC_MIME}]
     return {
         "id": ident,
         "summary": spec.summary,
@@ -458,8 +475,9 @@ def _body(spec: SeriesSpec, ident: str) -> dict[str, Any]:
             {"email": spec.attendee.email, **(
                 {"displayName": spec.attendee.name} if spec.attendee.name else {})},
         ],
-        "extendedProperties": {"private": {MARKER_KEY: spec.marker, UID_KEY: spec.uid}},
+        "extendedProperties": {"private": private},
         "reminders": {"useDefault": True},
+        **attachments,
     }
 
 

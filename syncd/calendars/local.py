@@ -238,6 +238,8 @@ def series_event(spec: SeriesSpec, zone: ZoneInfo) -> icalendar.Event:
     event.add(MARKER_PROP, spec.marker)
     if spec.description:
         event.add("DESCRIPTION", spec.description)
+    if spec.notes_url:
+        set_notes(event, spec.notes_url)
     return event
 
 

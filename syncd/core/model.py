@@ -229,6 +229,7 @@ class SeriesSpec:
     organizer: Attendee
     attendee: Attendee
     description: str = ""
+    notes_url: str = ""  # the notes link written with the series ("" for none yet)
 
 
 @dataclass(frozen=True)
@@ -350,6 +351,7 @@ class NotesDoc:
     url: str
     sections: frozenset[dt.date] = frozenset()
     agenda: tuple[AgendaSection, ...] = ()  # in document order
+    blank: bool = False  # made, but not yet filled from the template (a run stopped)
 
 
 OwnedStatus = Literal["active", "ended", "deleted"]

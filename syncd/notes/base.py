@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from syncd.core.model import AgendaWrite, NotesDoc
+from syncd.core.model import AgendaWrite, NotesDoc, Person
 
 
 class NotesError(Exception):
@@ -45,4 +46,26 @@ class NotesStore(Protocol):
     def cancel_section(self, doc: NotesDoc, write: AgendaWrite) -> None:
         """Add one line to the section for `write.key` saying its meeting (at `write.when`)
         is off, for `write.reason`. Idempotent."""
+        ...
+
+
+@runtime_checkable
+class BatchCreatingNotes(Protocol):
+    """A notes store that can make many documents in few round trips before they are
+    applied (Google Drive's batch endpoint)."""
+
+    def create_many(self, people: Sequence[Person]) -> Mapping[str, NotesDoc]:
+        """Make these people's documents together; email → each one made. `create` then
+        answers from them (or tries again alone). Never raises: what failed is left to
+        `create`."""
+        ...
+
+
+@runtime_checkable
+class FillingNotes(Protocol):
+    """A notes store whose `create` holds the template back, to write it with the first
+    agenda section in one write."""
+
+    def fill(self, doc: NotesDoc) -> None:
+        """Write the template `create` held back for `doc` (no agenda section follows)."""
         ...
