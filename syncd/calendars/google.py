@@ -177,7 +177,7 @@ class GoogleCalendar:
     def _list(self, params: dict[str, Any]) -> tuple[list[Any], str]:
         """Every page of events.list (an explicit pageToken loop: list_next mishandles
         repeated parameters); the last page's nextSyncToken."""
-        events = self._api.calendar().events()
+        events = self._api.events()
         items: list[Any] = []
         page: str | None = None
         while True:
@@ -322,7 +322,7 @@ class GoogleCalendar:
     def create_many(self, specs: Sequence[SeriesSpec]) -> None:
         """Insert these series in HTTP batches; `create` then answers from the results
         (a part that failed, or answered 409, is tried again alone by `create`)."""
-        events = self._api.calendar().events()
+        events = self._api.events()
         wanted = [(spec, ident) for spec in specs if (ident := event_id(spec.uid))]
         requests = [events.insert(calendarId=self._calendar_id,
                                   body=_body(spec, ident, self._attach), sendUpdates="all",
@@ -338,7 +338,7 @@ class GoogleCalendar:
         ident = event_id(spec.uid)
         if ident is None:
             raise CalendarError(f"{self.name}: {spec.uid} is not a uid syncd makes")
-        events = self._api.calendar().events()
+        events = self._api.events()
         try:
             made = self._made.pop(ident, None) or self._api.execute(events.insert(
                 calendarId=self._calendar_id, body=_body(spec, ident, self._attach),
@@ -369,7 +369,7 @@ class GoogleCalendar:
         body = self._patch_body(master, patch)
         if not body:  # already as asked (a notes link the insert carried): no call
             return etag
-        events = self._api.calendar().events()
+        events = self._api.events()
         # A notes link is not news for the guest; a new length or an end is.
         notify = "all" if patch.duration or patch.until or patch.summary else "none"
         try:

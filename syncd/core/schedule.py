@@ -115,17 +115,30 @@ def clash_warnings(roster: Roster, meetings: Mapping[str, Sequence[Interval]],
 
 def _pair_clashes(people: Mapping[str, Person], meetings: Mapping[str, Sequence[Interval]],
                   zone: ZoneInfo, weeks: int) -> list[str]:
-    emails = list(people)
+    order = {email: n for n, email in enumerate(people)}
+    # One sweep over every meeting by start (a meeting can only overlap those that began
+    # before it and end after its start), not every pair of people: linear in the roster.
+    timeline = sorted(((meeting, email, k) for email in people
+                       for k, meeting in enumerate(meetings[email])), key=lambda t: t[0].start)
+    # (first, second) in roster order → which of first's meetings overlap one of second's
+    overlapping: dict[tuple[str, str], set[int]] = {}
+    running: list[tuple[Interval, str, int]] = []
+    for meeting, email, k in timeline:
+        running = [r for r in running if r[0].end > meeting.start]
+        for other, who, j in running:
+            if who != email and other.overlaps(meeting):
+                pair, index = ((who, email), j) if order[who] < order[email] else \
+                    ((email, who), k)
+                overlapping.setdefault(pair, set()).add(index)
+        running.append((meeting, email, k))
     lines = []
-    for n, first in enumerate(emails):
-        for second in emails[n + 1:]:
-            both = [a for a in meetings[first] if any(a.overlaps(b) for b in meetings[second])]
-            if both:
-                when = both[0].start.astimezone(zone)
-                lines.append(
-                    f"{people[first].name} and {people[second].name}: 1:1s overlap on "
-                    f"{len(both)} of the next {weeks} weeks, first {DAY_NAMES[when.weekday()]} "
-                    f"{when:%Y-%m-%d %H:%M}")
+    for first, second in sorted(overlapping, key=lambda p: (order[p[0]], order[p[1]])):
+        both = sorted(overlapping[(first, second)])
+        when = meetings[first][both[0]].start.astimezone(zone)
+        lines.append(
+            f"{people[first].name} and {people[second].name}: 1:1s overlap on "
+            f"{len(both)} of the next {weeks} weeks, first {DAY_NAMES[when.weekday()]} "
+            f"{when:%Y-%m-%d %H:%M}")
     return lines
 
 

@@ -85,7 +85,7 @@ class GoogleDocsNotes:
     def _list(self) -> dict[str, Mapping[str, Any]]:
         if self._listing is not None:
             return self._listing
-        files = self._api.drive().files()
+        files = self._api.files()
         # drive.file shows only the files syncd made; the person key is checked below.
         query = f"mimeType = '{DOC_MIME}' and trashed = false"
         found: dict[str, Mapping[str, Any]] = {}
@@ -116,7 +116,7 @@ class GoogleDocsNotes:
         if known is not None:
             return known
         try:
-            document = self._api.execute(self._api.docs().documents().get(documentId=doc_id))
+            document = self._api.execute(self._api.documents().get(documentId=doc_id))
         except GoogleError as exc:
             raise NotesError(f"{self.name}: reading Doc {doc_id}: {exc}") from None
         self._known[doc_id] = read = _Read.of(document)
@@ -144,7 +144,7 @@ class GoogleDocsNotes:
             pass  # `create` reserves one by one what has no id yet
         wanted = [(p, doc_id) for p in todo
                   if (doc_id := self._reservations.reserved(p.email)) is not None]
-        files = self._api.drive().files()
+        files = self._api.files()
         requests = [files.create(body=self._body(p.email, p.name, doc_id), fields=_FIELDS)
                     for p, doc_id in wanted]
         made: dict[str, NotesDoc] = {}
@@ -200,7 +200,7 @@ class GoogleDocsNotes:
         """The created Doc (known blank: nothing is read), or the one an earlier run made
         with that id; None when that id belongs to a Doc that was deleted or is in the
         trash."""
-        files = self._api.drive().files()
+        files = self._api.files()
         try:
             made = self._made.pop(body["id"], None)
             file: Mapping[str, Any] = made or self._api.execute(
@@ -221,7 +221,7 @@ class GoogleDocsNotes:
 
     def _generate_ids(self, count: int) -> list[str]:
         try:
-            response = self._api.execute(self._api.drive().files().generateIds(
+            response = self._api.execute(self._api.files().generateIds(
                 count=count, space="drive", type="files"))
         except GoogleError as exc:
             raise NotesError(f"{self.name}: reserving a Doc id: {exc}") from None
@@ -311,7 +311,7 @@ class GoogleDocsNotes:
         if revision:
             body["writeControl"] = {"requiredRevisionId": revision}
         try:
-            response = self._api.execute(self._api.docs().documents().batchUpdate(
+            response = self._api.execute(self._api.documents().batchUpdate(
                 documentId=doc_id, body=body))
         except GoogleError as exc:
             self._known.pop(doc_id, None)  # read it again before another try

@@ -6,6 +6,9 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from syncd.core import cadence, schedule
 from syncd.core.model import (
     Attendee,
@@ -116,3 +119,29 @@ def test_a_skip_whose_next_1on1_has_passed_is_not_offered() -> None:
             Occurrence(ANA.email, dt.datetime(2027, 1, 12, 10, tzinfo=BERLIN), "held")]
     assert schedule.make_ups(roster(ANA), ANA, rows, [],
                              dt.datetime(2027, 1, 13, 9, tzinfo=BERLIN)) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 6)), max_size=5),
+                min_size=2, max_size=6))
+def test_clashes_between_1on1s_are_every_overlapping_pair_in_roster_order(
+    plan: list[list[tuple[int, int]]],
+) -> None:
+    """Each pair of people whose 1:1s overlap, named once, in roster order, with how many
+    of the first one's 1:1s overlap and the first of them (the one sweep over all meetings
+    finds what checking every pair finds)."""
+    people = [person(f"P{n}", "weekly", 1, 9) for n in range(len(plan))]
+    meetings = {p.email: [schedule.Interval(NOW + dt.timedelta(minutes=15 * start),
+                                            NOW + dt.timedelta(minutes=15 * (start + length)))
+                          for start, length in slots]
+                for p, slots in zip(people, plan, strict=True)}
+    expected = []
+    for n, first in enumerate(people):
+        for second in people[n + 1:]:
+            both = [a for a in meetings[first.email]
+                    if any(a.overlaps(b) for b in meetings[second.email])]
+            if both:
+                when = both[0].start.astimezone(BERLIN)
+                expected.append(f"{first.name} and {second.name}: 1:1s overlap on {len(both)} "
+                                f"of the next 8 weeks, first Mon {when:%Y-%m-%d %H:%M}")
+    assert schedule.clash_warnings(roster(*people), meetings, weeks=8) == expected
