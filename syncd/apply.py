@@ -24,7 +24,7 @@ from syncd.core.model import (
     SeriesSpec,
 )
 from syncd.core.planner import agenda_title
-from syncd.notes.base import BatchCreatingNotes, FillingNotes, NotesError, NotesStore
+from syncd.notes.base import BatchCreatingNotes, DeferringNotes, NotesError, NotesStore
 from syncd.notes.text import shipped_agenda
 from syncd.state import State
 
@@ -49,7 +49,8 @@ class _Runner:
         notes: NotesStore, state: State, now: dt.datetime, docs: Mapping[str, NotesDoc],
         templates: Mapping[str, str],
     ) -> None:
-        self.plan = plan
+        # People whose new notes get an agenda section in this run (it takes the template).
+        self.preparing = {a.person for a in plan.actions if a.kind == "prepare-notes"}
         self.roster = roster
         self.templates = templates  # the lead's own agenda templates, by role
         self.calendar = calendar
@@ -75,12 +76,10 @@ class _Runner:
         match action.kind:
             case "create-notes":
                 person = self.people[action.person]
-                created = self.notes.create(person.email, person.name, self.roster.owner.name)
-                if isinstance(self.notes, FillingNotes) and not any(
-                        a.kind == "prepare-notes" and a.person == person.email
-                        for a in self.plan.actions):
-                    # No agenda section to write along with the template: write it now.
-                    self.notes.fill(created)
+                create = self.notes.create
+                if isinstance(self.notes, DeferringNotes) and person.email in self.preparing:
+                    create = self.notes.create_unfilled  # the template goes with the agenda
+                created = create(person.email, person.name, self.roster.owner.name)
                 self.docs[person.email] = created
                 with self.state.transaction():
                     self.state.record_notes(created)

@@ -62,10 +62,12 @@ class BatchCreatingNotes(Protocol):
 
 
 @runtime_checkable
-class FillingNotes(Protocol):
-    """A notes store whose `create` holds the template back, to write it with the first
-    agenda section in one write."""
+class DeferringNotes(Protocol):
+    """A notes store that can hold a new document's template back, to write it with the
+    first agenda section in one write."""
 
-    def fill(self, doc: NotesDoc) -> None:
-        """Write the template `create` held back for `doc` (no agenda section follows)."""
+    def create_unfilled(self, person: str, name: str, owner_name: str) -> NotesDoc:
+        """`create`, but the template is written by the next `append_section` for the
+        document, with its section. A run that stops before that leaves the document
+        blank (`NotesDoc.blank` when found again), and the next run creates it again."""
         ...

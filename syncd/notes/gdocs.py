@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -156,8 +156,19 @@ class GoogleDocsNotes:
         return made
 
     def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
-        """Create the person's Doc, or return the one an earlier run made; the template
-        is held back for the first agenda section (`fill` writes it alone)."""
+        """Create and fill the person's Doc, or return the one an earlier run made (and
+        fill it if it is still blank)."""
+        doc = self.create_unfilled(person, name, owner_name)
+        template = self._held.get(doc.doc_id)
+        if template is not None:
+            self._retrying(doc.doc_id,
+                           lambda read: self._insert(doc.doc_id, read, [(template, "")]))
+            del self._held[doc.doc_id]
+        return doc
+
+    def create_unfilled(self, person: str, name: str, owner_name: str) -> NotesDoc:
+        """Create the person's Doc, or return the one an earlier run made; a blank one's
+        template is held back for its first agenda section."""
         key = identity.person_key(person)
         file = self._list().get(key)  # made by an earlier run that stopped before filling it
         if file is None:
@@ -181,13 +192,6 @@ class GoogleDocsNotes:
         if self._listing is not None:
             self._listing[key] = self._listing[doc_id] = file
         return NotesDoc(person.lower(), doc_id, _link(file))
-
-    def fill(self, doc: NotesDoc) -> None:
-        """Write the template `create` held back, alone."""
-        template = self._held.get(doc.doc_id)
-        if template is not None:
-            self._insert(doc.doc_id, self._read(doc.doc_id), [(template, "")])
-            del self._held[doc.doc_id]
 
     def _body(self, person: str, name: str, doc_id: str) -> dict[str, Any]:
         return {
@@ -233,7 +237,25 @@ class GoogleDocsNotes:
     def append_section(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str) -> None:
         """Append the section for `write.key` at the end, styled, in one batchUpdate,
         unless the Doc already has it."""
-        read = self._read(doc.doc_id)
+        self._retrying(doc.doc_id, lambda read: self._append(doc, write, title, body, read))
+
+    def _retrying(self, doc_id: str, write: Callable[[_Read], None]) -> None:
+        """`write` built on the Doc as this run knows it; when Docs refuses it because the
+        Doc changed since (the lead typed while the run went on: the revision it carried
+        is old), built once more on the Doc read afresh."""
+        kept = doc_id in self._known
+        try:
+            write(self._read(doc_id))
+        except _Outdated as exc:
+            if not kept:
+                raise NotesError(str(exc)) from None
+            try:
+                write(self._read(doc_id))  # `_update` forgot the old one
+            except _Outdated as again:
+                raise NotesError(str(again)) from None
+
+    def _append(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str,
+                read: _Read) -> None:
         if write.key in {s.key for s in read.sections()}:
             return
         local = write.when.replace(tzinfo=None)
@@ -246,7 +268,9 @@ class GoogleDocsNotes:
     def move_section(self, doc: NotesDoc, write: AgendaWrite, title: str) -> None:
         """Re-head the section in place (Docs refuses the edit if the Doc changed since it
         was read, so nothing the lead typed meanwhile is lost)."""
-        read = self._read(doc.doc_id)
+        self._retrying(doc.doc_id, lambda read: self._move(doc, write, title, read))
+
+    def _move(self, doc: NotesDoc, write: AgendaWrite, title: str, read: _Read) -> None:
         local = write.when.replace(tzinfo=None, second=0, microsecond=0)
         para = read.heading(write.key)
         if para is None or any(s.key == write.key and s.when == local for s in read.sections()):
@@ -262,7 +286,9 @@ class GoogleDocsNotes:
 
     def cancel_section(self, doc: NotesDoc, write: AgendaWrite) -> None:
         """Add the line saying the meeting is off right under the section's heading."""
-        read = self._read(doc.doc_id)
+        self._retrying(doc.doc_id, lambda read: self._cancel(doc, write, read))
+
+    def _cancel(self, doc: NotesDoc, write: AgendaWrite, read: _Read) -> None:
         para = read.heading(write.key)
         if para is None or any(s.key == write.key and s.cancelled for s in read.sections()):
             return
@@ -315,7 +341,11 @@ class GoogleDocsNotes:
                 documentId=doc_id, body=body))
         except GoogleError as exc:
             self._known.pop(doc_id, None)  # read it again before another try
-            raise NotesError(f"{self.name}: writing Doc {doc_id}: {exc}") from None
+            # A revision that is not the Doc's latest is a 400 ("the request is not
+            # processed and returns a 400 bad request error": WriteControl in
+            # https://developers.google.com/docs/api/reference/rest/v1/documents/batchUpdate).
+            kind = _Outdated if revision and exc.status == 400 else NotesError
+            raise kind(f"{self.name}: writing Doc {doc_id}: {exc}") from None
         return str((response.get("writeControl") or {}).get("requiredRevisionId", ""))
 
 
@@ -355,6 +385,11 @@ def _insert_requests(read: _Read, paras: list[_Styled], separator: str) -> list[
                           "endIndex": starts[number] + _units(para.text) + 1},
                 "fields": "namedStyleType", "paragraphStyle": {"namedStyleType": para.style}}})
     return requests
+
+
+class _Outdated(NotesError):
+    """Docs refused a write built on a revision that is no longer the Doc's (or on what
+    it took for one: any 400 to a write that carried a revision)."""
 
 
 @dataclass(frozen=True)
