@@ -71,3 +71,13 @@ class DeferringNotes(Protocol):
         document, with its section. A run that stops before that leaves the document
         blank (`NotesDoc.blank` when found again), and the next run creates it again."""
         ...
+
+
+@runtime_checkable
+class CachingNotes(Protocol):
+    """A notes store that keeps what a run read for the next one, as versioned JSON the
+    caller stores."""
+
+    def cache_json(self) -> str:
+        """What to keep, as of the last read and this run's writes."""
+        ...

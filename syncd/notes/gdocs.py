@@ -12,18 +12,21 @@ stored before `files.create`; a retry after a crash reuses it, and a 409 means
 
 Few calls: the Docs of a run are created together (one `generateIds` for all their ids,
 `files.create` in Drive batches); the template goes in with the first agenda section in
-one `batchUpdate`; and what a run read or wrote is kept (paragraphs and revision; a
-batchUpdate answers with the revision it made), never read back.
+one `batchUpdate`; what a run read or wrote is kept (paragraphs and revision; a
+batchUpdate answers with the revision it made), never read back; and what was read is
+kept for the next run with the Doc's Drive `version`, which the listing gives, so a Doc
+that did not change is not read again.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 from syncd.core import identity
 from syncd.core.model import AgendaSection, AgendaWrite, NotesDoc, Person
@@ -33,7 +36,10 @@ from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 
 PERSON_KEY = "syncdPerson"
-_FIELDS = "id,name,webViewLink,trashed,shared,appProperties"
+# version: "a monotonically increasing version number for the file. This reflects every
+# change made to the file on the server, even those not visible to the user"
+# (https://developers.google.com/drive/api/reference/rest/v3/files).
+_FIELDS = "id,name,webViewLink,trashed,shared,appProperties,version"
 _MAX_IDS = 1000  # files.generateIds: count "maximum value 1000" (its discovery document)
 
 
@@ -49,13 +55,47 @@ class Reservations(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ReadCache:
+    """Each Doc as a run read it, with the Drive version it had: doc id → (version,
+    paragraphs, revision, end)."""
+
+    docs: Mapping[str, tuple[str, _Read]] = dataclasses.field(default_factory=dict)
+
+    VERSION: ClassVar[int] = 1  # bump when the shape changes: an older cache is dropped
+
+    def to_json(self) -> str:
+        """For the state's key-value table."""
+        return json.dumps({"version": self.VERSION, "docs": {
+            ident: [version, [dataclasses.astuple(p) for p in read.paragraphs],
+                    read.revision, read.end]
+            for ident, (version, read) in self.docs.items()}}, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> ReadCache:
+        """The cache `to_json` wrote; empty when it is of another version or damaged."""
+        try:
+            data = json.loads(text)
+            if data.get("version") != cls.VERSION:
+                return cls()
+            return cls({ident: (str(version), _Read(
+                tuple(_Paragraph(int(a), int(b), str(t), str(st), bl)
+                      for a, b, t, st, bl in paragraphs), str(revision), int(end)))
+                for ident, (version, paragraphs, revision, end) in data["docs"].items()})
+        except (TypeError, ValueError, AttributeError, KeyError):
+            return cls()
+
+
 class GoogleDocsNotes:
     """Notes documents in Google Docs, found by their appProperties."""
 
     def __init__(self, api: GoogleApi, *, folder_id: str | None,
-                 reservations: Reservations) -> None:
-        """Docs go to `folder_id` (the Drive root when None)."""
+                 reservations: Reservations, cache: ReadCache | None = None) -> None:
+        """Docs go to `folder_id` (the Drive root when None); `cache` is what an earlier
+        run read."""
         self.name = "google docs"
+        self._cached = dict((cache or ReadCache()).docs)
+        self._seen: dict[str, tuple[str, _Read]] = {}  # read this run, not written since
         self._api = api
         self._folder = folder_id
         self._reservations = reservations
@@ -77,10 +117,21 @@ class GoogleDocsNotes:
         if file.get("shared"):
             self.warnings.append(f"{person}: the notes Doc {file['id']} is shared with "
                                  "someone; syncd never shares notes, check who can read it")
-        read = self._read(str(file["id"]))
+        ident, version = str(file["id"]), str(file.get("version", ""))
+        cached = self._cached.get(ident)
+        if cached is not None and version and cached[0] == version:
+            self._known[ident] = cached[1]  # unchanged since an earlier run read it
+        read = self._read(ident)
+        if version:
+            self._seen[ident] = (version, read)
         found = read.sections()
         return NotesDoc(person.lower(), str(file["id"]), _link(file),
                         frozenset(s.key for s in found), found, blank=not read.plain().strip())
+
+    def cache_json(self) -> str:
+        """The Docs this run read and did not write since, with their Drive versions, for
+        the next run."""
+        return ReadCache(self._seen).to_json()
 
     def _list(self) -> dict[str, Mapping[str, Any]]:
         if self._listing is not None:
@@ -336,6 +387,7 @@ class GoogleDocsNotes:
         body: dict[str, Any] = {"requests": requests}
         if revision:
             body["writeControl"] = {"requiredRevisionId": revision}
+        self._seen.pop(doc_id, None)  # its Drive version changes: read it again next run
         try:
             response = self._api.execute(self._api.documents().batchUpdate(
                 documentId=doc_id, body=body))

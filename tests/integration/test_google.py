@@ -103,6 +103,28 @@ def test_a_second_reconcile_writes_nothing_and_lists_events_once(g: GoogleDemo) 
     assert "syncToken" in requests[0]["query"]
 
 
+def test_an_unchanged_doc_is_not_read_again_and_an_edited_one_is(g: GoogleDemo) -> None:
+    """A Doc is read again only when Drive's listing shows it changed (its version): a
+    third unchanged run is one request to the calendar and one to Drive."""
+    assert g.syncd("reconcile").code == 0
+    assert g.syncd("reconcile").code == 0  # reads each Doc: the first run wrote them all
+    mark = len(g.emu.requests())
+    assert g.syncd("reconcile").code == 0
+    assert [(r["method"], r["path"]) for r in g.emu.requests()[mark:]] == [
+        ("GET", "/calendar/v3/calendars/primary/events"), ("GET", "/drive/v3/files")]
+    alice = next(f["id"] for f in g.docs()
+                 if f["appProperties"]["syncdPerson"] == identity.person_key(PEOPLE[0]))
+    docs = GoogleApi(AnonymousCredentials(), Endpoints.at(g.emu.url)).documents()
+    docs.batchUpdate(documentId=alice, body={"requests": [
+        {"insertText": {"endOfSegmentLocation": {}, "text": "- [ ] Alice's own item"}}]}
+    ).execute()
+    mark = len(g.emu.requests())
+    run = g.syncd("reconcile")
+    assert run.code == 0 and "Nothing to do" in run.out
+    assert [r["path"] for r in g.emu.requests()[mark:] if r["path"].startswith("/v1/")] == [
+        f"/v1/documents/{alice}"]
+
+
 def test_a_dry_run_sends_no_write_request(g: GoogleDemo) -> None:
     run = g.syncd("reconcile", "--dry-run")
     assert run.code == 0 and "create-series" in run.out
