@@ -31,7 +31,8 @@ test: $(VENV)/.test-deps
 	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ "$$(id -u)" != 0 ] || \
 		{ apt-get update -q && apt-get install -y -q --no-install-recommends chromium; }
 	@# Branch coverage of syncd/ (subprocesses included): a table per module; under 85% fails.
-	$(BIN)/pytest --cov=syncd --cov-report=json:.cache/coverage.json --cov-report=
+	@# One worker per core (pytest-xdist): the suite waits mostly on subprocesses and servers.
+	$(BIN)/pytest -n auto --dist worksteal --cov=syncd --cov-report=json:.cache/coverage.json --cov-report=
 	$(BIN)/python .ci/coverage_floor.py .cache/coverage.json 85
 
 # The units under a real systemd in a container (root; see tests/system/prepare.sh).

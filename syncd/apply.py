@@ -12,16 +12,30 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import assert_never
 
 from syncd.calendars.base import BatchCreating, CalendarError, WritableCalendar
 from syncd.core.model import (
     Action,
+    AdoptSeries,
+    AgendaAction,
+    AttachNotes,
+    BookMakeUp,
+    CancelAgenda,
+    CreateNotes,
+    CreateSeries,
+    EditSeries,
+    EndSeries,
+    MoveAgenda,
     NotesDoc,
     OwnedSeries,
     Plan,
+    PrepareAgenda,
     Roster,
     SeriesPatch,
     SeriesSpec,
+    SeriesStep,
+    UpdateSeries,
 )
 from syncd.core.planner import agenda_title
 from syncd.notes.base import BatchCreatingNotes, DeferringNotes, NotesError, NotesStore
@@ -50,7 +64,7 @@ class _Runner:
         templates: Mapping[str, str],
     ) -> None:
         # People whose new notes get an agenda section in this run (it takes the template).
-        self.preparing = {a.person for a in plan.actions if a.kind == "prepare-notes"}
+        self.preparing = {a.person for a in plan.actions if isinstance(a, PrepareAgenda)}
         self.roster = roster
         self.templates = templates  # the lead's own agenda templates, by role
         self.calendar = calendar
@@ -67,14 +81,14 @@ class _Runner:
             raise _Skipped("the calendar is read-only")
         return self.calendar
 
-    def patch(self, action: Action, patch: SeriesPatch) -> None:
+    def patch(self, action: EditSeries, patch: SeriesPatch) -> None:
         etag = self.etags.get(action.series_uid, action.etag)
         self.etags[action.series_uid] = self.cal().patch(action.series_uid, patch, etag)
 
     def run(self, action: Action) -> None:
         """Do one action: one write, then one state commit with its audit line."""
-        match action.kind:
-            case "create-notes":
+        match action:
+            case CreateNotes():
                 person = self.people[action.person]
                 create = self.notes.create
                 if isinstance(self.notes, DeferringNotes) and person.email in self.preparing:
@@ -85,37 +99,42 @@ class _Runner:
                     self.state.record_notes(created)
                     self.recorded.add(person.email)
                     self.audit(action, created.doc_id)
-            case "create-series":
-                assert action.spec is not None
+            case CreateSeries():
                 self.etags[action.series_uid] = self.cal().create(self.spec(action))
                 with self.state.transaction():
                     self.state.record_series(OwnedSeries(
                         action.series_uid, action.person, action.generation, "created"))
                     if action.replaces:
                         self.state.set_series_status(action.replaces, "deleted")
-                    self.remember(action)
+                    self.remember(action.series_uid, action.written)
                     self.audit(action, action.series_uid)
-            case "adopt-series":
-                assert action.patch is not None
+            case AdoptSeries():
                 self.patch(action, action.patch)
                 with self.state.transaction():
                     self.state.record_series(OwnedSeries(
                         action.series_uid, action.person, action.generation, "adopted"))
-                    self.remember(action)
+                    self.remember(action.series_uid, action.written)
                     self.audit(action, action.series_uid)
-            case "update-series":
-                assert action.patch is not None
+            case UpdateSeries():
                 self.patch(action, action.patch)
                 with self.state.transaction():
-                    self.remember(action)
+                    self.remember(action.series_uid, action.written)
                     self.audit(action, action.series_uid)
-            case "end-series":
-                assert action.patch is not None
+            case EndSeries():
                 self.patch(action, action.patch)
                 with self.state.transaction():
                     self.state.set_series_status(action.series_uid, "ended")
                     self.audit(action, action.series_uid)
-            case "attach-notes":
+            case BookMakeUp():
+                doc = self.docs.get(action.person)
+                if doc is None:
+                    raise _Skipped("no notes document to link from the make-up")
+                spec = dataclasses.replace(action.spec, notes_url=doc.url)
+                self.etags[action.series_uid] = self.cal().create(spec)
+                with self.state.transaction():
+                    self.state.record_makeup(action.makeup)
+                    self.audit(action, action.series_uid)
+            case AttachNotes():
                 doc = self.docs.get(action.person)
                 if doc is None:
                     raise _Skipped("no notes document to attach")
@@ -125,47 +144,51 @@ class _Runner:
                         self.state.record_notes(doc)
                         self.recorded.add(action.person)
                     self.audit(action, action.series_uid)
-            case "prepare-notes" | "move-agenda" | "cancel-agenda":
-                write = action.agenda
-                assert write is not None
-                person = self.people[action.person]
-                doc = self.docs.get(person.email)
-                if doc is None:
-                    raise _Skipped("no notes document to prepare")
-                if action.kind == "prepare-notes":
-                    body = self.templates.get(write.template) or shipped_agenda(write.template)
-                    self.notes.append_section(doc, write, agenda_title(self.roster, person),
-                                              body)
-                elif action.kind == "move-agenda":
-                    self.notes.move_section(doc, write, agenda_title(self.roster, person))
-                else:
-                    self.notes.cancel_section(doc, write)
-                with self.state.transaction():
-                    if action.kind == "prepare-notes":
-                        self.state.record_prepared(person.email, write.key)
-                    self.audit(action, doc.doc_id)
+            case PrepareAgenda() | MoveAgenda() | CancelAgenda():
+                self.agenda(action)
+            case _:
+                assert_never(action)
 
-    def spec(self, action: Action) -> SeriesSpec:
+    def spec(self, action: CreateSeries) -> SeriesSpec:
         """The series to create, with its person's notes link when the Doc is known already
         (its attach-notes then has nothing left to write)."""
-        assert action.spec is not None
         doc = self.docs.get(action.person)
         return dataclasses.replace(action.spec, notes_url=doc.url) if doc else action.spec
 
-    def remember(self, action: Action) -> None:
+    def agenda(self, action: AgendaAction) -> None:
+        """Write one agenda section change in the person's notes document."""
+        write = action.agenda
+        person = self.people[action.person]
+        doc = self.docs.get(person.email)
+        if doc is None:
+            raise _Skipped("no notes document to prepare")
+        if isinstance(action, PrepareAgenda):
+            body = self.templates.get(write.template) or shipped_agenda(write.template)
+            self.notes.append_section(doc, write, agenda_title(self.roster, person), body)
+        elif isinstance(action, MoveAgenda):
+            self.notes.move_section(doc, write, agenda_title(self.roster, person))
+        else:
+            self.notes.cancel_section(doc, write)
+        with self.state.transaction():
+            if isinstance(action, PrepareAgenda):
+                self.state.record_prepared(person.email, write.key)
+            self.audit(action, doc.doc_id)
+
+    def remember(self, uid: str, written: str) -> None:
         """Keep what this write left on the series, to prove it is syncd's next run."""
-        if action.written:
-            self.state.record_written(action.series_uid, action.written)
+        if written:
+            self.state.record_written(uid, written)
 
     def audit(self, action: Action, target: str) -> None:
         self.state.audit(self.now, action.kind, action.person, target, action.summary)
 
 
 def _families(action: Action) -> tuple[str, ...]:
-    """What an action writes or builds on: attaching a notes link needs both."""
-    if action.kind == "attach-notes":
+    """What an action writes or builds on: attaching a notes link, or booking a make-up
+    that carries one, needs both."""
+    if isinstance(action, AttachNotes | BookMakeUp):
         return ("calendar", "notes")
-    return ("calendar",) if action.writes_event else ("notes",)
+    return ("calendar",) if isinstance(action, SeriesStep) else ("notes",)
 
 
 def apply(
@@ -193,7 +216,7 @@ def apply(
     if isinstance(notes, BatchCreatingNotes):
         # The new Docs first, together: each new series then goes out with its link.
         people = {p.email: p for p in roster.people}
-        new = [people[a.person] for a in plan.actions if a.kind == "create-notes"]
+        new = [people[a.person] for a in plan.actions if isinstance(a, CreateNotes)]
         if new:
             runner.docs.update(notes.create_many(new))
     if isinstance(calendar, BatchCreating):
@@ -202,11 +225,15 @@ def apply(
         # two live series whenever that earlier write fails or the run dies before it.
         first = {a.person: a for a in reversed(plan.actions)}
         specs = [runner.spec(a) for a in plan.actions
-                 if a.kind == "create-series" and a.spec and first[a.person] is a]
+                 if isinstance(a, CreateSeries) and first[a.person] is a]
         if specs:
             calendar.create_many(specs)
-    if plan.recovered or plan.written:
+    if plan.recovered or plan.written or plan.makeups_found:
         with state.transaction():
+            for booked in plan.makeups_found:
+                state.record_makeup(booked)
+                state.audit(now, "recover-makeup", booked.person, booked.uid,
+                            "make-up recovered from the calendar's marker")
             for owned in plan.recovered:
                 state.record_series(owned)
                 state.audit(now, "recover-series", owned.person, owned.uid,

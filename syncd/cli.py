@@ -316,6 +316,63 @@ def suggest_command(config: Config, config_path: Path, person: str,
         click.echo("\n".join(suggesting.suggestion_lines(found, zone)))
 
 
+@main.command(name="makeup")
+@common
+@click.argument("person")
+@click.option("--at", "at_text", metavar="ISO", help="Book it at this time.")
+@click.option("--first-free", is_flag=True, help="Book the first free slot syncd suggest offers.")
+@click.option("--anyway", is_flag=True,
+              help="With --at: book even when the time is busy, paused or outside hours.")
+@click.option("--dry-run", is_flag=True, help="Say what would be booked, write nothing.")
+@click.option("--force", is_flag=True, help="Apply a plan over the safety limit.")
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+def makeup_command(config: Config, config_path: Path, person: str, at_text: str | None,
+                   first_free: bool, anyway: bool, dry_run: bool, force: bool,
+                   now_text: str | None) -> None:
+    """Book a one-off 1:1 with PERSON to make up their skipped one (sends an invitation)."""
+    from syncd import makeup, show
+    from syncd import suggest as suggesting
+    from syncd.config import resolve_state_dir
+    from syncd.core.oneline import one_line
+    from syncd.state import State
+
+    if (at_text is None) == (not first_free):
+        raise click.UsageError("give either --at ISO or --first-free")
+    if anyway and at_text is None:
+        raise click.UsageError("--anyway goes with --at")
+    zone = ZoneInfo(config.roster.timezone)
+    now = parse_now(now_text, config.roster.timezone)
+    at = None
+    if at_text is not None:
+        at = parse_now(at_text, config.roster.timezone)
+        if at <= now:
+            raise click.BadParameter(f"{at_text} is not in the future", param_hint="--at")
+    state_dir = resolve_state_dir(config, os.environ)
+    if not dry_run:
+        hold_lock(state_dir)
+        tighten_or_exit(config)
+    state = State.open_readonly(state_dir) if dry_run else State.open(state_dir)
+    try:
+        choice = makeup.choose(config, state, person, now, at, anyway)
+        result = makeup.book(config, state, choice, now, dry_run=dry_run, force=force)
+    except suggesting.UnknownPerson as exc:
+        click.echo(f"syncd: {one_line(str(exc))}", err=True)
+        sys.exit(EXIT_USAGE)
+    except makeup.NotBooked as exc:
+        click.echo(f"syncd: makeup: {one_line(str(exc))}", err=True)
+        sys.exit(EXIT_FAILED)
+    finally:
+        state.close()
+    name = one_line(choice.person.name)
+    if choice.request is None:
+        ahead = ", ".join(f"{start.astimezone(zone):%a %Y-%m-%d %H:%M}"
+                          for _, start in choice.booked)
+        click.echo(f"{name}: no skipped 1:1 left to make up"
+                   + (f" (make-up booked: {ahead})" if ahead else ""))
+    click.echo("\n".join(show.result_lines(result)))
+    sys.exit(result.exit_code)
+
+
 @main.command(name="export")
 @common
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -449,6 +506,7 @@ def report_command(config: Config, config_path: Path, week: str | None,
                    output: Path | None, send_email: bool, now_text: str | None) -> None:
     """The skipped-meeting report: skips, overdue people, streaks, next week, roster health."""
     from syncd import reconcile as reconciling
+    from syncd import suggest as suggesting
     from syncd.core.oneline import one_line
     from syncd.fsutil import atomic_write
     from syncd.report import browser as report_browser
@@ -477,9 +535,11 @@ def report_command(config: Config, config_path: Path, week: str | None,
                                                     state.memory().notes, now, warnings)
     finally:
         state.close()
+    # No slot is offered from a partial view of the calendar.
+    offers = {} if seen.failure else suggesting.first_slots(config, seen, now)
     report = report_build.build(config.roster, seen.rows,
                                 None if seen.failure else seen.observed, urls, agendas,
-                                period, now, stale)
+                                period, now, stale, offers)
     for warning in warnings:
         click.echo(f"warning: {one_line(warning)}", err=True)
     failed = bool(warnings)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from syncd.calendars.local import calendar_bytes, series_event, set_notes
 from syncd.core import identity, planner
-from syncd.core.model import Memory, Roster, Series, SeriesSpec
+from syncd.core.model import CreateSeries, Memory, Roster, Series, SeriesSpec, SeriesStep
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,9 @@ def export_calendar(
     rather than duplicates it); any other 1:1 of theirs stays out."""
     zone = ZoneInfo(roster.timezone)
     plan = planner.plan(roster, observed, None, memory, now)
-    creates = {a.person: a.spec for a in plan.actions if a.kind == "create-series" and a.spec}
-    touched = {a.person: a.series_uid for a in plan.actions if a.series_uid}
+    creates = {a.person: a.spec for a in plan.actions if isinstance(a, CreateSeries)}
+    touched = {a.person: a.series_uid for a in plan.actions
+               if isinstance(a, SeriesStep) and a.series_uid}
     events, exported, on_calendar = [], [], []
     for person in roster.people:
         if not person.active:

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from syncd import EXIT_FAILED, EXIT_OK
@@ -32,7 +32,21 @@ from syncd.calendars.base import (
 )
 from syncd.config import Config
 from syncd.core import history, observe, planner, schedule
-from syncd.core.model import Memory, NotesDoc, Occurrence, Plan, Roster, Series
+from syncd.core.model import (
+    Action,
+    AttachNotes,
+    BookMakeUp,
+    CreateNotes,
+    MakeUpRequest,
+    Memory,
+    NotesDoc,
+    Occurrence,
+    Plan,
+    PrepareAgenda,
+    Roster,
+    Series,
+    SeriesStep,
+)
 from syncd.google.errors import AuthError
 from syncd.notes.base import NotesError, NotesStore, WarningNotes
 from syncd.state import State
@@ -42,7 +56,8 @@ log = logging.getLogger(__name__)
 
 
 
-NOTES_ACTIONS = frozenset({"create-notes", "attach-notes", "prepare-notes"})
+# What needs a person's notes read: booking a make-up links them.
+NOTES_ACTIONS = (CreateNotes, AttachNotes, PrepareAgenda, BookMakeUp)
 
 
 class Source(enum.StrEnum):
@@ -124,6 +139,7 @@ def reconcile(
     config: Config, state: State, now: dt.datetime, *, dry_run: bool, force: bool,
     calendar: CalendarSource | None = None, notes: NotesStore | None = None,
     stop: Callable[[], bool] | None = None, skip: frozenset[Source] = frozenset(),
+    makeups: Sequence[MakeUpRequest] = (), keep: Callable[[Action], bool] | None = None,
 ) -> Result:
     """Read, plan and apply (unless `dry_run`, or the safety limit refuses and not `force`).
 
@@ -132,7 +148,8 @@ def reconcile(
     (the service's backoff) and nothing is planned for them. A calendar that was not
     read makes the run write nothing at all: an agenda for a meeting the calendar may
     have moved or cancelled is no better than none. Which sources failed comes back in
-    `Result.failed`.
+    `Result.failed`. `makeups` are make-ups to book (`syncd makeup`; with `makeups: {book:
+    auto}` the run finds its own); `keep`, when given, is the part of the plan to apply.
     """
     warnings: list[str] = []
     if calendar is None or notes is None:
@@ -167,11 +184,17 @@ def reconcile(
     writable = calendar if isinstance(calendar, WritableCalendar) else None
     # Public holidays and the lead's out-of-office days pause the 1:1s they fall on.
     roster = with_time_off(config, observed or (), *window)
-    plan = planner.plan(roster, observed, docs, memory, now, roster_lines(config))
+    if observed is not None and config.makeups is not None and config.makeups.book == "auto":
+        from syncd import makeup  # only for configs that book make-ups themselves
+
+        makeups = (*makeups, *makeup.auto_requests(config, state, roster, observed, now))
+    plan = planner.plan(roster, observed, docs, memory, now, roster_lines(config), makeups)
+    if keep is not None:
+        plan = dataclasses.replace(plan, actions=tuple(filter(keep, plan.actions)))
     # Without the calendar nothing is done; without a person's notes, nothing about them.
     plan = dataclasses.replace(plan, read_only=plan.read_only or writable is None, actions=() if
                                observed is None else tuple(
-        a for a in plan.actions if not (a.person in notes_failed and a.kind in NOTES_ACTIONS)))
+        a for a in plan.actions if not (a.person in notes_failed and isinstance(a, NOTES_ACTIONS))))
     clashing, paused = schedule_notes(roster, observed, now)
     plan = dataclasses.replace(plan, info=plan.info + tuple(paused))
     result = Result(plan, dry_run, failed=frozenset(failed),
@@ -186,7 +209,7 @@ def reconcile(
     record_history(roster, state, observed, window[0], now)
     # A read-only calendar is never written; the notes are still the lead's own.
     todo = dataclasses.replace(plan, actions=tuple(
-        a for a in plan.actions if not (plan.read_only and a.writes_event)))
+        a for a in plan.actions if not (plan.read_only and isinstance(a, SeriesStep))))
     templates = {str(role): text for role, text in (config.notes.templates or {}).items()}
     result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {},
                            stop=stop, templates=templates)
@@ -244,19 +267,23 @@ class Observation:
 
 
 def observe_people(
-    config: Config, state: State, now: dt.datetime, start: dt.datetime, end: dt.datetime
+    config: Config, state: State, now: dt.datetime, start: dt.datetime, end: dt.datetime,
+    calendar: CalendarSource | None = None,
 ) -> Observation:
     """Classify the calendar around [start, end) and merge stored history (reads only).
 
     The read reaches back far enough for every last held 1:1 and forward to the
     planning horizon; a failed read leaves stored history alone and says why.
+    `calendar` defaults to the one the config names.
     """
     first = min(start, now - observe.lookback(config.roster))
     last = max(end, now + planner.HORIZON)
     failure: str | None = None
     observed: tuple[Series, ...] = ()
     try:
-        calendar = open_calendar(config.calendar, config.roster, state, connect_google(config))
+        if calendar is None:
+            calendar = open_calendar(config.calendar, config.roster, state,
+                                     connect_google(config))
         observed = calendar.read(first, last)
     except AuthError as exc:
         failure = f"google: {exc}"

@@ -5,18 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from syncd.core.model import Action
+from syncd.core.model import (
+    Action,
+    CancelAgenda,
+    CreateSeries,
+    EndSeries,
+    MoveAgenda,
+    PrepareAgenda,
+    SeriesStep,
+)
 from syncd.core.oneline import one_line
 from syncd.reconcile import Result, Source
 
 
 def _when(action: Action) -> str | None:
-    if action.spec is not None:
-        return action.spec.start.isoformat()
-    if action.patch is not None and action.patch.until is not None:
-        return action.patch.until.isoformat()
-    if action.section_date is not None:
-        return action.section_date.isoformat()
+    match action:
+        case CreateSeries():
+            return action.spec.start.isoformat()
+        case EndSeries():
+            return action.until.isoformat()
+        case PrepareAgenda() | MoveAgenda() | CancelAgenda():
+            return action.section_date.isoformat()
     return None
 
 
@@ -26,14 +35,14 @@ def action_dict(action: Action) -> dict[str, Any]:
         "action": action.kind,
         "person": action.person,
         "summary": action.summary,
-        "series": action.series_uid or None,
+        "series": action.series_uid or None if isinstance(action, SeriesStep) else None,
         "when": _when(action),
     }
-    if action.spec is not None:
+    if isinstance(action, CreateSeries):
         out["rrule"] = action.spec.rrule
         out["duration_minutes"] = int(action.spec.duration / dt.timedelta(minutes=1))
-    if action.replaces:
-        out["replaces"] = action.replaces
+        if action.replaces:
+            out["replaces"] = action.replaces
     return out
 
 
@@ -90,7 +99,7 @@ def result_lines(result: Result) -> list[str]:
         line = f"  {action.kind:<{width}}  {action.person:<{pwidth}}  {action.summary}"
         if id(action) in failed:
             line += f"  [FAILED: {failed[id(action)]}]"
-        elif result.plan.read_only and action.writes_event:
+        elif result.plan.read_only and isinstance(action, SeriesStep):
             line += "  [read-only calendar: see syncd export]"
         lines.append(line)
     if result.refused:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from syncd.core.model import (
+    BookedMakeUp,
     Memory,
     NotesDoc,
     Occurrence,
@@ -88,6 +89,8 @@ _BUSY_TIMEOUT_S = 10.0
 _ORIGINS: tuple[str, ...] = ("created", "adopted")
 # kv keys of the identities syncd wrote, by series uid (kv needs no schema change).
 _WRITTEN = "written:"
+# kv keys of the one-off make-ups syncd booked, by uid; the value is "person expected start".
+_MAKEUP = "makeup:"
 _STATUSES: tuple[str, ...] = get_args(OwnedStatus)
 
 
@@ -212,7 +215,12 @@ class State:
         )
         written = {key.removeprefix(_WRITTEN): value for key, value in self._query(
             "SELECT key, value FROM kv WHERE key LIKE ?", (_WRITTEN + "%",))}
-        return Memory(series=series, notes=notes, prepared=prepared, written=written)
+        makeups = tuple(sorted((_makeup(key.removeprefix(_MAKEUP), value) for key, value in
+                                self._query("SELECT key, value FROM kv WHERE key LIKE ?",
+                                            (_MAKEUP + "%",))),
+                               key=lambda m: (m.person, m.expected, m.uid)))
+        return Memory(series=series, notes=notes, prepared=prepared, written=written,
+                      makeups=makeups)
 
     def audit_log(self, limit: int | None = None) -> list[AuditEntry]:
         """The audit log, oldest first; with `limit`, only the newest `limit` entries."""
@@ -293,6 +301,11 @@ class State:
     def record_written(self, uid: str, written: str) -> None:
         """Remember what syncd wrote on series `uid` (identity.Written.text())."""
         self.set_value(_WRITTEN + uid, written)
+
+    def record_makeup(self, booked: BookedMakeUp) -> None:
+        """Remember a one-off make-up syncd booked (or found it had booked); idempotent."""
+        self.set_value(_MAKEUP + booked.uid, " ".join(
+            (booked.person, _utc(booked.expected), _utc(booked.start))))
 
     def set_series_status(self, uid: str, status: OwnedStatus) -> None:
         """Change the status of an owned series; StateError if `uid` is not owned."""
@@ -496,6 +509,14 @@ def _checked(value: str, allowed: tuple[str, ...], uid: str) -> str:
     if value not in allowed:
         raise StateError(f"series {uid!r} has an unknown value {value!r} in state")
     return value
+
+
+def _makeup(uid: str, value: str) -> BookedMakeUp:
+    try:
+        person, expected, start = value.split(" ")
+        return BookedMakeUp(uid, person, _parse_datetime(expected), _parse_datetime(start))
+    except ValueError:
+        raise StateError(f"state holds an unreadable make-up record for {uid!r}") from None
 
 
 def _parse_date(text: str) -> dt.date:

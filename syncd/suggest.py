@@ -8,6 +8,7 @@ free/busy where Google shows it), and say plainly whose availability it could no
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 from syncd import backends, reconcile
 from syncd.config import Config, GoogleCalendarConfig
 from syncd.core import cadence, schedule
-from syncd.core.model import Person
+from syncd.core.model import Person, Roster, Series
 from syncd.core.oneline import one_line
 from syncd.state import State
 
@@ -51,18 +52,54 @@ def suggest(config: Config, state: State, query: str, now: dt.datetime,
     seen = reconcile.observe_people(config, state, now, now - span, now + span)
     if seen.failure:
         return Suggestions(person, (), (), seen.failure)
-    roster = seen.roster
-    this = next(p for p in roster.people if p.email == person.email)
+    this = next(p for p in seen.roster.people if p.email == person.email)
+    taken = busy_time(config, seen.roster, seen.observed, [this], now)
+    ups = schedule.make_ups(seen.roster, this, seen.rows.get(person.email, []),
+                            taken.of(person.email), now, count)
+    return Suggestions(person, tuple(ups), taken.not_visible, None)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """The busy time a make-up must avoid: the lead's and every roster 1:1 (`common`), and
+    what free/busy shows of each person (`theirs`); `not_visible`: whose it could not see."""
+
+    common: tuple[schedule.Interval, ...]
+    theirs: dict[str, tuple[schedule.Interval, ...]]
+    not_visible: tuple[str, ...]
+
+    def of(self, email: str) -> list[schedule.Interval]:
+        """Everything a make-up with `email` must not overlap."""
+        return [*self.common, *self.theirs.get(email, ())]
+
+
+def busy_time(config: Config, roster: Roster, observed: Sequence[Series],
+              people: Sequence[Person], now: dt.datetime) -> Taken:
+    """What syncd can see is taken from now on over the clash horizon, for make-ups with
+    `people`: the lead's own events, every roster 1:1 (expected, moved and made up), the
+    lead's whole free/busy and each person's where Google shows it."""
     end = now + dt.timedelta(weeks=schedule.CLASH_WEEKS)
-    busy = list(schedule.owner_busy(roster, seen.observed, now, end).intervals)
-    busy += [m for meetings in schedule.roster_meetings(roster, seen.observed, now).values()
+    busy = list(schedule.owner_busy(roster, observed, now, end).intervals)
+    busy += [m for meetings in schedule.roster_meetings(roster, observed, now).values()
              for m in meetings]
+    busy += schedule.roster_events(roster, observed, now, end)
     # The lead's whole free/busy (the calendar read keeps only roster events) and theirs.
-    shown = _free_busy(config, [roster.owner.email, person.email], now, end)
-    busy += [i for seen_busy in shown.values() for i in seen_busy.intervals]
-    ups = schedule.make_ups(roster, this, seen.rows.get(person.email, []), busy, now, count)
-    hidden = () if shown[person.email].known else (person.email,)
-    return Suggestions(person, tuple(ups), hidden, None)
+    emails = [p.email for p in people]
+    shown = _free_busy(config, [roster.owner.email, *emails], now, end)
+    busy += shown[roster.owner.email].intervals
+    return Taken(tuple(busy), {e: shown[e].intervals for e in emails},
+                 tuple(e for e in emails if not shown[e].known))
+
+
+def first_slots(config: Config, seen: reconcile.Observation,
+                now: dt.datetime) -> dict[tuple[str, dt.datetime], dt.datetime]:
+    """(email, skipped slot in UTC) → the first free slot to make it up, for every active
+    person's skipped 1:1 that has no make-up and can still have one (the weekly report)."""
+    people = [p for p in seen.roster.people if p.active]
+    taken = busy_time(config, seen.roster, seen.observed, people, now)
+    return {(p.email, up.expected.astimezone(dt.UTC)): up.slots[0] for p in people
+            for up in schedule.make_ups(seen.roster, p, seen.rows.get(p.email, []),
+                                        taken.of(p.email), now, 1) if up.slots}
 
 
 def _free_busy(config: Config, emails: list[str], start: dt.datetime,

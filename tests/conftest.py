@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+pytest_plugins = ["tests.contracts.summary"]
+
 if TYPE_CHECKING:
     from tests.emulator import Emulator
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
@@ -38,8 +37,8 @@ from syncd.calendars import resource
 from syncd.calendars.base import AccessError, CalendarError, ConflictError
 from syncd.calendars.codec import dump_cache, load_cache
 from syncd.calendars.ical import MARKER_PROP, OOF_PROP, zone_named
-from syncd.core import matching
 from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
+from syncd.core.relevance import Relevance, addresses
 
 DAV = "{DAV:}"
 CAL = "{urn:ietf:params:xml:ns:caldav}"
@@ -119,7 +118,7 @@ class CalDAVCalendar:
         self._zone = zone
         self.cache = cache or DavCache()
         self._hrefs: dict[str, str] = {}  # series uid → href, from the last read
-        self._relevant = _Relevance(people, owner_email, away_title)
+        self._relevance = Relevance.of(people, owner_email, away_title)
 
     def cache_json(self) -> str:
         """The cache as of the last read (and this run's writes), for the state."""
@@ -229,7 +228,7 @@ class CalDAVCalendar:
         url = self._collection()
         cache = self.cache
         fresh: DavCache | None = None
-        if cache.covers(start, end) and cache.roster == self._relevant.fingerprint:
+        if cache.covers(start, end) and cache.roster == self._relevance.fingerprint:
             try:
                 fresh = self._changes(cache)
             except _StaleToken:
@@ -251,7 +250,7 @@ class CalDAVCalendar:
         tree = self._multistatus("REPORT", url, body, {"Depth": "1"})
         resources, skipped = self._sort(self._objects(tree, url))
         return DavCache(url, props.token, props.ctag, start.isoformat(), end.isoformat(),
-                        resources, self._relevant.fingerprint, skipped)
+                        resources, self._relevance.fingerprint, skipped)
 
     def _sort(self, found: Iterable[tuple[str, tuple[str, str]]],
               ) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
@@ -264,6 +263,16 @@ class CalDAVCalendar:
             else:
                 skipped[href] = etag
         return kept, skipped
+
+    def _relevant(self, data: str) -> bool:
+        """Whether a resource can concern the roster, judged on its text without parsing it:
+        an address anywhere, a title pattern anywhere (the text stands for its titles), the
+        marker or the lead's out-of-office status anywhere in it."""
+        text = _FOLD.sub("", data)  # an address may be folded across two lines
+        lower = text.lower()
+        return self._relevance.concerns(
+            people=addresses(text), title=text, marked=MARKER_PROP.lower() in lower,
+            out_of_office=f"{OOF_PROP.lower()}:oof" in lower)
 
     def _changes(self, cache: DavCache) -> DavCache:
         """The cache brought up to date by what changed since it was made."""
@@ -448,29 +457,6 @@ class CalDAVCalendar:
         self.cache = dataclasses.replace(
             self.cache, resources={**self.cache.resources, href: (etag, data)},
             written=(*dict.fromkeys((*self.cache.written, href)),))
-
-
-class _Relevance:
-    """Whether a resource's text can concern the roster: syncd's marker, a person's address,
-    a title pattern or the lead being away (BUSYSTATUS:OOF, the away title) anywhere in it.
-    Over-inclusive on purpose: one kept too many costs space, one left out could look like
-    a missing 1:1 and be created twice."""
-
-    def __init__(self, people: Sequence[Person], owner_email: str,
-                 away_title: str = "") -> None:
-        self._emails = sorted({e for p in people for e in matching.person_emails(p)}
-                              - {owner_email.lower()})
-        self._patterns = [re.compile(t, re.IGNORECASE)
-                          for t in [*(p.title_pattern for p in people), away_title] if t]
-        wanted = [owner_email.lower(), *self._emails, *(p.pattern for p in self._patterns)]
-        self.fingerprint = hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:16]
-
-    def __call__(self, data: str) -> bool:
-        text = _FOLD.sub("", data)  # an address may be folded across two lines
-        lower = text.lower()
-        return (MARKER_PROP.lower() in lower or f"{OOF_PROP.lower()}:oof" in lower
-                or any(e in lower for e in self._emails)
-                or any(p.search(text) for p in self._patterns))
 
 
 class _StaleToken(Exception):

@@ -38,8 +38,9 @@ from syncd.calendars.ical import (
     within,
     zone_named,
 )
-from syncd.core import identity, matching
+from syncd.core import identity
 from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
+from syncd.core.relevance import Relevance
 from syncd.google.api import DOC_MIME, GoogleApi
 from syncd.google.errors import AlreadyExists, Gone, GoogleError, NotFound, PreconditionFailed
 
@@ -104,7 +105,12 @@ class SyncCache:
 
 def event_id(uid: str) -> str | None:
     """The Google event id of a series syncd creates (base32hex: lower-case 0-9 and a-v),
-    derived from its uid `<person key>-<generation>@syncd`; None for other uids."""
+    derived from its uid `<person key>-<generation>@syncd`, or of a make-up it books
+    (`<person key>-m<slot>-<n>@syncd`); None for other uids."""
+    makeup = identity.parse_makeup_uid(uid)
+    if makeup is not None:
+        key, _, slot = makeup[0].partition("-")
+        return f"{key}{slot}n{makeup[1]}"
     marker, _, domain = uid.rpartition("@")
     parsed = identity.parse_marker(marker) if domain == identity.UID_DOMAIN else None
     if parsed is None:
@@ -127,9 +133,8 @@ class GoogleCalendar:
         self.name = f"google calendar {calendar_id}"
         self._api = api
         self._calendar_id = calendar_id
-        self._people = tuple(people)
         self._owner = owner_email.lower()
-        self._away_title = away_title
+        self._relevance = Relevance.of(people, owner_email, away_title)
         zone = zone_named(default_timezone)
         if zone is None:
             raise CalendarError(f"unknown time zone {default_timezone!r}")
@@ -177,13 +182,8 @@ class GoogleCalendar:
                     return str(who["email"]).lower()
         return None
 
-    def _fingerprint(self) -> str:
-        wanted = sorted({*(e for p in self._people for e in matching.person_emails(p)),
-                         *(p.title_pattern for p in self._people if p.title_pattern)})
-        return hashlib.sha256("\n".join([self._owner, *wanted]).encode()).hexdigest()[:16]
-
     def _sync(self) -> SyncCache:
-        fingerprint = self._fingerprint()
+        fingerprint = self._relevance.fingerprint
         cache = self.cache
         if cache.token and cache.roster == fingerprint:
             try:
@@ -241,21 +241,13 @@ class GoogleCalendar:
         return kept
 
     def _relevant(self, event: Mapping[str, Any]) -> bool:
-        private = event.get("extendedProperties", {}).get("private", {})
-        if MARKER_KEY in private or event.get("eventType") == "outOfOffice":
-            return True
-        if "date" in event.get("start", {}) and self._away_title and re.search(
-                self._away_title, str(event.get("summary", "")), re.IGNORECASE):
-            return True
-        people = {str(a.get("email", "")).lower() for a in event.get("attendees", [])}
-        people.add(str(event.get("organizer", {}).get("email", "")).lower())
-        people.discard(self._owner)
-        for person in self._people:
-            if people & matching.person_emails(person):
-                return True
-        summary = str(event.get("summary", ""))
-        return any(p.title_pattern and re.search(p.title_pattern, summary, re.IGNORECASE)
-                   for p in self._people)
+        people = [str(a.get("email", "")) for a in event.get("attendees", [])]
+        return self._relevance.concerns(
+            people=[*people, str(event.get("organizer", {}).get("email", ""))],
+            title=str(event.get("summary", "")),
+            marked=MARKER_KEY in event.get("extendedProperties", {}).get("private", {}),
+            out_of_office=event.get("eventType") == "outOfOffice",
+            timed="date" not in event.get("start", {}))
 
     def _series(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         """The kept events as series with their instances in [start, end): converted
@@ -267,7 +259,9 @@ class GoogleCalendar:
             parent = event.get("recurringEventId")
             if not parent or parent not in events:
                 self._ids[_uid(event)] = ident
-        digest = hashlib.sha256(json.dumps(events, sort_keys=True).encode()).hexdigest()
+        # Floating times are read on the default zone: it is part of what was converted.
+        digest = hashlib.sha256(json.dumps([str(self._zone), events], sort_keys=True)
+                                .encode()).hexdigest()
         kept = self.cache.converted
         if (kept.of == digest and kept.start and dt.datetime.fromisoformat(kept.start) <= start
                 and end <= dt.datetime.fromisoformat(kept.end)):
@@ -508,31 +502,27 @@ def _uid(event: Mapping[str, Any]) -> str:
 
 
 def _body(spec: SeriesSpec, ident: str, attach: bool) -> dict[str, Any]:
-    """The insert body of a new series; a notes link known already goes in with it, as an
-    attach-notes patch would write it (so no second write follows)."""
     end = spec.start + spec.duration
-    private = {MARKER_KEY: spec.marker, UID_KEY: spec.uid}
-    attachments: dict[str, Any] = {}
-    if spec.notes_url:
-        private[NOTES_KEY] = spec.notes_url
-        if attach and _DRIVE_URL.match(spec.notes_url):
-            attachments["attachments"] = [{"fileUrl": spec.notes_url, "title": "1:1 notes",
-                                           "mimeType": DOC_MIME}]
+    # A series made once its Doc exists, or a make-up, carries its notes link from the
+    # start, as a patch would add it: no second write follows.
+    attachments = [{"fileUrl": spec.notes_url, "title": "1:1 notes", "mimeType": DOC_MIME}] \
+        if spec.notes_url and attach and _DRIVE_URL.match(spec.notes_url) else []
     return {
+        **({"attachments": attachments} if attachments else {}),
         "id": ident,
         "summary": spec.summary,
         "description": spec.description,
         "start": {"dateTime": spec.start.isoformat(), "timeZone": spec.timezone},
         "end": {"dateTime": end.isoformat(), "timeZone": spec.timezone},
-        "recurrence": [f"RRULE:{spec.rrule}"],
+        **({"recurrence": [f"RRULE:{spec.rrule}"]} if spec.rrule else {}),
         "attendees": [
             {"email": spec.organizer.email, "responseStatus": "accepted"},
             {"email": spec.attendee.email, **(
                 {"displayName": spec.attendee.name} if spec.attendee.name else {})},
         ],
-        "extendedProperties": {"private": private},
+        "extendedProperties": {"private": {MARKER_KEY: spec.marker, UID_KEY: spec.uid, **(
+            {NOTES_KEY: spec.notes_url} if spec.notes_url else {})}},
         "reminders": {"useDefault": True},
-        **attachments,
     }
 
 

@@ -4,7 +4,7 @@ Feeds are whole-calendar exports: tens of megabytes and tens of thousands of
 events, almost none of them 1:1s. Parsing all of that with icalendar costs
 seconds and hundreds of megabytes on every run, so the raw text is pre-filtered
 first: only the calendar's own properties, its time zones and the events that
-can concern the roster (see `_Wanted`) and can still matter are kept and parsed:
+can concern the roster (`core/relevance.py`) and can still matter are kept and parsed:
 a one-off event that ended days before the read window cannot (recurring ones
 are kept whole, as their start sets a person's cadence phase). An unchanged feed
 (HTTP 304, or the same bytes) is not parsed again: the Series converted last time
@@ -45,6 +45,7 @@ from syncd.calendars.ical import (
     zone_named,
 )
 from syncd.core.model import Person, Series
+from syncd.core.relevance import Relevance, addresses
 from syncd.redact import redact_url
 
 _MAX_REDIRECTS = 5
@@ -64,7 +65,6 @@ _LINE = re.compile(
 )
 # Bounded repeats: with `+`, a 100k-character run without a delimiter is rescanned from
 # each of its characters (quadratic: 40 s for one long CN). No address part is longer.
-_EMAILISH = re.compile(rb"[^\s:;,\"<>=\\()\[\]]{1,254}@[^\s:;,\"<>=\\()\[\]]{1,254}")
 _ESCAPED = re.compile(r"\\([\\;,nN])")
 _DATE = re.compile(rb"(\d{4})(\d{2})(\d{2})")
 _DAYS = re.compile(rb"(\d+)([WDTHMS])")
@@ -144,7 +144,7 @@ class ICSFeed:
         self._path = path
         self.name = f"ics feed {redact_url(self._url)}" if self._url else f"ics file {path}"
         self._default = zone
-        self._wanted = _Wanted.of(people, owner_email, away_title)
+        self._wanted = Relevance.of(people, owner_email, away_title)
         self._timeout = timeout
         self._max_bytes = max_bytes
         self.cache = cache or FeedCache()
@@ -418,36 +418,6 @@ class _WatchedAdapter(HTTPAdapter):
 # --- the pre-filter ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Wanted:
-    """What makes an event relevant: a roster email or alias on an ATTENDEE or
-    ORGANIZER line, a syncd marker, a SUMMARY matching a person's title pattern, or
-    the lead being away (BUSYSTATUS:OOF, or a title matching the roster's away_title:
-    such an event is kept and the conversion decides whether it is all-day)."""
-
-    emails: frozenset[bytes]  # lower-cased UTF-8
-    titles: tuple[re.Pattern[str], ...]
-
-    @classmethod
-    def of(cls, people: Sequence[Person], owner_email: str, away_title: str = "") -> _Wanted:
-        emails = {e.lower() for p in people for e in (p.email, *p.aliases)}
-        # The owner is on nearly every event of their own calendar: it selects nothing.
-        emails.discard(owner_email.lower())
-        patterns = [p.title_pattern for p in people if p.title_pattern]
-        titles = tuple(re.compile(t, re.IGNORECASE) for t in [*patterns, away_title] if t)
-        return cls(frozenset(e.encode() for e in emails), titles)
-
-    def mentioned(self, line: bytes) -> bool:
-        # bytes.lower() folds ASCII only: enough for the addresses calendars write.
-        return any(token in self.emails for token in _EMAILISH.findall(line.lower()))
-
-    def titled(self, value: bytes) -> bool:
-        if not self.titles:
-            return False
-        text = _unescape(value.decode("utf-8", "replace"))
-        return any(pattern.search(text) for pattern in self.titles)
-
-
 @dataclass
 class _Event:
     """One top-level VEVENT while it is scanned."""
@@ -491,7 +461,7 @@ def _not_utf8_text(body: bytes) -> str | None:
     return None
 
 
-def _prefilter(text: bytes, wanted: _Wanted, label: str, name: str, since: dt.date) -> bytes:
+def _prefilter(text: bytes, wanted: Relevance, label: str, name: str, since: dt.date) -> bytes:
     """The feed reduced to its header, time zones and relevant UID groups, as ICS text.
 
     A UID group (master and overrides) is kept whole when any of its VEVENTs is
@@ -553,14 +523,16 @@ def _prefilter(text: bytes, wanted: _Wanted, label: str, name: str, since: dt.da
     return b"".join(kept)
 
 
-def _look(event: _Event, what: bytes, rest: bytes, wanted: _Wanted) -> None:
+def _look(event: _Event, what: bytes, rest: bytes, wanted: Relevance) -> None:
     """Note what one property line of a top-level VEVENT (`rest`: after its name) says."""
     if what == b"UID":
         event.uid = _unescape(_value(rest).decode("utf-8", "replace")).strip()
     elif what in (b"ATTENDEE", b"ORGANIZER"):
-        event.relevant = event.relevant or wanted.mentioned(rest)
+        event.relevant = event.relevant or wanted.concerns(
+            people=addresses(rest.decode("utf-8", "replace")))
     elif what == b"SUMMARY":
-        event.relevant = event.relevant or wanted.titled(_value(rest))
+        event.relevant = event.relevant or wanted.concerns(
+            title=_unescape(_value(rest).decode("utf-8", "replace")))
     elif what in (b"RRULE", b"RDATE"):
         event.recurring = True
     elif what == b"DURATION":
@@ -571,9 +543,10 @@ def _look(event: _Event, what: bytes, rest: bytes, wanted: _Wanted) -> None:
     elif what in (b"DTEND", b"RECURRENCE-ID"):
         event.last = max(event.last, _date(_value(rest)))
     elif what == OOF_PROP.encode():
-        event.relevant = event.relevant or _value(rest).strip().upper() == b"OOF"
+        event.relevant = event.relevant or wanted.concerns(
+            out_of_office=_value(rest).strip().upper() == b"OOF")
     else:
-        event.relevant = True  # a syncd marker
+        event.relevant = wanted.concerns(marked=True)  # a syncd marker
 
 
 def _date(value: bytes) -> dt.date:

@@ -22,7 +22,14 @@ from syncd.config.fields import (
 )
 from syncd.config.lines import Lines
 from syncd.config.problems import NodePath, Problem, field_name
-from syncd.config.schema import KINDS, GoogleBackend, SlotEntry, WorkingHours, backend_of
+from syncd.config.schema import (
+    KINDS,
+    FeedCalendarConfig,
+    GoogleBackend,
+    SlotEntry,
+    WorkingHours,
+    backend_of,
+)
 from syncd.core.model import Cadence
 
 _WEEK_CADENCES = ("monthly", "quarterly")
@@ -107,7 +114,18 @@ def cross_checks(data: Mapping[Any, Any], lines: Lines) -> list[Problem]:
         else:
             report((*here, "slot"), "required (or set defaults.slot)")
     _check_google(report, data)
+    _check_makeups(report, data)
     return problems
+
+
+def _check_makeups(report: _Report, data: Mapping[Any, Any]) -> None:
+    """Booking make-ups needs a calendar syncd may write."""
+    makeups, calendar = data.get("makeups"), data.get("calendar")
+    if isinstance(makeups, dict) and makeups.get("book") == "auto" and isinstance(
+            calendar, dict) and backend_of("calendar", calendar.get("kind")) is \
+            FeedCalendarConfig:
+        report(("makeups", "book"), "auto needs a calendar syncd can write; an ICS feed is "
+               "read-only (syncd suggest still lists free slots)")
 
 
 def _check_google(report: _Report, data: Mapping[Any, Any]) -> None:

@@ -29,11 +29,15 @@ DEFAULT_FEED_TIMEOUT = FEED_TIMEOUT  # the feed reader's own defaults (calendars
 DEFAULT_FEED_MAX_BYTES = FEED_MAX_BYTES
 DEFAULT_CALENDAR_ID = "primary"
 DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
+DEFAULT_MAKEUP_WITHIN = dt.timedelta(days=5)  # makeups.within
 
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _DURATION = re.compile(r"(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?", re.IGNORECASE)
 _MAX_DURATION = dt.timedelta(hours=8)
+_SPAN = re.compile(r"(\d+)\s*([hdw])", re.IGNORECASE)
+_SPAN_UNITS = {"h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1)}
+_MAX_SPAN = dt.timedelta(weeks=8)
 _FEED_SCHEMES = ("http", "https", "webcal")
 
 GoogleCredentials = Literal["oauth", "service-account", "anonymous"]
@@ -131,6 +135,17 @@ def _duration(value: object) -> dt.timedelta:
     length = dt.timedelta(minutes=minutes)
     if not dt.timedelta(0) < length <= _MAX_DURATION:
         raise ValueError("duration must be more than 0 and at most 8h")
+    return length
+
+
+def _span(value: object) -> dt.timedelta:
+    text = _text(value).strip()
+    match = _SPAN.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a valid span {text!r} (use e.g. 36h, 5d, 2w)")
+    length = int(match.group(1)) * _SPAN_UNITS[match.group(2).lower()]
+    if not dt.timedelta(0) < length <= _MAX_SPAN:
+        raise ValueError("span must be more than 0 and at most 8w")
     return length
 
 
@@ -261,6 +276,7 @@ TimeOfDay = Annotated[dt.time, PlainValidator(_time)]
 Day = Annotated[int, PlainValidator(_day)]
 Week = Annotated[int, PlainValidator(_week)]
 Duration = Annotated[dt.timedelta, PlainValidator(_duration)]
+Span = Annotated[dt.timedelta, PlainValidator(_span)]  # hours, days or weeks: 36h, 5d, 2w
 Date = Annotated[dt.date, PlainValidator(_date)]
 CadenceSpec = Annotated[Cadence, PlainValidator(_cadence)]
 Zone = Annotated[str, PlainValidator(_timezone)]

@@ -35,6 +35,7 @@ from syncd.config.fields import (
     DEFAULT_DURATION,
     DEFAULT_FEED_MAX_BYTES,
     DEFAULT_FEED_TIMEOUT,
+    DEFAULT_MAKEUP_WITHIN,
     DEFAULT_MAX_CHANGES,
     DEFAULT_PORTS,
     DEFAULT_SECURITY,
@@ -57,6 +58,7 @@ from syncd.config.fields import (
     Refused,
     Seconds,
     Security,
+    Span,
     Text,
     TimeOfDay,
     Week,
@@ -406,6 +408,14 @@ class OutOfOfficeSection(Section):
     title: Pattern
 
 
+class MakeUpsSection(Section):
+    """`makeups:` — whether reconcile and the service book make-ups for skipped 1:1s
+    themselves (each sends the person an invitation)."""
+
+    book: Literal["off", "auto"] = "off"
+    within: Span = DEFAULT_MAKEUP_WITHIN  # how soon after the skipped slot it must be
+
+
 class PreferencesEntry(Section):
     """`preferences:` — when `syncd suggest` may propose a 1:1 (the roster's, or a
     person's own on top of it)."""
@@ -542,6 +552,7 @@ class Config(Section):
     holidays: HolidaysSection | None = None
     out_of_office: OutOfOfficeSection | None = None
     preferences: PreferencesEntry | None = None
+    makeups: MakeUpsSection | None = None
 
     # Not in the file: where it was read from, and where each key sits in it.
     _source: Path = PrivateAttr(default=Path())

@@ -17,13 +17,16 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from syncd.core.model import (
-    Action,
+    AgendaAction,
     AgendaSection,
     AgendaWrite,
+    CancelAgenda,
     FollowUp,
+    MoveAgenda,
     NotesDoc,
     Occurrence,
     Person,
+    PrepareAgenda,
 )
 
 _REASONS = {"cancelled": "cancelled", "deleted": "removed from the calendar",
@@ -87,12 +90,12 @@ def carried(sections: Sequence[AgendaSection], key: dt.date) -> tuple[FollowUp, 
 def plan(
     person: Person, occurrences: Sequence[Occurrence], doc: NotesDoc | None,
     now: dt.datetime, zone: ZoneInfo, one_offs: frozenset[str] = frozenset(),
-) -> list[Action]:
+) -> list[AgendaAction]:
     """The agenda actions for one person: prepare or re-head the next meeting's section,
     and mark the sections of meetings called off ahead. `doc` None: the document is
     about to be created. `one_offs`: uids of single events (a moved day is a make-up)."""
     found = doc.agenda if doc is not None else ()
-    actions: list[Action] = []
+    actions: list[AgendaAction] = []
     for occ in occurrences:
         if occ.status != "skipped" or occ.expected <= now:
             continue
@@ -101,11 +104,9 @@ def plan(
             if section.key == key and not section.cancelled:
                 at = section.when or _local(occ.expected.astimezone(zone))
                 reason = _REASONS.get(occ.reason or "", "cancelled")
-                actions.append(Action(
-                    "cancel-agenda", person.email,
-                    f"mark the agenda of {at:%a %Y-%m-%d %H:%M} as off ({reason})",
-                    section_date=key, agenda=AgendaWrite(key, at.replace(tzinfo=zone),
-                                                         reason=reason)))
+                actions.append(CancelAgenda(
+                    person.email, f"mark the agenda of {at:%a %Y-%m-%d %H:%M} as off ({reason})",
+                    AgendaWrite(key, at.replace(tzinfo=zone), reason=reason)))
     target = next_meeting(occurrences, now)
     if target is None:
         return actions
@@ -120,18 +121,16 @@ def plan(
     if mine:
         section = mine[-1]
         if section.when is not None and section.when != local:
-            actions.append(Action(
-                "move-agenda", person.email,
+            actions.append(MoveAgenda(
+                person.email,
                 f"re-head the agenda of {section.when:%a %Y-%m-%d %H:%M} to "
-                f"{local:%a %Y-%m-%d %H:%M}", section_date=key,
-                agenda=AgendaWrite(key, when, label)))
+                f"{local:%a %Y-%m-%d %H:%M}", AgendaWrite(key, when, label)))
         return actions
     follow_ups = carried(found, key)
     carry = f", {len(follow_ups)} follow-up{'s' if len(follow_ups) != 1 else ''} carried" \
         if follow_ups else ""
-    actions.append(Action(
-        "prepare-notes", person.email,
+    actions.append(PrepareAgenda(
+        person.email,
         f"add agenda for {local:%a %Y-%m-%d %H:%M}{f' ({label})' if label else ''}{carry}",
-        section_date=key, agenda=AgendaWrite(
-            key, when, label, follow_ups, template_for(person, local.date()))))
+        AgendaWrite(key, when, label, follow_ups, template_for(person, local.date()))))
     return actions

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncd.core import cadence
+from syncd.core import cadence, identity
 from syncd.core.matching import person_emails
 from syncd.core.model import Instance, Occurrence, OccurrenceStatus, Person, Series, SkipReason
 
@@ -181,6 +181,25 @@ def _assign_makeups(
     return _pair_off(pairs)
 
 
+def _booked_makeups(
+    person: Person, expected: Sequence[dt.datetime], wanting: Sequence[int],
+    cands: Sequence[_Candidate], taken: set[int],
+) -> dict[int, int]:
+    """Expected index → the usable one-off event whose make-up marker names that slot."""
+    key = identity.person_key(person.email)
+    slots = {_utc(expected[e]): e for e in wanting}
+    out: dict[int, int] = {}
+    for c, cand in enumerate(cands):
+        parsed = identity.parse_makeup_marker(cand.series.marker)
+        if (parsed is None or parsed[0] != key or c in taken or not cand.usable
+                or cand.series.rrule):
+            continue
+        e = slots.get(parsed[1])
+        if e is not None and e not in out:
+            out[e] = c
+    return out
+
+
 def _not_yet(expected: dt.datetime, slot: _Slot, now: dt.datetime) -> bool:
     """True when the outcome still lies ahead; a skip made on the event is known already."""
     happens = slot.actual_start or expected
@@ -242,7 +261,12 @@ def classify(
         outcomes[e] = (_from_slot(when, cands[c]) if c is not None
                        else _without_slot(series, when, grace))
     wanting = [e for e, o in outcomes.items() if o.status in ("skipped", "missing")]
-    makeups = _assign_makeups(expected, wanting, cands, set(slots.values()), grace)
+    taken = set(slots.values())
+    # A make-up syncd booked names the slot it makes up, however far from it it lies.
+    makeups = _booked_makeups(person, expected, wanting, cands, taken)
+    taken |= set(makeups.values())
+    makeups |= _assign_makeups(expected, [e for e in wanting if e not in makeups], cands,
+                               taken, grace)
     for e, c in makeups.items():
         cand = cands[c]
         outcomes[e] = _Slot("rescheduled", actual_start=cand.instance.start,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,43 @@ def parse_marker(value: str) -> tuple[str, int] | None:
 def series_uid(email: str, generation: int) -> str:
     """Deterministic UID for a series syncd creates."""
     return f"{marker(email, generation)}@{UID_DOMAIN}"
+
+
+# --- one-off make-ups ----------------------------------------------------------------
+
+_MAKEUP = re.compile(r"^([0-9a-v]{16})-m(\d{12})$")
+
+
+def makeup_marker(email: str, expected: dt.datetime) -> str:
+    """The marker of a make-up syncd books: the person's key and the slot it makes up (UTC).
+
+    Not a generation marker (`parse_marker` gives None), so a make-up is never taken
+    for a series; `parse_makeup_marker` reads it back."""
+    return f"{person_key(email)}-m{expected.astimezone(dt.UTC):%Y%m%d%H%M}"
+
+
+def parse_makeup_marker(value: str) -> tuple[str, dt.datetime] | None:
+    """(person key, the slot made up, UTC) from a make-up marker, else None."""
+    found = _MAKEUP.match(value.strip())
+    if found is None:
+        return None
+    slot = dt.datetime.strptime(found.group(2), "%Y%m%d%H%M").replace(tzinfo=dt.UTC)
+    return found.group(1), slot
+
+
+def makeup_uid(email: str, expected: dt.datetime, booking: int) -> str:
+    """Deterministic UID of the `booking`-th make-up syncd books for one skipped slot (a
+    re-run finds it; one booked again after a person deleted the first gets a new one)."""
+    return f"{makeup_marker(email, expected)}-{booking}@{UID_DOMAIN}"
+
+
+def parse_makeup_uid(uid: str) -> tuple[str, int] | None:
+    """(make-up marker, booking number) from a uid `makeup_uid` gave, else None."""
+    body, _, domain = uid.rpartition("@")
+    marker_value, _, booking = body.rpartition("-")
+    if domain != UID_DOMAIN or not booking.isdigit() or parse_makeup_marker(marker_value) is None:
+        return None
+    return marker_value, int(booking)
 
 
 def created_by_syncd(uid: str, marker_value: str) -> bool:

@@ -32,8 +32,11 @@ def participants(series: Series) -> frozenset[str]:
 
 
 def marker_key(series: Series) -> str | None:
-    """The person key in syncd's marker on the series, or None when it carries none."""
-    parsed = identity.parse_marker(series.marker) if series.marker else None
+    """The person key in syncd's marker on the series (a series' or a make-up's), or None
+    when it carries none."""
+    if not series.marker:
+        return None
+    parsed = identity.parse_marker(series.marker) or identity.parse_makeup_marker(series.marker)
     return parsed[0] if parsed is not None else None
 
 

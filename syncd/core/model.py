@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 Role = Literal["report", "manager", "peer", "skip-level", "new-hire"]
 CadenceKind = Literal["weekly", "every-n-weeks", "monthly", "quarterly", "rrule"]
@@ -229,7 +229,7 @@ class SeriesSpec:
     organizer: Attendee
     attendee: Attendee
     description: str = ""
-    notes_url: str = ""  # the notes link written with the series ("" for none yet)
+    notes_url: str = ""  # the notes link written with the event ("" for none yet)
 
 
 @dataclass(frozen=True)
@@ -279,31 +279,137 @@ ActionKind = Literal[
     "prepare-notes",
     "move-agenda",
     "cancel-agenda",
+    "book-makeup",
 ]
 
 
 @dataclass(frozen=True)
-class Action:
-    """One step of a plan. Which optional fields are set depends on `kind`."""
+class Step:
+    """What every action has: whose it is and one human line saying what and when.
+    `kind` names the action in the audit log and the JSON output, nothing more."""
 
-    kind: ActionKind
+    kind: ClassVar[ActionKind]
     person: str  # email
-    summary: str  # one human line: what and when
-    series_uid: str = ""
-    etag: str = ""  # the series as the planner saw it; a changed event is not written
-    spec: SeriesSpec | None = None
-    patch: SeriesPatch | None = None
-    replaces: str = ""  # create-series: the owned uid this one takes over from
-    section_date: dt.date | None = None  # agenda actions: the slot the section prepares
-    agenda: AgendaWrite | None = None  # agenda actions: what to write
-    generation: int = 0  # create/adopt: ownership generation for this person
-    written: str = ""  # create/adopt/update: identity.Written.text() of the series after it
+    summary: str
+
+
+@dataclass(frozen=True)
+class CreateNotes(Step):
+    """Create the person's private notes document."""
+
+    kind = "create-notes"
+
+
+@dataclass(frozen=True)
+class SeriesStep(Step):
+    """An action that writes one series on the calendar (the safety limit counts them)."""
+
+    series_uid: str
+
+
+@dataclass(frozen=True)
+class CreateSeries(SeriesStep):
+    """Write a new series under a deterministic uid."""
+
+    kind = "create-series"
+    spec: SeriesSpec
+    generation: int  # ownership generation for this person
+    written: str  # identity.Written.text() of the series after it
+    replaces: str = ""  # the owned uid this one takes over from
+
+
+@dataclass(frozen=True)
+class EditSeries(SeriesStep):
+    """An action that changes a series already on the calendar."""
+
+    etag: str  # the series as the planner saw it; a changed event is not written
+
+
+@dataclass(frozen=True)
+class AdoptSeries(EditSeries):
+    """Make a hand-made 1:1 syncd's: its marker (and the roster's duration) written."""
+
+    kind = "adopt-series"
+    patch: SeriesPatch
+    generation: int
+    written: str
+
+
+@dataclass(frozen=True)
+class UpdateSeries(EditSeries):
+    """Set what the roster states on an owned series (title, duration)."""
+
+    kind = "update-series"
+    patch: SeriesPatch
+    written: str
+
+
+@dataclass(frozen=True)
+class EndSeries(EditSeries):
+    """End an owned series after `until` (RRULE UNTIL: its history stays)."""
+
+    kind = "end-series"
+    until: dt.datetime
 
     @property
-    def writes_event(self) -> bool:
-        """True for actions that write to the calendar (counted by the safety limit)."""
-        return self.kind in ("create-series", "adopt-series", "update-series",
-                             "end-series", "attach-notes")
+    def patch(self) -> SeriesPatch:
+        """The write that ends it."""
+        return SeriesPatch(until=self.until)
+
+
+@dataclass(frozen=True)
+class AttachNotes(EditSeries):
+    """Put the notes document's link on the series (the link is read when it runs)."""
+
+    kind = "attach-notes"
+
+
+@dataclass(frozen=True)
+class BookMakeUp(SeriesStep):
+    """Write a one-off 1:1 that makes up a skipped slot; it carries the notes link."""
+
+    kind = "book-makeup"
+    spec: SeriesSpec
+    makeup: BookedMakeUp  # what state records once it is booked
+
+
+@dataclass(frozen=True)
+class AgendaStep(Step):
+    """An action on one meeting's agenda section in the person's notes."""
+
+    agenda: AgendaWrite
+
+    @property
+    def section_date(self) -> dt.date:
+        """The roster slot the section prepares."""
+        return self.agenda.key
+
+
+@dataclass(frozen=True)
+class PrepareAgenda(AgendaStep):
+    """Add the section for the next meeting, with the follow-ups it carries."""
+
+    kind = "prepare-notes"
+
+
+@dataclass(frozen=True)
+class MoveAgenda(AgendaStep):
+    """Re-head a section to where its meeting now takes place."""
+
+    kind = "move-agenda"
+
+
+@dataclass(frozen=True)
+class CancelAgenda(AgendaStep):
+    """Mark a section whose meeting was called off ahead."""
+
+    kind = "cancel-agenda"
+
+
+AgendaAction = PrepareAgenda | MoveAgenda | CancelAgenda
+# One step of a plan: apply dispatches on the class, so mypy checks each has what it needs.
+Action = (CreateNotes | CreateSeries | AdoptSeries | UpdateSeries | EndSeries | AttachNotes
+          | BookMakeUp | AgendaAction)
 
 
 @dataclass(frozen=True)
@@ -324,9 +430,33 @@ class Plan:
     # Why the read looks incomplete (syncd's series all gone at once): then the plan is
     # refused like one over the safety limit.
     suspicious: str = ""
+    # Make-ups syncd booked that the calendar shows and state does not know (a crash
+    # between the booking and its commit): recorded with `recovered`.
+    makeups_found: tuple[BookedMakeUp, ...] = ()
 
 
 # --- what syncd remembers ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MakeUpRequest:
+    """A one-off 1:1 to book for a skipped or missing occurrence (`syncd makeup`, or
+    `makeups: {book: auto}`)."""
+
+    person: str  # email
+    expected: dt.datetime  # the roster slot it makes up
+    start: dt.datetime  # when the make-up takes place
+
+
+@dataclass(frozen=True)
+class BookedMakeUp:
+    """A make-up syncd booked, as state keeps it: a person deleting the event is their
+    decision, so `book: auto` never books that slot's make-up again."""
+
+    uid: str
+    person: str  # email
+    expected: dt.datetime  # the roster slot it makes up
+    start: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -377,3 +507,4 @@ class Memory:
     prepared: frozenset[tuple[str, dt.date]] = frozenset()  # (person, date) agendas written
     # uid → identity.Written.text() of what syncd last wrote on that series.
     written: Mapping[str, str] = field(default_factory=dict)
+    makeups: tuple[BookedMakeUp, ...] = ()  # one-off make-ups syncd booked

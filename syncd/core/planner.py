@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -20,8 +20,16 @@ from syncd.core import agenda, cadence, classify, identity
 from syncd.core.matching import marker_key, other_person, participants, series_by_person
 from syncd.core.model import (
     Action,
+    AdoptSeries,
+    AttachNotes,
     Attendee,
+    BookedMakeUp,
+    BookMakeUp,
+    CreateNotes,
+    CreateSeries,
+    EndSeries,
     Instance,
+    MakeUpRequest,
     Memory,
     NotesDoc,
     OwnedSeries,
@@ -31,6 +39,8 @@ from syncd.core.model import (
     Series,
     SeriesPatch,
     SeriesSpec,
+    SeriesStep,
+    UpdateSeries,
 )
 
 # How far ahead two schedules are compared: covers both DST changes and a
@@ -148,9 +158,12 @@ class _Planner:
     def __init__(
         self, roster: Roster, observed: tuple[Series, ...] | None,
         notes: Mapping[str, NotesDoc] | None, memory: Memory, now: dt.datetime,
-        roster_lines: Mapping[str, str],
+        roster_lines: Mapping[str, str], makeups: Sequence[MakeUpRequest] = (),
     ) -> None:
         self.roster = roster
+        self.makeups: dict[str, list[MakeUpRequest]] = defaultdict(list)
+        for request in makeups:
+            self.makeups[request.person].append(request)
         self.roster_lines = roster_lines
         self.observed = observed
         self.notes = notes
@@ -302,7 +315,21 @@ class _Planner:
             actions=tuple(self.actions), warnings=tuple(self.warnings),
             owned_series=live_owned, info=tuple(self.info), recovered=recovered,
             written=tuple(dict(self.written).items()), suspicious=self.suspicious(),
+            makeups_found=self.makeups_found(),
         )
+
+    def makeups_found(self) -> tuple[BookedMakeUp, ...]:
+        """Make-ups syncd booked for roster people that the calendar shows and state lacks."""
+        known = {m.uid for m in self.memory.makeups}
+        people = {identity.person_key(p.email): p.email for p in self.roster.people}
+        found = []
+        for series in self.observed or ():
+            parsed = identity.parse_makeup_marker(series.marker) if series.marker else None
+            if (parsed is None or parsed[0] not in people or series.uid in known
+                    or identity.parse_makeup_uid(series.uid) is None):
+                continue
+            found.append(BookedMakeUp(series.uid, people[parsed[0]], parsed[1], series.start))
+        return tuple(found)
 
     def broken_people(self) -> dict[str, str]:
         """Roster people involved in an event whose instances could not be computed → its uid."""
@@ -474,8 +501,8 @@ class _Planner:
             # `update` would do for an owned series), this run would not have converged.
             duration = person.duration if series.duration != person.duration else None
             length = f", set to {_minutes(duration)} min" if duration is not None else ""
-            self.actions.append(Action(
-                "adopt-series", person.email,
+            self.actions.append(AdoptSeries(
+                person.email,
                 f"adopt hand-made '{series.summary}' ({person.cadence.text}{length})",
                 series_uid=series.uid, etag=series.etag, generation=gen,
                 patch=SeriesPatch(marker=identity.marker(person.email, gen), duration=duration),
@@ -495,8 +522,8 @@ class _Planner:
     def create(self, person: Person, *, replaces: str, reason: str) -> str:
         gen = self.next_generation(person)
         spec = desired_spec(self.roster, person, self.handover(person), gen)
-        self.actions.append(Action(
-            "create-series", person.email,
+        self.actions.append(CreateSeries(
+            person.email,
             f"create {person.cadence.text} series from {_when(spec.start)} ({reason})",
             series_uid=spec.uid, spec=spec, replaces=replaces,
             generation=gen, written=written_of_spec(spec).text(),
@@ -530,18 +557,18 @@ class _Planner:
         what = " and ".join(
             part for part, changed in (("title", patch.summary), ("duration", patch.duration))
             if changed is not None)
-        self.actions.append(Action(
-            "update-series", person.email, f"update {what} of '{series.summary}'",
+        self.actions.append(UpdateSeries(
+            person.email, f"update {what} of '{series.summary}'",
             series_uid=series.uid, etag=series.etag, patch=patch, written=after.text(),
         ))
 
     def end(self, person: Person, series: Series, reason: str,
             until: dt.datetime | None = None) -> None:
         last = until or self.now
-        self.actions.append(Action(
-            "end-series", person.email,
+        self.actions.append(EndSeries(
+            person.email,
             f"end '{series.summary}' after {_when(last)} ({reason})",
-            series_uid=series.uid, etag=series.etag, patch=SeriesPatch(until=last),
+            series_uid=series.uid, etag=series.etag, until=last,
         ))
 
     def report_edits(self, person: Person, series: Series) -> None:
@@ -561,34 +588,55 @@ class _Planner:
             return
         doc = self.notes.get(person.email)
         if doc is None or doc.blank:  # blank: made by a run that stopped before filling it
-            self.actions.append(Action("create-notes", person.email, "create private notes"))
+            self.actions.append(CreateNotes(person.email, "create private notes"))
         if current is not None:
             uid, series = current
             url = doc.url if doc is not None else ""
             if (series is None or not url or series.notes_url != url) and (
                     series is None or self.writable(series) or series.private_props):
-                self.actions.append(Action(
+                self.actions.append(AttachNotes(
                     # The uid is in --json; a person reads which series from the line above.
-                    "attach-notes", person.email, "attach notes link to the 1:1 series",
+                    person.email, "attach notes link to the 1:1 series",
                     series_uid=uid, etag=series.etag if series is not None else "",
                 ))
         if self.observed is None:
             return  # where the meetings are is unknown: no agenda is written or marked
+        self.book_makeups(person)
         series = current[1] if current else None
         start = self.now - dt.timedelta(days=cadence.interval_days(person.cadence))
         # The calendar as this plan leaves it: a series it ends no longer holds the
         # meetings, one it creates does (else the next run would move the agenda).
-        ends = {a.series_uid: a.patch.until for a in self.actions
-                if a.kind == "end-series" and a.person == person.email and a.patch}
+        ends = {a.series_uid: a.until for a in self.actions
+                if isinstance(a, EndSeries) and a.person == person.email}
         mine = [_ended_at(s, ends[s.uid]) if s.uid in ends else s
                 for s in self.matches.get(person.email, [])]
-        mine += [_as_series(a.spec, start, self.now + HORIZON) for a in self.actions
-                 if a.kind == "create-series" and a.person == person.email and a.spec]
+        made = [a.spec for a in self.actions
+                if isinstance(a, CreateSeries | BookMakeUp) and a.person == person.email]
+        mine += [_as_series(spec, start, self.now + HORIZON) for spec in made]
         occurrences = classify.classify(
             person, self.tz, self.owner, mine, start, self.now + HORIZON, self.now,
             anchor_for(person, series, self.today))
         self.actions += agenda.plan(person, occurrences, doc, self.now, self.zone,
-                                    self.one_offs)
+                                    self.one_offs | {s.uid for s in made if not s.rrule})
+
+    def book_makeups(self, person: Person) -> None:
+        """Book the make-ups asked for `person`, unless one for that slot is on the calendar
+        already (a re-run, or a run after a crash, books nothing twice)."""
+        for request in self.makeups.get(person.email, []):
+            marker = identity.makeup_marker(person.email, request.expected)
+            if any(s.marker == marker and s.status != "CANCELLED" and not s.rrule
+                   for s in self.observed or ()):
+                continue
+            before = [identity.parse_makeup_uid(m.uid) for m in self.memory.makeups
+                      if m.person == person.email and m.expected == request.expected]
+            booking = 1 + max((b[1] for b in before if b is not None), default=0)
+            spec = makeup_spec(self.roster, person, request, booking)
+            self.actions.append(BookMakeUp(
+                person.email,
+                f"book a make-up on {_when(request.start.astimezone(self.zone))} for "
+                f"{_when(request.expected.astimezone(self.zone))}",
+                series_uid=spec.uid, spec=spec, makeup=BookedMakeUp(
+                    spec.uid, person.email, request.expected, request.start)))
 
     def warn_strangers(self, roster_emails: set[str]) -> None:
         for other, found in sorted(self.index.by_pair.items()):
@@ -626,6 +674,22 @@ def desired_spec(roster: Roster, person: Person, now: dt.datetime, generation: i
     )
 
 
+def makeup_spec(roster: Roster, person: Person, request: MakeUpRequest,
+                booking: int) -> SeriesSpec:
+    """The one-off 1:1 that makes up `request.expected`, at `request.start`."""
+    zone = ZoneInfo(roster.timezone)
+    slot = request.expected.astimezone(zone)
+    return SeriesSpec(
+        uid=identity.makeup_uid(person.email, request.expected, booking),
+        marker=identity.makeup_marker(person.email, request.expected),
+        summary=title(roster, person), start=request.start.astimezone(zone),
+        duration=person.duration, timezone=roster.timezone, rrule="",
+        organizer=Attendee(roster.owner.email, roster.owner.name, "ACCEPTED"),
+        attendee=Attendee(person.email, person.name, "NEEDS-ACTION"),
+        description=f"Make-up for the 1:1 of {slot:%a %Y-%m-%d %H:%M}, booked by syncd.",
+    )
+
+
 def _last_start(series: Series, now: dt.datetime) -> dt.datetime:
     starts = cadence.expand(series.rrule, series.start, now, now + HORIZON)
     return starts[-1] if starts else now
@@ -647,12 +711,13 @@ def _ended_at(series: Series, until: dt.datetime | None) -> Series:
 
 def _as_series(spec: SeriesSpec, start: dt.datetime, end: dt.datetime) -> Series:
     """The series a create action writes, as a read of the calendar would show it."""
+    starts = cadence.expand(spec.rrule, spec.start, start, end) if spec.rrule \
+        else [spec.start] if start <= spec.start < end else []
     return Series(
         uid=spec.uid, summary=spec.summary, start=spec.start, end=spec.start + spec.duration,
         timezone=spec.timezone, rrule=spec.rrule, attendees=(spec.organizer, spec.attendee),
         organizer=spec.organizer.email, marker=spec.marker,
-        instances=tuple(Instance(t, t, t + spec.duration)
-                        for t in cadence.expand(spec.rrule, spec.start, start, end)))
+        instances=tuple(Instance(t, t, t + spec.duration) for t in starts))
 
 
 def _minutes(duration: dt.timedelta) -> int:
@@ -670,16 +735,19 @@ def plan(
     memory: Memory,
     now: dt.datetime,
     roster_lines: Mapping[str, str] | None = None,
+    makeups: Sequence[MakeUpRequest] = (),
 ) -> Plan:
     """Compute the plan. `observed` None means the calendar could not be read completely:
     then no calendar action is planned at all. `notes` None likewise for notes.
-    `roster_lines`: email → where that person's slot is in the config, for messages."""
-    return _Planner(roster, observed, notes, memory, now, roster_lines or {}).run()
+    `roster_lines`: email → where that person's slot is in the config, for messages.
+    `makeups`: one-off make-ups to book (each only once: one on the calendar for the same
+    slot already is left as it is)."""
+    return _Planner(roster, observed, notes, memory, now, roster_lines or {}, makeups).run()
 
 
 def events_written(plan: Plan) -> int:
     """How many distinct events the plan writes (create + attach on one series counts once)."""
-    return len({a.series_uid for a in plan.actions if a.writes_event})
+    return len({a.series_uid for a in plan.actions if isinstance(a, SeriesStep)})
 
 
 def refusal(plan: Plan, max_changes: int) -> str | None:
@@ -692,7 +760,7 @@ def refusal(plan: Plan, max_changes: int) -> str | None:
                 "check it with --dry-run and run again with --force")
     # Ends and recreations both replace what a person had: count each person once.
     ended = len({a.person for a in plan.actions
-                 if a.kind == "end-series" or (a.kind == "create-series" and a.replaces)})
+                 if isinstance(a, EndSeries) or (isinstance(a, CreateSeries) and a.replaces)})
     if plan.owned_series and ended * 2 > plan.owned_series:
         return (f"the plan ends or recreates {ended} of {plan.owned_series} series, more than "
                 "half; check it with --dry-run and run again with --force")

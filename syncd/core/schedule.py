@@ -99,6 +99,23 @@ def roster_meetings(roster: Roster, observed: Sequence[Series], now: dt.datetime
     }
 
 
+def roster_events(roster: Roster, observed: Sequence[Series], start: dt.datetime,
+                  end: dt.datetime) -> list[Interval]:
+    """The roster's 1:1s in [start, end) as the calendar holds them: moved meetings and
+    booked make-ups included (the expected slots are `roster_meetings`); cancelled ones
+    and ones the lead declined left out."""
+    owner = roster.owner.email
+    people = {p.email: p for p in roster.people if p.active}
+    mine = matching.series_by_person(list(people.values()), owner, observed)
+    return [
+        Interval(i.start, i.end, people[email].name)
+        for email, found in mine.items() for s in found if _stands(s, owner)
+        for i in s.instances
+        if i.status != "CANCELLED" and i.start < end and start < i.end and not any(
+            a.email == owner and a.partstat == "DECLINED" for a in i.attendees)
+    ]
+
+
 def clash_warnings(roster: Roster, meetings: Mapping[str, Sequence[Interval]],
                    busy: Busy | None = None, weeks: int = CLASH_WEEKS) -> list[str]:
     """One line per clash: 1:1s overlapping each other or the lead's busy time.
@@ -274,6 +291,35 @@ def free_slots(roster: Roster, person: Person, busy: Sequence[Interval],
                 slots.append(start)
         day += dt.timedelta(days=1)
     return tuple(slots)
+
+
+def slot_problem(roster: Roster, person: Person, busy: Sequence[Interval],
+                 start: dt.datetime) -> str | None:
+    """Why a make-up at `start` would not be one `free_slots` offers, or None when it would:
+    outside working hours or the person's preferences, on a paused day (leave, a holiday,
+    the lead's time off), or overlapping something in `busy`."""
+    zone = ZoneInfo(roster.timezone)
+    local = start.astimezone(zone)
+    end = (start + person.duration).astimezone(zone)
+    hours = f"{roster.work_start:%H:%M}-{roster.work_end:%H:%M}"
+    if local.date() != end.date() or local.time() < roster.work_start or \
+            end.time() > roster.work_end:
+        return f"it is outside your working hours ({hours})"
+    pause = cadence.in_pause(local, person.pauses)
+    if pause is not None:
+        why = pause.time_off or "paused"
+        return f"{person.name}'s 1:1s are paused that day ({why}: {pause.reason or 'no reason'})"
+    prefs = person.preferences
+    if local.weekday() not in prefs.days or (prefs.earliest and local.time() < prefs.earliest) \
+            or (prefs.latest and end.time() > prefs.latest):
+        return f"it is outside the preferences for {person.name} (days, earliest, latest)"
+    meeting = Interval(start, start + person.duration)
+    clash = next((b for b in sorted(busy, key=lambda i: i.start) if b.overlaps(meeting)), None)
+    if clash is not None:
+        what = repr(clash.title) if clash.title else "busy time"
+        return (f"it overlaps {what} ({clash.start.astimezone(zone):%a %H:%M}-"
+                f"{clash.end.astimezone(zone):%H:%M})")
+    return None
 
 
 def _first_free(day: dt.date, opens: dt.time, closes: dt.time, length: dt.timedelta,

@@ -152,6 +152,7 @@ class Skip:
     expected: dt.datetime
     reason: SkipKind
     make_up: dt.datetime | None  # a 1:1 with them after the slot, before their next one
+    suggestion: dt.datetime | None = None  # without a make-up: the first free slot for one
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,7 @@ def build(
     period: Period,
     now: dt.datetime,
     stale: Mapping[tuple[str, dt.date], tuple[FollowUp, ...]] | None = None,
+    suggestions: Mapping[tuple[str, dt.datetime], dt.datetime] | None = None,
 ) -> Report:
     """The report on `period` as of `now`.
 
@@ -283,7 +285,8 @@ def build(
     `notes_urls`: email → notes link. `agendas`: (email, day) → the notes store's
     `agenda_written` for the 1:1s `next_meetings` found (None when the notes could not
     be read; a missing key means the person has no notes document). `stale`: the same
-    keys → follow-ups carried three times or more.
+    keys → follow-ups carried three times or more. `suggestions`: (email, skipped slot in
+    UTC) → the first free slot `syncd suggest` offers to make it up.
     """
     zone = ZoneInfo(roster.timezone)
     people = [p for p in roster.people if p.active]
@@ -295,7 +298,8 @@ def build(
         mine = sorted(rows.get(person.email, ()), key=lambda o: o.expected)
         meetings = [_happened_at(o) for o in mine if o.status in (*_HAPPENED, "upcoming")]
         meetings += _usable_starts(person, roster.owner.email, theirs.get(person.email, ()))
-        reports.append(_person_report(person, mine, meetings, period, weeks, long_start, now))
+        reports.append(_person_report(person, mine, meetings, period, weeks, long_start, now,
+                                      suggestions or {}))
     ahead = next_meetings({p.email: rows.get(p.email, ()) for p in people}, now)
     by_email = {p.email: p for p in people}
     upcoming = [
@@ -323,6 +327,7 @@ def build(
 def _person_report(
     person: Person, rows: Sequence[Occurrence], meetings: Sequence[dt.datetime],
     period: Period, weeks: Sequence[Period], long_start: dt.datetime, now: dt.datetime,
+    suggestions: Mapping[tuple[str, dt.datetime], dt.datetime],
 ) -> PersonReport:
     summary = status.person_status(person, rows, period.start, period.end, now)
     interval = dt.timedelta(days=cadence.interval_days(person.cadence))
@@ -334,7 +339,9 @@ def _person_report(
                 else occ.expected + interval
             make_up = min((t for t in meetings if occ.expected < t < until), default=None)
             reason: SkipKind = occ.skip_reason or "missing"
-            skipped.append(Skip(person, occ.expected, reason, make_up))
+            offer = None if make_up else suggestions.get(
+                (person.email, occ.expected.astimezone(dt.UTC)))
+            skipped.append(Skip(person, occ.expected, reason, make_up, offer))
     return PersonReport(
         person=person,
         occurrences=summary.occurrences,

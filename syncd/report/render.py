@@ -201,7 +201,8 @@ def to_json(report: Report) -> dict[str, Any]:
                     for o in p.occurrences
                 ],
                 "skipped_this_week": [
-                    {"expected": iso(s.expected), "reason": s.reason, "make_up": iso(s.make_up)}
+                    {"expected": iso(s.expected), "reason": s.reason, "make_up": iso(s.make_up),
+                     "suggestion": iso(s.suggestion)}
                     for s in p.skipped
                 ],
                 "skip_streak": p.skip_streak,

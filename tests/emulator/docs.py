@@ -4,8 +4,8 @@ A document is text split into paragraphs, each with a named style and optionally
 list (bullet) it belongs to; indices count UTF-16 code units like Google's, and the body
 starts at 1 after a section break. A Doc exists iff a Drive file with its id and the
 Google Docs mime type exists and is not trashed. Requests implemented: insertText,
-deleteContentRange (inside one paragraph), updateParagraphStyle (namedStyleType),
-createParagraphBullets, deleteParagraphBullets; anything else is a 501.
+deleteContentRange (inside one paragraph, or of whole paragraphs), updateParagraphStyle
+(namedStyleType), createParagraphBullets, deleteParagraphBullets; anything else is a 501.
 
 Sources for the behaviours (Docs API reference, "Requests" page,
 https://developers.google.com/docs/api/reference/rest/v1/documents/request, and the
@@ -18,7 +18,11 @@ lists guide https://developers.google.com/docs/api/how-tos/lists):
   request per run of items; see also the listId note in
   mideliberto/gmail-mcp-extended docs/google-docs-api-lists.md).
 - deleteContentRange: "the range cannot include the newline character at the end of the
-  segment" (the error Google returns when it does).
+  segment" (the error Google returns when it does). "Deleting text across paragraph
+  boundaries may result in changes to paragraph styles, lists ... as the two paragraphs
+  are merged" (DeleteContentRangeRequest): which style the merged paragraph keeps is not
+  documented, so the emulator deletes across paragraphs only when whole paragraphs go,
+  where nothing merges and the paragraphs left keep their own styles and lists.
 - A checklist (BULLET_CHECKBOX) reads back as a list whose glyph type is
   GLYPH_TYPE_UNSPECIFIED, with nothing saying whether an item is ticked
   (googleapis/google-api-nodejs-client#2870; rsheyd/google-docs-markdown-sync v0.8.10
@@ -204,9 +208,14 @@ def _overlapping(doc: Doc, first: int, last: int) -> range:
 
 def _delete_range(doc: Doc, request: Json, where: str, _: str) -> None:
     first, last = _range(doc, request, where, whole=False)
-    if "\n" in doc.text[first:last]:
-        raise ApiError(501, "notImplemented",
-                       f"{where}: the emulator deletes inside one paragraph only.")
+    gone = doc.text.count("\n", first, last)
+    if gone:
+        whole = (first == 0 or doc.text[first - 1] == "\n") and doc.text[last - 1] == "\n"
+        if not whole:
+            raise ApiError(501, "notImplemented", f"{where}: the emulator deletes inside "
+                           "one paragraph or whole paragraphs only.")
+        at = doc.text.count("\n", 0, first)
+        del doc.styles[at:at + gone], doc.bullets[at:at + gone]
     doc.text = doc.text[:first] + doc.text[last:]
 
 

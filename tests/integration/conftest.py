@@ -70,7 +70,8 @@ class Demo:
 
     def syncd(self, *args: str, now: str = NOW) -> Run:
         """Run a command on this demo; reconcile runs get a fixed clock."""
-        clock = ("--now", now) if args[0] in ("reconcile", "status", "export", "suggest") else ()
+        clock = ("--now", now) if args[0] in ("reconcile", "status", "export", "suggest",
+                                               "makeup") else ()
         return syncd(*args, "--config", str(self.config), *clock)
 
 

@@ -1,8 +1,9 @@
 """Agenda sections follow the meeting on the Google emulator + Docs: sections are real
 headings (named styles) with the follow-ups as a checklist, a moved 1:1 is re-headed in
 place, a make-up gets a section, a meeting declined ahead gets one line under its heading,
-a deleted Doc comes back with its agenda, and open items are carried (ticked ones, marked
-with a typed [x], are not). The lead's edits are made with the real Docs client."""
+a deleted Doc comes back with its agenda, a dropped section is put back, and open items
+are carried (ticked ones, marked with a typed [x], are not). The lead's edits are made
+with the real Docs client."""
 
 from __future__ import annotations
 
@@ -156,6 +157,23 @@ def test_a_deleted_doc_comes_back_with_its_agenda(pat: GoogleDemo) -> None:
     drive = GoogleApi(AnonymousCredentials(), Endpoints.at(pat.emu.url)).drive().files()
     drive.delete(fileId=doc_id(pat)).execute()
     assert "no agenda section yet" in pat.syncd("report").out
+    assert pat.syncd("reconcile", now=NOW).code == 0
+    assert headings(pat) == ["Tue 2026-12-01 10:00 — 1:1 with Pat Report"]
+    assert "no agenda section yet" not in pat.syncd("report").out
+
+
+def test_a_dropped_section_is_nudged_and_reconcile_puts_it_back(pat: GoogleDemo) -> None:
+    """The lead deletes the upcoming section's paragraphs in the Doc (all but the empty
+    item that ends the body): the report nudges, reconcile appends the section again."""
+    document = docs(pat).get(documentId=doc_id(pat)).execute()
+    content = [e for e in document["body"]["content"] if "paragraph" in e]
+    heading = next(e for e in content if "—" in e["paragraph"]["elements"][0]["textRun"][
+        "content"] and e["paragraph"]["paragraphStyle"]["namedStyleType"] == "HEADING_2")
+    docs(pat).batchUpdate(documentId=doc_id(pat), body={"requests": [{"deleteContentRange": {
+        "range": {"startIndex": heading["startIndex"],
+                  "endIndex": content[-1]["startIndex"]}}}]}).execute()
+    assert headings(pat) == []
+    assert "no agenda section yet: run syncd reconcile" in pat.syncd("report").out
     assert pat.syncd("reconcile", now=NOW).code == 0
     assert headings(pat) == ["Tue 2026-12-01 10:00 — 1:1 with Pat Report"]
     assert "no agenda section yet" not in pat.syncd("report").out

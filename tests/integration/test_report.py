@@ -175,10 +175,12 @@ def test_json_report_is_valid_and_says_who_was_skipped_and_why(team: Demo) -> No
         "gina@example.com"]
     people = {p["email"]: p for p in data["people"]}
     assert people["alice@example.com"]["skipped_this_week"] == [
-        {"expected": "2026-12-08T10:00:00+01:00", "reason": "cancelled", "make_up": None}]
+        {"expected": "2026-12-08T10:00:00+01:00", "reason": "cancelled", "make_up": None,
+         # The first free slot before her next 1:1 (Tue 10:00), as syncd suggest offers it.
+         "suggestion": "2026-12-15T08:45:00+01:00"}]
     assert people["erin@example.com"]["skipped_this_week"] == [
         {"expected": "2026-12-10T16:00:00+01:00", "reason": "declined-by-them",
-         "make_up": "2026-12-21T15:00:00+01:00"}]
+         "make_up": "2026-12-21T15:00:00+01:00", "suggestion": None}]
     assert people["gina@example.com"]["skipped_this_week"][0]["reason"] == "missing"
     # Erin: declined by Dana on 26 Nov and by Erin on 10 Dec; last held on 12 Nov.
     assert (people["erin@example.com"]["skip_streak"],

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import icalendar
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from syncd import makeup
 from syncd import state as state_module
 from syncd.calendars import resource
 from syncd.calendars.base import CalendarError
@@ -25,6 +27,7 @@ from syncd.core import identity, planner
 from syncd.core.model import Series, SeriesPatch, SeriesSpec
 from syncd.reconcile import Result, reconcile
 from syncd.state import State
+from syncd.suggest import UnknownPerson
 from tests.integration.conftest import DEMO
 from tests.memory import MemoryCalendar, MemoryNotes, uids
 from tests.stateful import roster as R
@@ -123,9 +126,16 @@ class MemoryMachine(RosterMachine):
         return self.cal.read(*planner.read_window(self.now))
 
     def live_owned(self, email: str, series: tuple[Series, ...] | None = None) -> list[Series]:
-        key = identity.person_key(email) + "-"
+        """The person's live series syncd owns (its make-ups are not series)."""
+        key = identity.person_key(email)
         return [s for s in (self.series() if series is None else series)
-                if s.marker.startswith(key) and planner.is_live(s, self.now)]
+                if (identity.parse_marker(s.marker) or ("",))[0] == key
+                and planner.is_live(s, self.now)]
+
+    def makeups(self, series: tuple[Series, ...] | None = None) -> list[Series]:
+        """Every one-off make-up syncd booked."""
+        return [s for s in (self.series() if series is None else series)
+                if identity.parse_makeup_marker(s.marker)]
 
     def run(self, *, dry_run: bool = False) -> Result:
         return reconcile(self.config_now(), self.state, self.now, dry_run=dry_run, force=True,
@@ -233,6 +243,38 @@ class MemoryMachine(RosterMachine):
 
     # --- syncd ---------------------------------------------------------------------------
 
+    @rule(email=R.emails, k=st.integers(0, 3), crash=st.booleans())
+    def book_makeup(self, email: str, k: int, crash: bool) -> None:
+        """`syncd makeup EMAIL --first-free`, its write possibly failing or dying (k > 0);
+        then, once booked, the make-up takes no time that another owned event holds."""
+        config = self.config_now()
+        before = self.snapshot()
+        try:
+            choice = makeup.choose(config, self.state, email, self.now, None, anyway=False,
+                                   calendar=self.cal)
+        except (makeup.NotBooked, UnknownPerson):
+            return
+        if choice.request is None:
+            return
+        self.cal.fail_at, self.cal.crash = (self.cal.writes + k, crash) if k else (0, False)
+        with contextlib.suppress(Crash):
+            makeup.book(config, self.state, choice, self.now, dry_run=False, force=True,
+                        calendar=self.cal, notes=self.notes_store)
+        self.cal.fail_at = 0
+        self.check_safe(before)
+        again = makeup.choose(config, self.state, email, self.now, None, anyway=False,
+                              calendar=self.cal)
+        result = makeup.book(config, self.state, again, self.now, dry_run=False, force=True,
+                             calendar=self.cal, notes=self.notes_store)
+        assert result.exit_code == 0, (result.warnings, result.outcome)
+        read = self.series()
+        (booked,) = [s for s in self.makeups(read) if s.start == choice.request.start]
+        assert booked.notes_url, "a make-up without its notes link"
+        others = [(s.uid, i) for s in read if s.marker and s.uid != booked.uid
+                  for i in s.instances if i.status != "CANCELLED"]
+        clash = [uid for uid, i in others if i.start < booked.end and booked.start < i.end]
+        assert clash == [], f"make-up {booked.uid} at the time of {clash}"
+
     @rule()
     def reconcile(self) -> None:
         before = self.snapshot()
@@ -318,6 +360,13 @@ class MemoryMachine(RosterMachine):
     @invariant()
     def roster_is_valid(self) -> None:
         assert {p.email for p in self.config_now().roster.people} == set(self.roster)
+
+    @invariant()
+    def makeups_never_overlap(self) -> None:
+        """Never two make-ups at the same time for the lead (nobody moves them)."""
+        booked = sorted(self.makeups(), key=lambda s: s.start)
+        for first, second in itertools.pairwise(booked):
+            assert first.end <= second.start, (first.uid, second.uid)
 
 
 TestMemoryMachine = MemoryMachine.TestCase

@@ -30,6 +30,7 @@ TABLES: dict[str, tuple[type[BaseModel], ...]] = {
     "`holidays`": (schema.HolidaysSection,),
     "`out_of_office`": (schema.OutOfOfficeSection,),
     "`preferences`": (schema.PreferencesEntry,),
+    "`makeups`": (schema.MakeUpsSection,),
     "`defaults`": (schema.Defaults,),
     "People": (schema.PersonEntry,),
     "Matching events": (schema.MatchEntry,),
@@ -77,6 +78,8 @@ def shown(value: object) -> str:
         return "`true`" if value else "`false`"
     if isinstance(value, dt.time):
         return f'`"{value:%H:%M}"`'
+    if isinstance(value, dt.timedelta) and not value % dt.timedelta(days=1):
+        return f"`{value.days}d`"
     if isinstance(value, dt.timedelta):
         return f"`{value // dt.timedelta(minutes=1)}m`"
     if isinstance(value, Cadence):

@@ -489,6 +489,18 @@ def test_docs_paragraph_styles_bullets_and_deletes(google: Google) -> None:
     paras = [e["paragraph"] for e in documents.get(documentId=doc_id).execute()["body"][
         "content"] if "paragraph" in e]
     assert ["bullet" in p for p in paras] == [False, False, True, True]
+    # Whole paragraphs deleted: nothing merges, the rest keep their styles and lists.
+    documents.batchUpdate(documentId=doc_id, body={"requests": [
+        {"deleteContentRange": {"range": {"startIndex": 6, "endIndex": 26}}}]}).execute()
+    paras = [e["paragraph"] for e in documents.get(documentId=doc_id).execute()["body"][
+        "content"] if "paragraph" in e]
+    assert [("".join(r["textRun"]["content"] for r in p["elements"]), "bullet" in p,
+             p["paragraphStyle"]["namedStyleType"]) for p in paras] == [
+        ("itle\n", False, "HEADING_2"), ("Task two\n", True, "NORMAL_TEXT")]
+    with pytest.raises(HttpError) as caught:  # merging two paragraphs is not modelled
+        documents.batchUpdate(documentId=doc_id, body={"requests": [
+            {"deleteContentRange": {"range": {"startIndex": 3, "endIndex": 8}}}]}).execute()
+    assert caught.value.status_code == 501
     for bad in ({"deleteContentRange": {"range": {"startIndex": 30, "endIndex": 40}}},
                 {"deleteContentRange": {"range": {"startIndex": 3, "endIndex": 2}}},
                 {"updateParagraphStyle": {"range": {"startIndex": 1, "endIndex": 2},

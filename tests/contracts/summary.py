@@ -1,4 +1,8 @@
-"""One summary line per backend at the end of the run: the same contract, the same count."""
+"""One summary line per backend at the end of the run: the same contract, the same count.
+
+A plugin loaded by tests/conftest.py rather than a conftest of this folder: under
+pytest-xdist only the controlling process prints the summary, and it collects nothing, so
+it never loads a folder's conftest."""
 
 from __future__ import annotations
 
