@@ -6,7 +6,7 @@ its own `syncd` process:
 
 - the first reconcile (create a series and a Doc per person, link them, first agenda),
 - a no-change reconcile right after (target: one events.list per calendar, plus what the
-  notes need),
+  notes need), and a second one (what the first run wrote is read once, then kept),
 - one person changed in the roster (a new duration: one update).
 
 Requests are counted from the emulator's log, by method and API; a batch is one HTTP
@@ -127,7 +127,7 @@ def main() -> None:
                 setups[copy] = (emu, folder)
             left: dict[str, Any] = {}
             for label, changed in (("first", None), ("no change", None),
-                                   ("one changed", n // 2)):
+                                   ("no change 2", None), ("one changed", n // 2)):
                 for copy, env in copies.items():  # in turn: load affects both alike
                     emu, folder = setups[copy]
                     config = write_roster(folder, emu, n, changed)

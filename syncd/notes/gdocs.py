@@ -67,7 +67,8 @@ class ReadCache:
     def to_json(self) -> str:
         """For the state's key-value table."""
         return json.dumps({"version": self.VERSION, "docs": {
-            ident: [version, [dataclasses.astuple(p) for p in read.paragraphs],
+            ident: [version, [(p.start, p.end, p.text, p.style, p.bullet)
+                              for p in read.paragraphs],
                     read.revision, read.end]
             for ident, (version, read) in self.docs.items()}}, separators=(",", ":"))
 
