@@ -65,11 +65,12 @@ def _endpoint(backend: Backend) -> str | None:
 
 def open_calendar(
     config: CalendarConfig, roster: Roster, state: State | None = None,
-    google: GoogleApi | None = None, *, attach: bool = True,
+    google: GoogleApi | None = None, *, attach: bool = True, everyone: bool = False,
 ) -> CalendarSource:
     """The calendar backend the config names, starting from what state remembers of it
     (an ics feed's validators, a Google calendar's sync token). `google` is needed for
-    kind google; `attach` puts notes links in Google event attachments."""
+    kind google; `attach` puts notes links in Google event attachments; `everyone` keeps
+    every event naming someone besides the owner, not only the roster's (`syncd init`)."""
     raw = state.get_value(_cache_key(config)) if state is not None and isinstance(
         config, FeedCalendarConfig | GoogleCalendarConfig | CalDAVCalendarConfig) else None
     if isinstance(config, FeedCalendarConfig):
@@ -80,6 +81,7 @@ def open_calendar(
             people=roster.people, owner_email=roster.owner.email,
             timeout=config.timeout, max_bytes=config.max_bytes,
             cache=FeedCache.from_json(raw) if raw else None, away_title=roster.away_title,
+            everyone=everyone,
         )
     if isinstance(config, GoogleCalendarConfig):
         from syncd.calendars.google import GoogleCalendar, SyncCache
@@ -89,7 +91,8 @@ def open_calendar(
         return GoogleCalendar(
             google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
             default_timezone=roster.timezone, attach=attach,
-            cache=SyncCache.from_json(raw) if raw else None, away_title=roster.away_title)
+            cache=SyncCache.from_json(raw) if raw else None, away_title=roster.away_title,
+            everyone=everyone)
     if isinstance(config, CalDAVCalendarConfig):
         from syncd.calendars.caldav import CalDAVCalendar, DavCache
 

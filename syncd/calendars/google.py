@@ -125,16 +125,17 @@ class GoogleCalendar:
     def __init__(
         self, api: GoogleApi, calendar_id: str, *, people: Sequence[Person], owner_email: str,
         default_timezone: str, attach: bool = True, cache: SyncCache | None = None,
-        away_title: str = "",
+        away_title: str = "", everyone: bool = False,
     ) -> None:
         """`people` decide which events are kept (with out-of-office ones, and all-day
-        ones titled like `away_title`); `attach` puts notes links in the event's
-        attachments (guests see the Doc's title) besides the private property."""
+        ones titled like `away_title`; with `everyone`, every event naming someone besides
+        the owner: `syncd init`); `attach` puts notes links in the event's attachments
+        (guests see the Doc's title) besides the private property."""
         self.name = f"google calendar {calendar_id}"
         self._api = api
         self._calendar_id = calendar_id
         self._owner = owner_email.lower()
-        self._relevance = Relevance.of(people, owner_email, away_title)
+        self._relevance = Relevance.of(people, owner_email, away_title, everyone=everyone)
         zone = zone_named(default_timezone)
         if zone is None:
             raise CalendarError(f"unknown time zone {default_timezone!r}")

@@ -128,8 +128,10 @@ class ICSFeed:
         max_bytes: int = FEED_MAX_BYTES,
         cache: FeedCache | None = None,
         away_title: str = "",
+        everyone: bool = False,
     ) -> None:
-        """Read the feed at exactly one of `url` or `path`, keeping events that concern `people`.
+        """Read the feed at exactly one of `url` or `path`, keeping events that concern `people`
+        (with `everyone`, every event naming someone besides the owner: `syncd init`).
 
         Floating and all-day times are read in `default_timezone` unless the feed
         names its own zone (X-WR-TIMEZONE). `cache` is what an earlier process
@@ -144,7 +146,7 @@ class ICSFeed:
         self._path = path
         self.name = f"ics feed {redact_url(self._url)}" if self._url else f"ics file {path}"
         self._default = zone
-        self._wanted = Relevance.of(people, owner_email, away_title)
+        self._wanted = Relevance.of(people, owner_email, away_title, everyone=everyone)
         self._timeout = timeout
         self._max_bytes = max_bytes
         self.cache = cache or FeedCache()
