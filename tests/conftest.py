@@ -6,14 +6,29 @@ import ctypes
 import ctypes.util
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.workspace import Workspace
 
 pytest_plugins = ["tests.contracts.summary"]
 
 if TYPE_CHECKING:
     from tests.emulator import Emulator
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Workspace:
+    """The demo calendar copied into a temp folder, with the contract roster."""
+    return Workspace.demo(tmp_path)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    """A workspace with an empty local calendar folder and Alice on the roster."""
+    return Workspace.empty(tmp_path)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from tests.hostile.conftest import Feed, Workspace
+from tests.hostile.conftest import Feed
+from tests.workspace import Workspace
 
 TRICKLE = 0.02  # seconds between two bytes of a slow server: well under `timeout`
 # A server stops by itself after this much, so a syncd without a deadline fails the

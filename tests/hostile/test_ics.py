@@ -13,7 +13,8 @@ from typing import Any
 import icalendar
 import pytest
 
-from tests.hostile.conftest import CORPUS, Feed, Run, Workspace
+from tests.hostile.conftest import CORPUS, Feed
+from tests.workspace import Run, Workspace
 
 SOURCES = ["local", "feed"]
 CALENDAR_ACTIONS = {"create-series", "adopt-series", "update-series", "end-series",

@@ -18,9 +18,10 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from tests.hostile.conftest import CORPUS, Workspace
+from tests.hostile.conftest import CORPUS
 from tests.integration.test_report import smtp_server
 from tests.unit.test_report_render import Page
+from tests.workspace import Workspace
 
 NAME = ("Eve <script>alert(1)</script> <img src=x onerror=alert(2)> **b** "
         "[x](javascript:alert(3))\r\n# Injected heading\r\nBcc: mallory@example.com\r\n"

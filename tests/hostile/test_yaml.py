@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.conftest import ALICE, CORPUS, Workspace
+from tests.hostile.conftest import CORPUS
+from tests.workspace import ALICE, Workspace
 
 COMMANDS = (("validate",), ("reconcile",), ("reconcile", "--dry-run"), ("status", "--json"),
             ("report",))

@@ -11,7 +11,7 @@ from googleapiclient.discovery import build
 
 from tests.contract import CONTRACT
 from tests.emulator import Emulator
-from tests.integration.conftest import NOW, Run, syncd
+from tests.workspace import NOW, Run, syncd
 
 OWNER = "dana@example.com"
 PEOPLE = ("alice@example.com", "bob@example.com", "erin@example.com", "carol@example.com")

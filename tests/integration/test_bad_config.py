@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.integration.conftest import PEOPLE_YAML, Demo, snapshot
+from tests.workspace import PEOPLE_YAML, Workspace, snapshot
 
 # (what to change in the contract roster, expected line, expected field)
 CASES = {
@@ -24,7 +24,7 @@ CASES = {
 }
 
 
-def check(demo: Demo, change: tuple[str, str] | None, head: tuple[str, str] | None,
+def check(demo: Workspace, change: tuple[str, str] | None, head: tuple[str, str] | None,
           line: int, field: str) -> None:
     people = PEOPLE_YAML.replace(*change) if change else PEOPLE_YAML
     demo.write_config(people)
@@ -41,20 +41,20 @@ def check(demo: Demo, change: tuple[str, str] | None, head: tuple[str, str] | No
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_people_errors_name_file_line_field_and_write_nothing(demo: Demo, name: str) -> None:
+def test_people_errors_name_file_line_field_and_write_nothing(demo: Workspace, name: str) -> None:
     change, line, field = CASES[name]
     check(demo, change, None, line, field)
 
 
-def test_unknown_timezone(demo: Demo) -> None:
+def test_unknown_timezone(demo: Workspace) -> None:
     check(demo, None, ("timezone: Europe/Berlin", "timezone: Mars/Olympus"), 2, "timezone")
 
 
-def test_owner_bad_email(demo: Demo) -> None:
+def test_owner_bad_email(demo: Workspace) -> None:
     check(demo, None, ("dana@example.com", "dana.example.com"), 1, "owner.email")
 
 
-def test_every_problem_is_reported_at_once(demo: Demo) -> None:
+def test_every_problem_is_reported_at_once(demo: Workspace) -> None:
     demo.write_config(PEOPLE_YAML.replace("bob@example.com", "bob").replace(
         'time: "16:00"', 'time: "16:61"'))
     run = demo.syncd("validate")

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from syncd.state import DB_NAME
-from tests.integration.conftest import Demo, Run, snapshot, syncd
 from tests.privileges import as_ordinary_user
+from tests.workspace import Run, Workspace, snapshot, syncd
 
 LATER = "2026-12-09T09:00:00+01:00"  # two weeks on: history to record, agendas to append
 
@@ -42,7 +42,7 @@ class Case:
     """A way the state (or what it points at) is broken, and what every command must say."""
 
     name: str
-    breaks: Callable[[Demo], AbstractContextManager[None]]
+    breaks: Callable[[Workspace], AbstractContextManager[None]]
     says: str  # what the one line names
     fails: frozenset[str]  # the commands that cannot do their job (exit 1)
     where: str = "err"  # the line is on stderr, or in reconcile's printed result
@@ -50,13 +50,13 @@ class Case:
 
 
 @contextmanager
-def garbage(demo: Demo) -> Iterator[None]:
+def garbage(demo: Workspace) -> Iterator[None]:
     (demo.state / DB_NAME).write_bytes(b"this is not a database" * 100)
     yield
 
 
 @contextmanager
-def newer_schema(demo: Demo) -> Iterator[None]:
+def newer_schema(demo: Workspace) -> Iterator[None]:
     with sqlite3.connect(demo.state / DB_NAME) as conn:
         conn.execute("PRAGMA user_version = 99")
     conn.close()
@@ -64,14 +64,14 @@ def newer_schema(demo: Demo) -> Iterator[None]:
 
 
 @contextmanager
-def read_only_db(demo: Demo) -> Iterator[None]:
+def read_only_db(demo: Workspace) -> Iterator[None]:
     (demo.state / DB_NAME).chmod(0o444)
     with as_ordinary_user():
         yield
 
 
 @contextmanager
-def read_only_state_folder(demo: Demo) -> Iterator[None]:
+def read_only_state_folder(demo: Workspace) -> Iterator[None]:
     demo.state.chmod(0o500)
     try:
         with as_ordinary_user():
@@ -81,7 +81,7 @@ def read_only_state_folder(demo: Demo) -> Iterator[None]:
 
 
 @contextmanager
-def unreadable_calendar(demo: Demo) -> Iterator[None]:
+def unreadable_calendar(demo: Workspace) -> Iterator[None]:
     demo.calendar.chmod(0o000)
     try:
         with as_ordinary_user():
@@ -91,7 +91,7 @@ def unreadable_calendar(demo: Demo) -> Iterator[None]:
 
 
 @contextmanager
-def full_disk(demo: Demo) -> Iterator[None]:
+def full_disk(demo: Workspace) -> Iterator[None]:
     """The state folder on a 1 MiB tmpfs that the database and a filler fill up."""
     saved = demo.root / "state-before"
     demo.state.rename(saved)
@@ -135,7 +135,7 @@ if os.geteuid() == 0:  # mounting needs root; CI runs as root
                       run_exits=False))
 
 
-def _ran(demo: Demo, command: str, out: Path) -> Run:
+def _ran(demo: Workspace, command: str, out: Path) -> Run:
     args = list(COMMANDS[command])
     if command == "export":
         args += ["--output", str(out)]
@@ -144,7 +144,7 @@ def _ran(demo: Demo, command: str, out: Path) -> Run:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_every_command_on_a_broken_state_says_one_line_exits_1_and_writes_nothing(
-    demo: Demo, case: Case, tmp_path: Path,
+    demo: Workspace, case: Case, tmp_path: Path,
 ) -> None:
     assert demo.syncd("reconcile").code == 0  # a working set-up first, with history
     commands = [c for c in COMMANDS if c != "run" or case.run_exits]
@@ -169,7 +169,7 @@ def test_every_command_on_a_broken_state_says_one_line_exits_1_and_writes_nothin
             assert _files(demo) == before, command
 
 
-def _files(demo: Demo) -> dict[str, str]:
+def _files(demo: Workspace) -> dict[str, str]:
     """Every file of the state and the notes (and whether the calendar's folder changed).
 
     SQLite's -wal and -shm scratch files are left out: on a full disk SQLite may leave them

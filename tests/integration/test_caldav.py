@@ -28,8 +28,8 @@ from syncd.state import State
 from tests.caldav_servers import SERVERS, Server
 from tests.contract import CONTRACT
 from tests.contracts.caldav import CalDAVHarness, client
-from tests.integration.conftest import NOW, Run, syncd
 from tests.security.conftest import run_syncd
+from tests.workspace import NOW, Run, syncd
 
 PEOPLE = ("alice@example.com", "bob@example.com", "erin@example.com", "carol@example.com")
 ALICE = PEOPLE[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.conftest import Demo
+from tests.workspace import Workspace
 
 CLASHING = """\
 people:
@@ -30,7 +30,7 @@ END:VCALENDAR
 """
 
 
-def test_validate_warns_about_double_booked_1on1s(demo: Demo) -> None:
+def test_validate_warns_about_double_booked_1on1s(demo: Workspace) -> None:
     demo.write_config(CLASHING)
     run = demo.syncd("validate", "--now", "2026-11-30T09:00:00+01:00")
     assert run.code == 0
@@ -41,7 +41,7 @@ def test_validate_warns_about_double_booked_1on1s(demo: Demo) -> None:
     ]
 
 
-def test_reconcile_warns_when_a_slot_falls_on_the_leads_own_meeting(demo: Demo) -> None:
+def test_reconcile_warns_when_a_slot_falls_on_the_leads_own_meeting(demo: Workspace) -> None:
     (demo.calendar / "standup.ics").write_text(STANDUP)
     demo.write_config(CLASHING.replace("  - {name: Ben", "  # - {name: Ben"))
     run = demo.syncd("reconcile", "--dry-run", now="2026-11-30T09:00:00+01:00")

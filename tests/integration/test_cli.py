@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from syncd.state import DB_NAME
-from tests.integration.conftest import HEAD_YAML, NOW, PEOPLE_YAML, Demo, snapshot, syncd
+from tests.workspace import HEAD_YAML, NOW, PEOPLE_YAML, Workspace, snapshot, syncd
 
 WEEK = ("--week", "2026-W47")
 
 
-def report(demo: Demo, *args: str) -> tuple[int, str, str]:
+def report(demo: Workspace, *args: str) -> tuple[int, str, str]:
     run = syncd("report", "--config", str(demo.config), "--now", NOW, *args)
     return run.code, run.out, run.err
 
@@ -30,7 +30,7 @@ def no_config_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-def test_syncd_config_names_the_file(demo: Demo, no_config_env: pytest.MonkeyPatch) -> None:
+def test_syncd_config_names_the_file(demo: Workspace, no_config_env: pytest.MonkeyPatch) -> None:
     no_config_env.setenv("SYNCD_CONFIG", str(demo.config))
     run = syncd("validate")
     assert run.code == 0, run.err
@@ -38,7 +38,7 @@ def test_syncd_config_names_the_file(demo: Demo, no_config_env: pytest.MonkeyPat
 
 
 def test_systemd_configuration_directory_is_used_first_entry_only(
-    demo: Demo, tmp_path: Path, no_config_env: pytest.MonkeyPatch,
+    demo: Workspace, tmp_path: Path, no_config_env: pytest.MonkeyPatch,
 ) -> None:
     no_config_env.setenv("CONFIGURATION_DIRECTORY", f"{demo.root}:{tmp_path / 'other'}")
     run = syncd("validate")
@@ -47,7 +47,7 @@ def test_systemd_configuration_directory_is_used_first_entry_only(
 
 
 def test_xdg_config_home_then_home_config(
-    demo: Demo, tmp_path: Path, no_config_env: pytest.MonkeyPatch,
+    demo: Workspace, tmp_path: Path, no_config_env: pytest.MonkeyPatch,
 ) -> None:
     xdg = tmp_path / "xdg"
     (xdg / "syncd").mkdir(parents=True)
@@ -64,7 +64,7 @@ def test_xdg_config_home_then_home_config(
 # --- the clock ---------------------------------------------------------------------------
 
 
-def test_a_now_without_offset_is_in_the_rosters_timezone(demo: Demo) -> None:
+def test_a_now_without_offset_is_in_the_rosters_timezone(demo: Workspace) -> None:
     naive = syncd("status", "--json", "--config", str(demo.config),
                   "--now", "2026-12-20T09:00:00")
     aware = demo.syncd("status", "--json", now="2026-12-20T09:00:00+01:00")
@@ -72,7 +72,7 @@ def test_a_now_without_offset_is_in_the_rosters_timezone(demo: Demo) -> None:
     assert naive.json() == aware.json()
 
 
-def test_a_now_that_is_not_iso_is_a_usage_error_and_writes_nothing(demo: Demo) -> None:
+def test_a_now_that_is_not_iso_is_a_usage_error_and_writes_nothing(demo: Workspace) -> None:
     before = snapshot(demo.root)
     run = demo.syncd("reconcile", now="next tuesday")
     assert run.code == 2
@@ -83,7 +83,7 @@ def test_a_now_that_is_not_iso_is_a_usage_error_and_writes_nothing(demo: Demo) -
 # --- state ------------------------------------------------------------------------------
 
 
-def test_a_state_database_that_is_not_one_fails_reconcile_with_exit_1(demo: Demo) -> None:
+def test_a_state_database_that_is_not_one_fails_reconcile_with_exit_1(demo: Workspace) -> None:
     demo.state.mkdir(mode=0o700)
     (demo.state / DB_NAME).write_bytes(b"not sqlite at all " * 64)
     before = snapshot(demo.calendar)
@@ -98,7 +98,7 @@ def test_a_state_database_that_is_not_one_fails_reconcile_with_exit_1(demo: Demo
 
 
 def test_status_on_an_unreadable_feed_warns_and_exits_1_with_stored_history(
-    demo: Demo,
+    demo: Workspace,
 ) -> None:
     demo.config.write_text(HEAD_YAML.replace("{kind: local, path: calendar}",
                                              "{kind: ics, path: missing.ics}") + PEOPLE_YAML)
@@ -110,7 +110,7 @@ def test_status_on_an_unreadable_feed_warns_and_exits_1_with_stored_history(
         "alice@example.com", "bob@example.com", "erin@example.com", "carol@example.com"]
 
 
-def test_report_before_any_notes_exist_says_agendas_are_missing(demo: Demo) -> None:
+def test_report_before_any_notes_exist_says_agendas_are_missing(demo: Workspace) -> None:
     code, out, err = report(demo, "--format", "json")
     assert code == 0, err
     coming = json.loads(out)["next_week"]
@@ -118,7 +118,7 @@ def test_report_before_any_notes_exist_says_agendas_are_missing(demo: Demo) -> N
 
 
 def test_report_with_unreadable_notes_warns_and_exits_1_but_still_reports(
-    demo: Demo,
+    demo: Workspace,
 ) -> None:
     assert demo.syncd("reconcile").code == 0
     alice = demo.notes / "alice@example.com.md"
@@ -131,7 +131,7 @@ def test_report_with_unreadable_notes_warns_and_exits_1_but_still_reports(
     assert coming and all(c["agenda"] not in ("written", "empty") for c in coming)
 
 
-def test_report_on_google_docs_without_a_token_warns_about_the_notes(demo: Demo) -> None:
+def test_report_on_google_docs_without_a_token_warns_about_the_notes(demo: Workspace) -> None:
     demo.config.write_text(HEAD_YAML.replace(
         "notes: {kind: markdown, path: notes}",
         "notes: {kind: google-docs}") + PEOPLE_YAML)
@@ -144,7 +144,7 @@ def test_report_on_google_docs_without_a_token_warns_about_the_notes(demo: Demo)
 # --- report usage errors and output files ------------------------------------------------
 
 
-def test_report_usage_errors_exit_2(demo: Demo) -> None:
+def test_report_usage_errors_exit_2(demo: Workspace) -> None:
     code, _, err = report(demo, "--format", "pdf")
     assert code == 2 and "--format pdf needs --output FILE" in err
     code, _, err = report(demo, "--email")
@@ -160,7 +160,7 @@ def test_report_usage_errors_exit_2(demo: Demo) -> None:
 
 
 def test_report_to_a_folder_that_does_not_exist_exits_1_naming_the_file(
-    demo: Demo, tmp_path: Path,
+    demo: Workspace, tmp_path: Path,
 ) -> None:
     target = tmp_path / "no" / "such" / "report.html"
     code, out, err = report(demo, *WEEK, "--format", "html", "--output", str(target))
@@ -169,7 +169,7 @@ def test_report_to_a_folder_that_does_not_exist_exits_1_naming_the_file(
     assert out == "" and not target.exists()
 
 
-def test_report_as_pdf_is_a_private_pdf_file(demo: Demo, tmp_path: Path) -> None:
+def test_report_as_pdf_is_a_private_pdf_file(demo: Workspace, tmp_path: Path) -> None:
     target = tmp_path / "report.pdf"
     code, out, err = report(demo, *WEEK, "--format", "pdf", "--output", str(target))
     assert code == 0, err

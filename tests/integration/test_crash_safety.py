@@ -12,8 +12,8 @@ from syncd.config import load_config
 from syncd.core.model import AgendaWrite, NotesDoc, Series, SeriesPatch, SeriesSpec
 from syncd.notes.markdown import MarkdownNotes
 from syncd.state import State
-from tests.integration.conftest import NOW, Demo
 from tests.integration.test_reconcile_local import PEOPLE, live_owned
+from tests.workspace import NOW, Workspace
 
 
 class Crash(BaseException):
@@ -80,13 +80,13 @@ class CrashingNotes:
         self.writes.done()
 
 
-def test_demo_plan_has_many_steps(demo: Demo) -> None:
+def test_demo_plan_has_many_steps(demo: Workspace) -> None:
     assert len(demo.syncd("reconcile", "--dry-run", "--json").json()["actions"]) == 16
 
 
 @pytest.mark.parametrize("k", range(1, 17))
 def test_crash_after_write_k_then_rerun_leaves_one_series_each_and_all_notes(
-        demo: Demo, k: int) -> None:
+        demo: Workspace, k: int) -> None:
     config = load_config(demo.config)
     writes = Writes(k)
     state = State.open(demo.state)

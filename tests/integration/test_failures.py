@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 from syncd.state import DB_NAME
-from tests.integration.conftest import HEAD_YAML, PEOPLE_YAML, Demo, snapshot, syncd
 from tests.privileges import as_ordinary_user
+from tests.workspace import HEAD_YAML, PEOPLE_YAML, Workspace, snapshot, syncd
 
 ALICE = "alice@example.com"
 LATER = "2026-12-09T09:00:00+01:00"  # two weeks on: new agendas are due
 
 
-def notes_of(demo: Demo, email: str = ALICE) -> Path:
+def notes_of(demo: Workspace, email: str = ALICE) -> Path:
     return demo.notes / f"{email}.md"
 
 
@@ -31,7 +31,7 @@ def notes_of(demo: Demo, email: str = ALICE) -> Path:
 
 
 def test_a_notes_file_that_is_a_symlink_is_refused_and_its_target_never_written(
-    demo: Demo, tmp_path: Path,
+    demo: Workspace, tmp_path: Path,
 ) -> None:
     target = tmp_path / "passwd"
     target.write_text("root:x:0:0::/root:/bin/sh\n")
@@ -47,7 +47,7 @@ def test_a_notes_file_that_is_a_symlink_is_refused_and_its_target_never_written(
     assert notes_of(demo, "bob@example.com").read_text().count("<!-- syncd:agenda") == 1
 
 
-def test_an_open_notes_folder_is_closed_to_others_before_a_run(demo: Demo) -> None:
+def test_an_open_notes_folder_is_closed_to_others_before_a_run(demo: Workspace) -> None:
     demo.notes.mkdir()
     demo.notes.chmod(0o777)  # anyone could plant a link at a person's file name
     run = demo.syncd("reconcile")
@@ -56,7 +56,7 @@ def test_an_open_notes_folder_is_closed_to_others_before_a_run(demo: Demo) -> No
     assert f"notes folder {demo.notes} was open to others (mode 0777); now 0755" in run.err
 
 
-def test_a_calendar_path_with_a_typo_writes_no_notes_and_no_state(demo: Demo) -> None:
+def test_a_calendar_path_with_a_typo_writes_no_notes_and_no_state(demo: Workspace) -> None:
     demo.config.write_text(HEAD_YAML.replace("path: calendar}", "path: calendr}") + PEOPLE_YAML)
     run = demo.syncd("reconcile")
     assert run.code == 1
@@ -70,7 +70,7 @@ def test_a_calendar_path_with_a_typo_writes_no_notes_and_no_state(demo: Demo) ->
     db.close()
 
 
-def test_a_calendar_path_that_is_a_file_is_called_a_file(demo: Demo) -> None:
+def test_a_calendar_path_that_is_a_file_is_called_a_file(demo: Workspace) -> None:
     (demo.root / "calendar.ics").write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n")
     demo.config.write_text(HEAD_YAML.replace("path: calendar}", "path: calendar.ics}")
                            + PEOPLE_YAML)
@@ -80,7 +80,7 @@ def test_a_calendar_path_that_is_a_file_is_called_a_file(demo: Demo) -> None:
     assert "no such folder" not in run.out
 
 
-def test_a_read_only_calendar_folder_does_not_stop_the_notes(demo: Demo) -> None:
+def test_a_read_only_calendar_folder_does_not_stop_the_notes(demo: Workspace) -> None:
     demo.calendar.chmod(0o555)
     try:
         with as_ordinary_user():
@@ -99,7 +99,7 @@ def test_a_read_only_calendar_folder_does_not_stop_the_notes(demo: Demo) -> None
 
 
 def test_a_folder_at_one_persons_notes_path_is_an_error_for_them_only_and_not_chmoded(
-    demo: Demo,
+    demo: Workspace,
 ) -> None:
     demo.notes.mkdir(mode=0o755)
     notes_of(demo).mkdir(mode=0o755)
@@ -111,7 +111,7 @@ def test_a_folder_at_one_persons_notes_path_is_an_error_for_them_only_and_not_ch
     assert notes_of(demo, "bob@example.com").read_text().count("<!-- syncd:agenda") == 1
 
 
-def test_a_state_database_set_read_only_stays_read_only_and_is_named(demo: Demo) -> None:
+def test_a_state_database_set_read_only_stays_read_only_and_is_named(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     db = demo.state / DB_NAME
     db.chmod(0o444)
@@ -123,14 +123,14 @@ def test_a_state_database_set_read_only_stays_read_only_and_is_named(demo: Demo)
 
 
 def test_export_is_private_since_it_names_people_and_links_their_notes(
-    demo: Demo, tmp_path: Path,
+    demo: Workspace, tmp_path: Path,
 ) -> None:
     out = tmp_path / "team.ics"
     assert demo.syncd("export", "--output", str(out)).code == 0
     assert out.stat().st_mode & 0o777 == 0o600
 
 
-def test_export_over_a_symlink_is_refused(demo: Demo, tmp_path: Path) -> None:
+def test_export_over_a_symlink_is_refused(demo: Workspace, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere"
     target.write_text("mine\n")
     (tmp_path / "team.ics").symlink_to(target)
@@ -157,7 +157,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_full_disk_mid_append_leaves_no_half_section_and_the_next_run_writes_it_whole(
-    demo: Demo, small_disk: Path,
+    demo: Workspace, small_disk: Path,
 ) -> None:
     demo.config.write_text(HEAD_YAML.replace("path: notes}", f"path: {small_disk}}}")
                            + PEOPLE_YAML)
@@ -196,7 +196,7 @@ def test_help_names_every_place_the_config_is_looked_for() -> None:
     assert "$SYNCD_CONFIG" in run.out and "~/.config/syncd/config.yaml" in run.out
 
 
-def test_a_read_only_feed_counts_its_calendar_actions_as_not_applied(demo: Demo) -> None:
+def test_a_read_only_feed_counts_its_calendar_actions_as_not_applied(demo: Workspace) -> None:
     feed = demo.root / "feed" / "team.ics"
     feed.parent.mkdir()
     feed.write_bytes((demo.calendar / "alice-weekly.ics").read_bytes())
@@ -213,7 +213,7 @@ def test_a_read_only_feed_counts_its_calendar_actions_as_not_applied(demo: Demo)
 
 
 def test_a_read_only_state_folder_is_a_runtime_failure_exit_1_not_a_usage_error(
-    demo: Demo,
+    demo: Workspace,
 ) -> None:
     demo.state.mkdir(mode=0o500)  # no lock file yet: it cannot be made
     try:

@@ -15,8 +15,8 @@ import pytest
 
 from syncd.google.auth import CALENDAR_SCOPE, DRIVE_SCOPE, FREEBUSY_SCOPE, TOKEN_FILE
 from tests.emulator import Emulator
-from tests.integration.conftest import syncd
 from tests.integration.gdemo import GoogleDemo
+from tests.workspace import syncd
 
 EXPIRED = "2020-01-01T00:00:00Z"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.emulator import running_emulator
-from tests.integration.conftest import syncd
 from tests.integration.gdemo import OWNER, PEOPLE, GoogleDemo
+from tests.workspace import syncd
 
 RECORDED = Path(__file__).resolve().parents[2] / "tests" / "data" / "google-recorded"
 

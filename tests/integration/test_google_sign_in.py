@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from syncd.google.auth import CALENDAR_SCOPE, DRIVE_SCOPE, FREEBUSY_SCOPE, TOKEN_FILE
-from tests.integration.conftest import HEAD_YAML, PEOPLE_YAML, Demo, syncd
 from tests.integration.gdemo import GoogleDemo
 from tests.integration.test_google_auth import TokenServer, oauth, token_server
+from tests.workspace import HEAD_YAML, PEOPLE_YAML, Workspace, syncd
 
 __all__ = ["oauth", "token_server"]  # fixtures, used by name
 
@@ -137,7 +137,7 @@ def test_auth_login_with_a_client_file_of_the_wrong_shape(oauth: GoogleDemo) -> 
     assert "Traceback" not in run.err
 
 
-def test_auth_login_with_nothing_at_google_has_nothing_to_sign_in_to(demo: Demo) -> None:
+def test_auth_login_with_nothing_at_google_has_nothing_to_sign_in_to(demo: Workspace) -> None:
     secrets = client_secrets(demo.root, "https://oauth2.example.com/token")
     demo.config.write_text(HEAD_YAML + f"google: {{client_secrets: '{secrets}'}}\n"
                            + PEOPLE_YAML)

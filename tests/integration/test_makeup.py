@@ -19,10 +19,10 @@ from syncd.core import identity
 from syncd.core.model import Series
 from syncd.notes.markdown import MarkdownNotes
 from syncd.state import State
-from tests.integration.conftest import Demo, snapshot, syncd
 from tests.integration.gdemo import OWNER, GoogleDemo
 from tests.integration.test_crash_safety import Crash, CrashingCalendar, CrashingNotes, Writes
 from tests.integration.test_reconcile_local import read_calendar
+from tests.workspace import Workspace, snapshot, syncd
 
 # Ana weekly on Tuesdays at 10:00 from 2026-12-01; the lead removed the 1:1 of 2026-12-08.
 ANA = """\
@@ -58,7 +58,7 @@ def makeups(folder: Path, email: str = "ana@example.com") -> list[Series]:
             and p[0] == key]
 
 
-def skip_the_8th(demo: Demo) -> None:
+def skip_the_8th(demo: Workspace) -> None:
     """Reconcile once (the series is created), then the lead removes the 8 December 1:1."""
     for old in demo.calendar.iterdir():
         old.unlink()
@@ -73,7 +73,7 @@ def skip_the_8th(demo: Demo) -> None:
     path.write_bytes(calendar.to_ical())
 
 
-def test_makeup_books_the_first_free_slot_once_with_notes_link_and_agenda(demo: Demo) -> None:
+def test_makeup_books_the_first_free_slot_once_with_notes_link_and_agenda(demo: Workspace) -> None:
     skip_the_8th(demo)
     run = demo.syncd("makeup", "ana@example.com", "--first-free", now=WEDNESDAY)
     assert run.code == 0, run.out + run.err
@@ -106,7 +106,7 @@ def test_makeup_books_the_first_free_slot_once_with_notes_link_and_agenda(demo: 
     assert demo.syncd("reconcile", "--dry-run", "--json", now=WEDNESDAY).json()["actions"] == []
 
 
-def test_makeup_dry_run_writes_nothing(demo: Demo) -> None:
+def test_makeup_dry_run_writes_nothing(demo: Workspace) -> None:
     skip_the_8th(demo)
     before = snapshot(demo.root)
     run = demo.syncd("makeup", "Ana Ruiz", "--at", "2026-12-10T14:00", "--dry-run",
@@ -116,7 +116,7 @@ def test_makeup_dry_run_writes_nothing(demo: Demo) -> None:
     assert snapshot(demo.root) == before
 
 
-def test_makeup_at_a_busy_or_late_time_is_refused_unless_anyway(demo: Demo) -> None:
+def test_makeup_at_a_busy_or_late_time_is_refused_unless_anyway(demo: Workspace) -> None:
     skip_the_8th(demo)
     before = snapshot(demo.root)
     busy = demo.syncd("makeup", "ana@example.com", "--at", "2026-12-09T10:30", now=WEDNESDAY)
@@ -138,7 +138,7 @@ def test_makeup_at_a_busy_or_late_time_is_refused_unless_anyway(demo: Demo) -> N
     assert booked.start == dt.datetime.fromisoformat("2026-12-09T10:30:00+01:00")
 
 
-def test_makeup_needs_either_at_or_first_free(demo: Demo) -> None:
+def test_makeup_needs_either_at_or_first_free(demo: Workspace) -> None:
     demo.write_config(ANA)
     run = demo.syncd("makeup", "ana@example.com", now=WEDNESDAY)
     assert run.code == 2
@@ -147,7 +147,7 @@ def test_makeup_needs_either_at_or_first_free(demo: Demo) -> None:
 
 @pytest.mark.parametrize("k", range(1, 3))
 def test_a_crash_after_each_write_of_a_booking_converges_on_the_next_run(
-        demo: Demo, k: int) -> None:
+        demo: Workspace, k: int) -> None:
     skip_the_8th(demo)
     config = load_config(demo.config)
     now = dt.datetime.fromisoformat(WEDNESDAY)
@@ -174,7 +174,7 @@ def test_a_crash_after_each_write_of_a_booking_converges_on_the_next_run(
     assert demo.syncd("reconcile", "--dry-run", "--json", now=WEDNESDAY).json()["actions"] == []
 
 
-def test_on_a_read_only_feed_suggest_works_and_makeup_explains(demo: Demo) -> None:
+def test_on_a_read_only_feed_suggest_works_and_makeup_explains(demo: Workspace) -> None:
     feed = demo.root / "feed.ics"
     feed.write_text(PLANNING)
     demo.write_config(ANA)
@@ -212,7 +212,7 @@ END:VCALENDAR
 """
 
 
-def test_no_makeup_is_booked_into_a_holiday_or_out_of_office(demo: Demo) -> None:
+def test_no_makeup_is_booked_into_a_holiday_or_out_of_office(demo: Workspace) -> None:
     for old in demo.calendar.iterdir():
         old.unlink()
     demo.write_config(CHRISTMAS, extra="holidays: {country: DE}\n")
@@ -235,7 +235,7 @@ def test_no_makeup_is_booked_into_a_holiday_or_out_of_office(demo: Demo) -> None
 
 
 def test_book_auto_books_a_past_skip_once_and_never_again_after_it_is_deleted(
-        demo: Demo) -> None:
+        demo: Workspace) -> None:
     skip_the_8th(demo)
     demo.write_config(ANA, extra="makeups: {book: auto, within: 2d}\n")
     run = demo.syncd("reconcile", now=WEDNESDAY)
@@ -252,7 +252,7 @@ def test_book_auto_books_a_past_skip_once_and_never_again_after_it_is_deleted(
         ("prepare-notes", "2026-12-15")]
 
 
-def test_book_auto_waits_for_a_free_slot_within_its_horizon(demo: Demo) -> None:
+def test_book_auto_waits_for_a_free_slot_within_its_horizon(demo: Workspace) -> None:
     skip_the_8th(demo)
     # Free only from Friday: more than a day after the skipped slot.
     demo.write_config(ANA.replace("days: [mon, wed, thu, fri]", "days: [fri]"),

@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 
 from syncd.core import identity
-from tests.integration.conftest import ROOT, Demo, Run, syncd
+from tests.workspace import ROOT, Run, Workspace, syncd
 
 ZONE = ZoneInfo("Europe/Berlin")
 PAT = "pat@example.com"
@@ -31,7 +31,7 @@ def at(day: int, hour: int, minute: int = 0, month: int = 12) -> dt.datetime:
 
 
 @pytest.fixture
-def pat(demo: Demo) -> Demo:
+def pat(demo: Workspace) -> Workspace:
     for file in demo.calendar.iterdir():
         file.unlink()
     demo.write_config(PEOPLE % "")
@@ -40,16 +40,16 @@ def pat(demo: Demo) -> Demo:
     return demo
 
 
-def notes_of(demo: Demo) -> Path:
+def notes_of(demo: Workspace) -> Path:
     return demo.notes / f"{PAT}.md"
 
 
-def series_file(demo: Demo) -> Path:
+def series_file(demo: Workspace) -> Path:
     uid = identity.series_uid(PAT, 1)
     return next(p for p in demo.calendar.iterdir() if uid in p.read_text())
 
 
-def edit_instance(demo: Demo, slot: dt.datetime, *, start: dt.datetime | None = None,
+def edit_instance(demo: Workspace, slot: dt.datetime, *, start: dt.datetime | None = None,
                   status: str | None = None, declined: bool = False) -> None:
     """What Pat's calendar app does: an override of one instance of the series."""
     path = series_file(demo)
@@ -73,7 +73,7 @@ def edit_instance(demo: Demo, slot: dt.datetime, *, start: dt.datetime | None = 
     path.write_bytes(cal.to_ical())
 
 
-def one_off(demo: Demo, start: dt.datetime) -> None:
+def one_off(demo: Workspace, start: dt.datetime) -> None:
     """A single 1:1 with Pat, made by hand."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//test//EN")
@@ -103,14 +103,14 @@ def write_under(text: str, key: str, heading: str, lines: str) -> str:
     return text[:at_heading] + lines + text[at_heading:]
 
 
-def report(demo: Demo, now: str) -> Run:
+def report(demo: Workspace, now: str) -> Run:
     return syncd("report", "--config", str(demo.config), "--now", now)
 
 
 # --- one section per meeting ------------------------------------------------------------
 
 
-def test_a_moved_meeting_keeps_its_section_and_the_leads_text(pat: Demo) -> None:
+def test_a_moved_meeting_keeps_its_section_and_the_leads_text(pat: Workspace) -> None:
     file = notes_of(pat)
     file.write_text(write_under(file.read_text(), "2026-12-01", "Their topics",
                                 "- migration plan\n"))
@@ -130,7 +130,7 @@ def test_a_moved_meeting_keeps_its_section_and_the_leads_text(pat: Demo) -> None
     assert "agenda written" in text and "run syncd reconcile" not in text
 
 
-def test_a_make_up_gets_a_section_with_the_open_follow_ups(pat: Demo) -> None:
+def test_a_make_up_gets_a_section_with_the_open_follow_ups(pat: Workspace) -> None:
     file = notes_of(pat)
     file.write_text(write_under(file.read_text(), "2026-12-01", "Outcome and follow-ups",
                                 "- [ ] send migration design doc by Friday\n"
@@ -148,7 +148,7 @@ def test_a_make_up_gets_a_section_with_the_open_follow_ups(pat: Demo) -> None:
     assert "book the room" not in section  # done items stay where they are
 
 
-def test_a_meeting_declined_ahead_gets_one_line_and_its_open_items_move_on(pat: Demo) -> None:
+def test_a_meeting_declined_ahead_gets_one_line_and_its_open_items_move_on(pat: Workspace) -> None:
     file = notes_of(pat)
     file.write_text(write_under(file.read_text(), "2026-12-01", "Their topics",
                                 "- career ladder\n"))
@@ -164,13 +164,13 @@ def test_a_meeting_declined_ahead_gets_one_line_and_its_open_items_move_on(pat: 
     assert "Nothing to do" in pat.syncd("reconcile", now=NOW).out
 
 
-def test_a_meeting_cancelled_before_its_section_gets_none(pat: Demo) -> None:
+def test_a_meeting_cancelled_before_its_section_gets_none(pat: Workspace) -> None:
     edit_instance(pat, at(8, 10), status="CANCELLED")
     assert pat.syncd("reconcile", now="2026-12-02T09:00:00+01:00").code == 0
     assert markers(notes_of(pat).read_text()) == ["2026-12-01", "2026-12-15"]
 
 
-def test_a_deleted_notes_file_comes_back_with_the_agenda(pat: Demo) -> None:
+def test_a_deleted_notes_file_comes_back_with_the_agenda(pat: Workspace) -> None:
     notes_of(pat).unlink()
     assert pat.syncd("reconcile", now=NOW).code == 0
     text = notes_of(pat).read_text()
@@ -178,7 +178,7 @@ def test_a_deleted_notes_file_comes_back_with_the_agenda(pat: Demo) -> None:
     assert markers(text) == ["2026-12-01"]
 
 
-def test_each_nudge_the_report_prints_is_gone_after_reconcile(pat: Demo) -> None:
+def test_each_nudge_the_report_prints_is_gone_after_reconcile(pat: Workspace) -> None:
     """A dropped section, a deleted file and a make-up: each nudges, reconcile fixes it."""
     file = notes_of(pat)
     fixed = file.read_text()
@@ -205,7 +205,7 @@ def test_each_nudge_the_report_prints_is_gone_after_reconcile(pat: Demo) -> None
 # --- follow-ups ------------------------------------------------------------------------
 
 
-def test_an_item_carried_three_times_is_stale_in_the_report(pat: Demo) -> None:
+def test_an_item_carried_three_times_is_stale_in_the_report(pat: Workspace) -> None:
     file = notes_of(pat)
     file.write_text(write_under(file.read_text(), "2026-12-01", "Outcome and follow-ups",
                                 "- [ ] send migration design doc\n- [ ] ask about budget\n"))
@@ -234,7 +234,7 @@ def test_an_item_carried_three_times_is_stale_in_the_report(pat: Demo) -> None:
 # --- templates -----------------------------------------------------------------------------
 
 
-def test_each_role_gets_its_template_and_a_custom_file_replaces_one(demo: Demo) -> None:
+def test_each_role_gets_its_template_and_a_custom_file_replaces_one(demo: Workspace) -> None:
     for file in demo.calendar.iterdir():
         file.unlink()
     (demo.root / "manager.md").write_text("### What I need from you\n- \n\n### Outcome\n- \n")
@@ -263,7 +263,7 @@ def test_each_role_gets_its_template_and_a_custom_file_replaces_one(demo: Demo) 
     assert "### What I need from you" in custom and "### Career\n" not in custom
 
 
-def test_a_bad_template_is_refused_with_its_line(demo: Demo) -> None:
+def test_a_bad_template_is_refused_with_its_line(demo: Workspace) -> None:
     demo.write_config(PEOPLE % "")
     text = demo.config.read_text()
     demo.config.write_text(text.replace(

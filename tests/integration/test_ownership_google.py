@@ -18,8 +18,8 @@ from googleapiclient.errors import HttpError
 from syncd.calendars.google import MARKER_KEY, NOTES_KEY
 from syncd.core import identity
 from tests.emulator import Emulator, running_emulator
-from tests.integration.conftest import syncd
 from tests.integration.gdemo import PEOPLE, GoogleDemo
+from tests.workspace import syncd
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT / "tests" / "data" / "google-recorded"

@@ -13,13 +13,13 @@ from pathlib import Path
 import icalendar
 
 from syncd.core import identity
-from tests.integration.conftest import NOW, Demo, snapshot
 from tests.integration.test_reconcile_local import live_owned, overrides, read_calendar
+from tests.workspace import NOW, Workspace, snapshot
 
 BOB = "bob@example.com"
 
 
-def file_of(demo: Demo, uid: str) -> Path:
+def file_of(demo: Workspace, uid: str) -> Path:
     (path,) = [p for p in demo.calendar.iterdir() if uid.encode() in p.read_bytes()]
     return path
 
@@ -39,7 +39,7 @@ def replace_prop(event: icalendar.cal.Component, name: str, value: object,
     event.add(name, value, parameters=params or None)
 
 
-def bob_series(demo: Demo) -> tuple[str, Path]:
+def bob_series(demo: Workspace) -> tuple[str, Path]:
     (bob,) = live_owned(demo.calendar, BOB)
     return bob.uid, file_of(demo, bob.uid)
 
@@ -47,7 +47,7 @@ def bob_series(demo: Demo) -> tuple[str, Path]:
 # --- empty and shrunken reads --------------------------------------------------------------
 
 
-def test_an_emptied_calendar_folder_is_refused_and_nothing_is_written(demo: Demo) -> None:
+def test_an_emptied_calendar_folder_is_refused_and_nothing_is_written(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     saved = demo.root / "saved"
     shutil.move(demo.calendar, saved)
@@ -68,7 +68,7 @@ def test_an_emptied_calendar_folder_is_refused_and_nothing_is_written(demo: Demo
         assert len(live_owned(demo.calendar, email)) == 1
 
 
-def test_recreations_count_in_the_safety_limit(demo: Demo) -> None:
+def test_recreations_count_in_the_safety_limit(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     # Three of four series gone while the calendar still holds others: more than half.
     for email in (BOB, "erin@example.com", "carol@example.com"):
@@ -83,7 +83,7 @@ def test_recreations_count_in_the_safety_limit(demo: Demo) -> None:
 # --- ownership is proven -------------------------------------------------------------------
 
 
-def test_a_copied_event_keeps_the_marker_but_is_never_written(demo: Demo) -> None:
+def test_a_copied_event_keeps_the_marker_but_is_never_written(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     uid, path = bob_series(demo)
     copy = demo.calendar / "bob-design-review.ics"
@@ -102,7 +102,7 @@ def test_a_copied_event_keeps_the_marker_but_is_never_written(demo: Demo) -> Non
     assert [s.uid for s in live_owned(demo.calendar, BOB)] == [uid, "copy-of-bob@app.example"]
 
 
-def test_an_event_replaced_under_a_known_uid_is_left_alone(demo: Demo) -> None:
+def test_an_event_replaced_under_a_known_uid_is_left_alone(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     uid, path = bob_series(demo)
 
@@ -129,7 +129,7 @@ def test_an_event_replaced_under_a_known_uid_is_left_alone(demo: Demo) -> None:
     assert again.uid == identity.series_uid(BOB, 2)
 
 
-def test_lost_state_with_a_copy_keeps_the_original(demo: Demo) -> None:
+def test_lost_state_with_a_copy_keeps_the_original(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     uid, path = bob_series(demo)
     copy = demo.calendar / "bob-copy.ics"
@@ -147,7 +147,7 @@ def test_lost_state_with_a_copy_keeps_the_original(demo: Demo) -> None:
 # --- one rule for the person's 1:1 ---------------------------------------------------------
 
 
-def test_a_series_found_by_its_title_is_adopted_not_duplicated(demo: Demo) -> None:
+def test_a_series_found_by_its_title_is_adopted_not_duplicated(demo: Workspace) -> None:
     text = demo.config.read_text().replace(
         "email: bob@example.com,", "email: bob@example.com, match: {title: '^Bob sync'},")
     demo.config.write_text(text)
@@ -172,7 +172,7 @@ def test_a_series_found_by_its_title_is_adopted_not_duplicated(demo: Demo) -> No
 # --- the person's edits win ----------------------------------------------------------------
 
 
-def test_a_title_the_person_gave_a_created_series_is_kept(demo: Demo) -> None:
+def test_a_title_the_person_gave_a_created_series_is_kept(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     uid, path = bob_series(demo)
     edit_master(path, uid, lambda e: replace_prop(e, "SUMMARY", "Bob & Dana: roadmap"))
@@ -182,7 +182,7 @@ def test_a_title_the_person_gave_a_created_series_is_kept(demo: Demo) -> None:
     assert bob.summary == "Bob & Dana: roadmap"
 
 
-def test_a_roster_rename_still_retitles_a_title_syncd_wrote(demo: Demo) -> None:
+def test_a_roster_rename_still_retitles_a_title_syncd_wrote(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     demo.config.write_text(demo.config.read_text().replace("Bob Example", "Robert Example"))
     assert demo.syncd("reconcile").code == 0
@@ -191,7 +191,7 @@ def test_a_roster_rename_still_retitles_a_title_syncd_wrote(demo: Demo) -> None:
 
 
 def test_a_whole_series_move_by_the_person_is_kept_and_the_roster_line_named(
-    demo: Demo,
+    demo: Workspace,
 ) -> None:
     assert demo.syncd("reconcile").code == 0
     uid, path = bob_series(demo)
@@ -225,7 +225,7 @@ def test_a_whole_series_move_by_the_person_is_kept_and_the_roster_line_named(
 
 
 def test_a_series_the_manager_organizes_is_classified_prepared_and_never_written(
-    demo: Demo,
+    demo: Workspace,
 ) -> None:
     erin = demo.calendar / "erin-organizes.ics"
     erin.write_bytes(
@@ -255,7 +255,7 @@ def test_a_series_the_manager_organizes_is_classified_prepared_and_never_written
 
 
 def test_a_clock_stepping_back_after_a_roster_change_ends_and_creates_nothing(
-    demo: Demo,
+    demo: Workspace,
 ) -> None:
     erin = "erin@example.com"
     assert demo.syncd("reconcile").code == 0
@@ -278,7 +278,7 @@ def test_a_clock_stepping_back_after_a_roster_change_ends_and_creates_nothing(
 # --- a read-only feed and its export ------------------------------------------------------
 
 
-def test_an_imported_export_is_recognised_and_an_emptied_feed_refused(demo: Demo) -> None:
+def test_an_imported_export_is_recognised_and_an_emptied_feed_refused(demo: Workspace) -> None:
     feed = demo.root / "feed.ics"
     shutil.copy(demo.calendar / "alice-weekly.ics", feed)
     demo.config.write_text(demo.config.read_text().replace(
@@ -310,7 +310,7 @@ def test_an_imported_export_is_recognised_and_an_emptied_feed_refused(demo: Demo
 # --- the roster changes a slot the person rearranged meetings on --------------------------
 
 
-def test_a_roster_slot_change_waits_for_the_meetings_the_person_rearranged(demo: Demo) -> None:
+def test_a_roster_slot_change_waits_for_the_meetings_the_person_rearranged(demo: Workspace) -> None:
     alice = "alice@example.com"
     assert demo.syncd("reconcile").code == 0
     path = demo.calendar / "alice-weekly.ics"

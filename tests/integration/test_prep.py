@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import ROOT, Demo, Run, syncd
 from tests.integration.test_notes_lifecycle import PEOPLE, write_under
 from tests.integration.test_report import PASSWORD, smtp_server
+from tests.workspace import ROOT, Run, Workspace, syncd
 
 GOLDEN = ROOT / "tests" / "data" / "golden" / "prep.txt"
 NOW = "2026-11-25T09:00:00+01:00"
@@ -20,7 +20,7 @@ TEAM = PEOPLE % "" + ("  - {name: Quinn Peer, email: quinn@example.com, role: pe
 
 
 @pytest.fixture
-def week(demo: Demo) -> Demo:
+def week(demo: Workspace) -> Workspace:
     """Pat's 12-01 1:1 held with an outcome and an open item; reconciled the day after."""
     for file in demo.calendar.iterdir():
         file.unlink()
@@ -34,23 +34,23 @@ def week(demo: Demo) -> Demo:
     return demo
 
 
-def prep(demo: Demo, *args: str) -> Run:
+def prep(demo: Workspace, *args: str) -> Run:
     return syncd("prep", "--config", str(demo.config), "--now", LATER, *args)
 
 
-def test_the_brief_of_the_next_day_matches_its_golden_file(week: Demo) -> None:
+def test_the_brief_of_the_next_day_matches_its_golden_file(week: Workspace) -> None:
     run = prep(week)
     assert run.code == 0, run.err
     out = run.out.replace(week.root.resolve().as_uri(), "file:///DEMO")
     assert out == GOLDEN.read_text()
 
 
-def test_a_day_without_1_1s_says_so(week: Demo) -> None:
+def test_a_day_without_1_1s_says_so(week: Workspace) -> None:
     run = prep(week, "--date", "2026-12-05")
     assert run.code == 0 and run.out == "1:1 prep for Sat 2026-12-05\n\nNo 1:1s that day.\n"
 
 
-def test_the_brief_is_mailed(week: Demo, tmp_path: Path,
+def test_the_brief_is_mailed(week: Workspace, tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNCD_TEST_SMTP_PASSWORD", PASSWORD)
     with smtp_server(tmp_path) as box:
@@ -77,7 +77,7 @@ report:
     assert "send migration design doc by Friday (from 2026-12-01)" in body.get_content()
 
 
-def test_today_and_a_bad_date(week: Demo) -> None:
+def test_today_and_a_bad_date(week: Workspace) -> None:
     today = syncd("prep", "--config", str(week.config), "--now", "2026-12-08T07:30:00+01:00",
                   "--date", "today")
     assert today.code == 0 and today.out.startswith("1:1 prep for Tue 2026-12-08\n")

@@ -10,7 +10,7 @@ import icalendar
 from syncd.calendars.local import LocalCalendar
 from syncd.core import identity, planner
 from syncd.core.model import Series
-from tests.integration.conftest import DEMO, NOW, ROOT, Demo, snapshot, syncd
+from tests.workspace import DEMO, NOW, ROOT, Workspace, snapshot, syncd
 
 PEOPLE = ("alice@example.com", "bob@example.com", "erin@example.com", "carol@example.com")
 
@@ -49,7 +49,7 @@ def test_make_run_plan_on_the_shipped_demo_shows_adopt_create_notes_and_warnings
     assert snapshot(DEMO) == before
 
 
-def test_second_reconcile_plans_nothing(demo: Demo) -> None:
+def test_second_reconcile_plans_nothing(demo: Workspace) -> None:
     first = demo.syncd("reconcile")
     assert first.code == 0, first.out + first.err
     again = demo.syncd("reconcile", "--dry-run", "--json")
@@ -58,7 +58,7 @@ def test_second_reconcile_plans_nothing(demo: Demo) -> None:
     assert demo.syncd("reconcile").out.startswith("Nothing to do")
 
 
-def test_json_plan_follows_the_contract(demo: Demo) -> None:
+def test_json_plan_follows_the_contract(demo: Workspace) -> None:
     plan = demo.syncd("reconcile", "--dry-run", "--json").json()
     assert plan["dry_run"] is True and plan["read_only"] is False
     assert isinstance(plan["warnings"], list)
@@ -68,7 +68,7 @@ def test_json_plan_follows_the_contract(demo: Demo) -> None:
     assert create["rrule"] == "FREQ=MONTHLY;BYDAY=1TH"
 
 
-def test_handmade_series_is_adopted_and_the_persons_edits_survive(demo: Demo) -> None:
+def test_handmade_series_is_adopted_and_the_persons_edits_survive(demo: Workspace) -> None:
     alice_file = demo.calendar / "alice-weekly.ics"
     edits_before = overrides(alice_file)
     others = {p: p.read_bytes() for p in demo.calendar.iterdir() if p != alice_file}
@@ -90,7 +90,7 @@ def test_handmade_series_is_adopted_and_the_persons_edits_survive(demo: Demo) ->
         assert len(live_owned(demo.calendar, email)) == 1
 
 
-def test_notes_are_private_linked_and_prepared(demo: Demo) -> None:
+def test_notes_are_private_linked_and_prepared(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     note = demo.notes / "bob@example.com.md"
     assert note.stat().st_mode & 0o777 == 0o600
@@ -102,7 +102,7 @@ def test_notes_are_private_linked_and_prepared(demo: Demo) -> None:
     assert "create-series" in log.out and "bob@example.com" in log.out
 
 
-def test_deleted_series_is_recreated_under_a_new_id_and_reported(demo: Demo) -> None:
+def test_deleted_series_is_recreated_under_a_new_id_and_reported(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     (bob,) = live_owned(demo.calendar, "bob@example.com")
     next(p for p in demo.calendar.iterdir() if bob.uid in p.read_text()).unlink()
@@ -113,7 +113,7 @@ def test_deleted_series_is_recreated_under_a_new_id_and_reported(demo: Demo) -> 
     assert again.uid == identity.series_uid("bob@example.com", 2)
 
 
-def test_retiring_and_changing_slot_end_series_and_keep_history(demo: Demo) -> None:
+def test_retiring_and_changing_slot_end_series_and_keep_history(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     (erin,) = live_owned(demo.calendar, "erin@example.com")
     config = demo.config.read_text()
@@ -135,7 +135,7 @@ def test_retiring_and_changing_slot_end_series_and_keep_history(demo: Demo) -> N
     assert {("UNTIL=" in s.rrule) for s in bobs} == {True, False}
 
 
-def test_plan_over_the_safety_limit_is_refused_without_force(demo: Demo) -> None:
+def test_plan_over_the_safety_limit_is_refused_without_force(demo: Workspace) -> None:
     many = "people:\n" + "".join(
         f"  - {{name: P{i}, email: p{i}@example.com, slot: {{day: mon, time: \"09:00\"}}}}\n"
         for i in range(21))
@@ -152,13 +152,13 @@ def test_plan_over_the_safety_limit_is_refused_without_force(demo: Demo) -> None
     assert len(list(demo.calendar.iterdir())) == 21
 
 
-def test_max_changes_comes_from_the_config(demo: Demo) -> None:
+def test_max_changes_comes_from_the_config(demo: Workspace) -> None:
     demo.write_config(extra="max_changes: 3\n")
     run = demo.syncd("reconcile")
     assert run.code == 1 and "max_changes (3)" in run.out
 
 
-def test_lost_state_is_rebuilt_from_markers_without_duplicates(demo: Demo) -> None:
+def test_lost_state_is_rebuilt_from_markers_without_duplicates(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     calendar_before = snapshot(demo.calendar)
     for path in demo.state.iterdir():

@@ -33,8 +33,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from syncd.core.model import AgendaWrite
 from syncd.notes import text as notes_text
 from syncd.notes.markdown import MarkdownNotes
-from tests.integration.conftest import HEAD_YAML, PEOPLE_YAML, ROOT, Demo, Run, syncd
 from tests.unit.test_report_render import Page
+from tests.workspace import HEAD_YAML, PEOPLE_YAML, ROOT, Run, Workspace, syncd
 
 GOLDEN = ROOT / "tests" / "data" / "golden" / "report"
 SCHEMA = json.loads((ROOT / "docs" / "report-schema.json").read_text())
@@ -117,19 +117,19 @@ END:VEVENT
 """)
 
 
-def report(demo: Demo, *args: str, now: str = NOW) -> Run:
+def report(demo: Workspace, *args: str, now: str = NOW) -> Run:
     """`syncd report` on the demo copy at a fixed moment."""
     return syncd("report", "--config", str(demo.config), "--now", now, *args)
 
 
-def normalized(text: str, demo: Demo) -> str:
+def normalized(text: str, demo: Workspace) -> str:
     """Output with the temp folder's path replaced, so it can be compared with a golden file."""
     return text.replace(demo.root.resolve().as_uri(), "file:///DEMO").replace(
         str(demo.root.resolve()), "/DEMO")
 
 
 @pytest.fixture
-def team(demo: Demo) -> Demo:
+def team(demo: Workspace) -> Workspace:
     """The demo with Erin's events and Gina, reconciled on Monday; Gina's agenda is written."""
     (demo.calendar / "erin-biweekly.ics").write_text(CALENDAR.format(ERIN_EVENTS))
     demo.write_config(TEAM_YAML)
@@ -151,7 +151,7 @@ def skips(run: Run) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("fmt, suffix", [("text", "txt"), ("markdown", "md"), ("json", "json"),
                                          ("html", "html")])
-def test_report_matches_its_golden_file(team: Demo, fmt: str, suffix: str) -> None:
+def test_report_matches_its_golden_file(team: Workspace, fmt: str, suffix: str) -> None:
     run = report(team, "--format", fmt)
     assert run.code == 0, run.err
     got = normalized(run.out, team)
@@ -163,7 +163,7 @@ def test_report_matches_its_golden_file(team: Demo, fmt: str, suffix: str) -> No
     assert got == golden.read_text()
 
 
-def test_json_report_is_valid_and_says_who_was_skipped_and_why(team: Demo) -> None:
+def test_json_report_is_valid_and_says_who_was_skipped_and_why(team: Workspace) -> None:
     run = report(team, "--format", "json")
     data = run.json()
     jsonschema.Draft202012Validator(SCHEMA).validate(data)
@@ -196,7 +196,7 @@ def test_json_report_is_valid_and_says_who_was_skipped_and_why(team: Demo) -> No
         {"email": "frank@example.com", "name": "Frank Contractor", "summary": "Frank / Dana"}]
 
 
-def test_html_report_is_one_file_with_a_heatmap_square_per_person_and_week(team: Demo) -> None:
+def test_html_report_is_one_file_with_a_heatmap_square_per_person_and_week(team: Workspace) -> None:
     run = report(team, "--format", "html")
     page = Page(run.out)
     people = 5
@@ -212,7 +212,7 @@ def test_html_report_is_one_file_with_a_heatmap_square_per_person_and_week(team:
     assert 'name="viewport"' in run.out
 
 
-def test_week_and_span_options_and_usage_errors(team: Demo) -> None:
+def test_week_and_span_options_and_usage_errors(team: Workspace) -> None:
     earlier = report(team, "--week", "2026-w49", "--format", "json")
     assert earlier.code == 0, earlier.err
     assert ("bob@example.com", "2026-12-03T14:00:00+01:00", "missing") in skips(earlier)
@@ -227,7 +227,7 @@ def test_week_and_span_options_and_usage_errors(team: Demo) -> None:
         assert run.out == ""
 
 
-def test_output_file_is_private_and_stdout_stays_empty(team: Demo) -> None:
+def test_output_file_is_private_and_stdout_stays_empty(team: Workspace) -> None:
     target = team.root / "out" / "week.md"
     target.parent.mkdir()
     run = report(team, "--format", "markdown", "--output", str(target))
@@ -265,7 +265,7 @@ def test_agenda_written_tells_template_from_notes(tmp_path: Path) -> None:
 # --- history -------------------------------------------------------------------
 
 
-def ics_team(demo: Demo) -> Path:
+def ics_team(demo: Workspace) -> Path:
     """The team's calendar as one read-only ICS file."""
     alice = (demo.calendar / "alice-weekly.ics").read_text()
     feed = demo.root / "feed.ics"
@@ -276,7 +276,7 @@ def ics_team(demo: Demo) -> Path:
     return feed
 
 
-def test_a_weeks_skips_survive_the_feed_dropping_its_events(demo: Demo) -> None:
+def test_a_weeks_skips_survive_the_feed_dropping_its_events(demo: Workspace) -> None:
     feed = ics_team(demo)
     assert demo.syncd("reconcile", now=NOW).code == 0
     first = report(demo, "--week", "2026-W50", "--format", "json")
@@ -306,7 +306,7 @@ def test_a_weeks_skips_survive_the_feed_dropping_its_events(demo: Demo) -> None:
 # --- injection -------------------------------------------------------------------
 
 
-def test_calendar_text_cannot_inject_markup_lines_or_headers_in_any_format(team: Demo) -> None:
+def test_calendar_text_cannot_inject_markup_lines_or_headers_in_any_format(team: Workspace) -> None:
     (team.calendar / "mallory.ics").write_text(HOSTILE_EVENT)
     runs = {fmt: report(team, "--format", fmt) for fmt in ("text", "markdown", "json", "html")}
     assert all(run.code == 0 for run in runs.values()), {f: r.err for f, r in runs.items()}
@@ -417,7 +417,7 @@ def smtp_server(folder: Path, mode: str = "starttls") -> Iterator[Mailbox]:
         controller.stop()
 
 
-def mail_config(demo: Demo, box: Mailbox, security: str = "starttls",
+def mail_config(demo: Workspace, box: Mailbox, security: str = "starttls",
                 password: str = "password_env: SYNCD_TEST_SMTP_PASSWORD",
                 owner: str = "Dana Lead") -> None:
     head = HEAD_YAML.replace("owner: {name: Dana Lead,", f"owner: {{name: {owner},")
@@ -435,7 +435,7 @@ report:
 """)
 
 
-def assert_saved(demo: Demo, run: Run) -> None:
+def assert_saved(demo: Workspace, run: Run) -> None:
     """A failed send exits 1 and keeps the text and HTML report, private, in the state dir."""
     assert run.code == 1
     assert "report not sent" in run.err and PASSWORD not in run.err + run.out
@@ -449,7 +449,7 @@ def assert_saved(demo: Demo, run: Run) -> None:
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
 def test_email_is_sent_as_text_and_html_over_tls_with_a_login(
-        team: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, security: str) -> None:
+        team: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, security: str) -> None:
     monkeypatch.setenv("SYNCD_TEST_SMTP_PASSWORD", PASSWORD)
     with smtp_server(tmp_path, security) as box:
         mail_config(team, box, security, owner='"Dana Lead\\r\\nBcc: mallory@example.com"')
@@ -471,7 +471,7 @@ def test_email_is_sent_as_text_and_html_over_tls_with_a_login(
     assert not (team.state / "reports").exists()
 
 
-def test_a_refused_login_exits_1_and_keeps_the_report(team: Demo, tmp_path: Path) -> None:
+def test_a_refused_login_exits_1_and_keeps_the_report(team: Workspace, tmp_path: Path) -> None:
     secret = team.root / "smtp-password"
     secret.write_text("not the password\n")
     secret.chmod(0o600)
@@ -484,7 +484,7 @@ def test_a_refused_login_exits_1_and_keeps_the_report(team: Demo, tmp_path: Path
 
 
 def test_no_starttls_offered_means_no_mail_not_a_plain_text_login(
-        team: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        team: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNCD_TEST_SMTP_PASSWORD", PASSWORD)
     with smtp_server(tmp_path, "plain") as box:
         mail_config(team, box)
@@ -495,7 +495,7 @@ def test_no_starttls_offered_means_no_mail_not_a_plain_text_login(
 
 
 def test_an_unreachable_server_or_missing_password_exits_1_and_keeps_the_report(
-        team: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        team: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     box = Mailbox(_free_port(), _certificates(tmp_path)[0])
     mail_config(team, box)
     unset = report(team, "--email")
@@ -507,7 +507,7 @@ def test_an_unreachable_server_or_missing_password_exits_1_and_keeps_the_report(
     assert_saved(team, refused)
 
 
-def test_a_password_in_the_config_is_refused_with_a_hint(team: Demo) -> None:
+def test_a_password_in_the_config_is_refused_with_a_hint(team: Workspace) -> None:
     team.config.write_text(HEAD_YAML + TEAM_YAML + """\
 report:
   email: {to: [dana@example.com], from: syncd@example.com, host: smtp.example.com,

@@ -25,8 +25,8 @@ import pytest
 from syncd.report import browser
 from syncd.report.render import STYLE
 from tests.integration import test_report
-from tests.integration.conftest import Demo
 from tests.integration.test_report import report
+from tests.workspace import Workspace
 
 WIDTH, HEIGHT = browser.WINDOW
 CELL = 22  # px: a heat-map square at 100% zoom (render._CELL)
@@ -142,7 +142,7 @@ def squares(rows: list[bytes], colours: dict[tuple[int, int, int], str],
 
 
 def test_html_report_shows_its_heatmap_in_the_first_screen_of_chromium(
-        team: Demo, chromium: str, tmp_path: Path) -> None:
+        team: Workspace, chromium: str, tmp_path: Path) -> None:
     html = report(team, "--format", "html")
     assert html.code == 0, html.err
     people = report(team, "--format", "json").json()["people"]
@@ -185,7 +185,7 @@ def assert_heatmap_in_view(png: bytes, people: int, statuses: Counter[str]) -> N
     assert {b - a for a, b in pairwise(grid_rows)} == {CELL + 2}
 
 
-def test_pdf_report_is_printed_by_chromium(team: Demo, chromium: str) -> None:
+def test_pdf_report_is_printed_by_chromium(team: Workspace, chromium: str) -> None:
     target = team.root / "week.pdf"
     run = report(team, "--format", "pdf", "--output", str(target))
     assert run.code == 0, run.err
@@ -197,7 +197,7 @@ def test_pdf_report_is_printed_by_chromium(team: Demo, chromium: str) -> None:
 
 
 def test_pdf_without_chromium_exits_1_with_the_install_hint(
-        team: Demo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        team: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     target = team.root / "week.pdf"
     run = report(team, "--format", "pdf", "--output", str(target))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from syncd.report import browser
-from tests.integration.conftest import Demo
+from tests.workspace import Workspace
 
 PAGE = "<!doctype html><title>r</title><p>report</p>"
 
@@ -19,7 +19,7 @@ def only_on_path(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 
 
 def test_without_chromium_the_pdf_report_exits_1_with_an_install_hint(
-    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    demo: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     only_on_path(monkeypatch, tmp_path / "empty-bin")
     output = tmp_path / "report.pdf"
@@ -32,7 +32,7 @@ def test_without_chromium_the_pdf_report_exits_1_with_an_install_hint(
 
 
 def test_a_chromium_that_cannot_be_started_is_reported_and_nothing_written(
-    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    demo: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     folder = tmp_path / "bin"
     only_on_path(monkeypatch, folder)

@@ -14,7 +14,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.integration.conftest import HEAD_YAML, Demo
 from tests.integration.test_report import (
     PASSWORD,
     TEAM_YAML,
@@ -25,6 +24,7 @@ from tests.integration.test_report import (
     smtp_server,
     team,
 )
+from tests.workspace import HEAD_YAML, Workspace
 
 __all__ = ["team"]  # the fixture, used by name
 
@@ -63,7 +63,7 @@ def relay(**kwargs: object) -> Iterator[Relay]:
         controller.stop()
 
 
-def relay_config(demo: Demo, port: int, to: str) -> None:
+def relay_config(demo: Workspace, port: int, to: str) -> None:
     demo.config.write_text(HEAD_YAML + TEAM_YAML + f"""\
 report:
   email: {{to: [{to}], from: syncd@example.com, host: 127.0.0.1, port: {port},
@@ -71,7 +71,7 @@ report:
 """)
 
 
-def test_a_local_relay_without_tls_gets_the_report_without_a_login(team: Demo) -> None:
+def test_a_local_relay_without_tls_gets_the_report_without_a_login(team: Workspace) -> None:
     with relay() as box:
         relay_config(team, box.port, "dana@example.com, lead-archive@example.com")
         run = report(team, "--email")
@@ -86,7 +86,7 @@ def test_a_local_relay_without_tls_gets_the_report_without_a_login(team: Demo) -
     assert not (team.state / "reports").exists()
 
 
-def test_one_refused_recipient_fails_the_send_and_names_that_recipient(team: Demo) -> None:
+def test_one_refused_recipient_fails_the_send_and_names_that_recipient(team: Workspace) -> None:
     with relay(refuse=frozenset({"gone@example.com"})) as box:
         relay_config(team, box.port, "dana@example.com, gone@example.com")
         run = report(team, "--email")
@@ -95,7 +95,7 @@ def test_one_refused_recipient_fails_the_send_and_names_that_recipient(team: Dem
     assert_saved(team, run)
 
 
-def test_every_recipient_refused_is_said_so(team: Demo) -> None:
+def test_every_recipient_refused_is_said_so(team: Workspace) -> None:
     with relay(refuse=frozenset({"dana@example.com"})) as box:
         relay_config(team, box.port, "dana@example.com")
         run = report(team, "--email")
@@ -104,7 +104,7 @@ def test_every_recipient_refused_is_said_so(team: Demo) -> None:
     assert_saved(team, run)
 
 
-def test_a_message_the_server_rejects_shows_its_answer(team: Demo) -> None:
+def test_a_message_the_server_rejects_shows_its_answer(team: Workspace) -> None:
     with relay(reject_data=True) as box:
         relay_config(team, box.port, "dana@example.com")
         run = report(team, "--email")
@@ -112,7 +112,7 @@ def test_a_message_the_server_rejects_shows_its_answer(team: Demo) -> None:
     assert_saved(team, run)
 
 
-def _password_file_config(demo: Demo, box: Mailbox, secret: Path) -> None:
+def _password_file_config(demo: Workspace, box: Mailbox, secret: Path) -> None:
     demo.config.write_text(HEAD_YAML + TEAM_YAML + f"""\
 report:
   email:
@@ -132,7 +132,7 @@ report:
     (b"\n", "password_file {} is empty"),
 ])
 def test_an_unusable_password_file_is_named_and_nothing_is_sent(
-    team: Demo, tmp_path: Path, content: bytes | None, expected: str,
+    team: Workspace, tmp_path: Path, content: bytes | None, expected: str,
 ) -> None:
     secret = tmp_path / "smtp-password"
     if content is not None:
@@ -146,7 +146,7 @@ def test_an_unusable_password_file_is_named_and_nothing_is_sent(
     assert_saved(team, run)
 
 
-def test_the_right_password_from_a_file_sends_the_report(team: Demo, tmp_path: Path) -> None:
+def test_the_right_password_from_a_file_sends_the_report(team: Workspace, tmp_path: Path) -> None:
     secret = tmp_path / "smtp-password"
     secret.write_text(PASSWORD + "\n")
     secret.chmod(0o600)
@@ -158,7 +158,7 @@ def test_the_right_password_from_a_file_sends_the_report(team: Demo, tmp_path: P
     assert PASSWORD not in run.err + run.out
 
 
-def test_a_report_that_can_be_neither_sent_nor_saved_is_printed(team: Demo) -> None:
+def test_a_report_that_can_be_neither_sent_nor_saved_is_printed(team: Workspace) -> None:
     port = _free_port()  # nothing listens there
     relay_config(team, port, "dana@example.com")
     team.state.mkdir(exist_ok=True)

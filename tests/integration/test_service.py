@@ -36,8 +36,8 @@ from syncd.notes.base import NotesStore
 from syncd.notes.markdown import MarkdownNotes
 from syncd.service import CALENDAR, Service, default_backends
 from syncd.state import State
-from tests.integration.conftest import HEAD_YAML, NOW, PEOPLE_YAML, ROOT, Demo, syncd
 from tests.integration.test_reconcile_local import PEOPLE, live_owned
+from tests.workspace import HEAD_YAML, NOW, PEOPLE_YAML, ROOT, Workspace, syncd
 
 SYNCD = Path(sys.executable).parent / "syncd"
 TIMEOUT = 30.0  # generous: a slow CI machine only makes the test slower, never wrong
@@ -110,7 +110,7 @@ def service_env(notify: NotifySocket, **extra: str) -> dict[str, str]:
 
 
 def test_service_reports_to_systemd_reloads_and_stops_cleanly(
-        demo: Demo, notify: NotifySocket, tmp_path: Path) -> None:
+        demo: Workspace, notify: NotifySocket, tmp_path: Path) -> None:
     good = demo.config.read_text()
     log_file = tmp_path / "stderr.log"
     with log_file.open("wb") as err:
@@ -163,7 +163,7 @@ def test_service_reports_to_systemd_reloads_and_stops_cleanly(
 
 
 def test_failing_feed_backs_off_writing_nothing_and_its_secret_stays_out_of_logs(
-        demo: Demo, notify: NotifySocket, tmp_path: Path) -> None:
+        demo: Workspace, notify: NotifySocket, tmp_path: Path) -> None:
     # A port that is bound but not listening: every connection is refused at once.
     with socket.socket() as closed_port:
         closed_port.bind(("127.0.0.1", 0))
@@ -190,7 +190,7 @@ def test_failing_feed_backs_off_writing_nothing_and_its_secret_stays_out_of_logs
 
 
 def test_a_second_service_waits_for_the_lock_instead_of_exiting_then_runs(
-        demo: Demo, notify: NotifySocket, tmp_path: Path) -> None:
+        demo: Workspace, notify: NotifySocket, tmp_path: Path) -> None:
     # Exiting (with RestartPreventExitStatus=2, for good) would keep the service down.
     args = [str(SYNCD), "run", "--interval", "1h", "--config", str(demo.config)]
     holder = StateLock(demo.state)
@@ -273,7 +273,7 @@ def halfway_child() -> None:
 
 
 def test_sigterm_in_the_middle_of_a_write_finishes_that_write_and_nothing_more(
-        demo: Demo, notify: NotifySocket, tmp_path: Path) -> None:
+        demo: Workspace, notify: NotifySocket, tmp_path: Path) -> None:
     ready_r, ready_w = os.pipe()
     go_r, go_w = os.pipe()
     alice = demo.notes / "alice@example.com.md"
@@ -336,7 +336,8 @@ class FlakyCalendar:
         return self.real.patch(uid, patch, etag)
 
 
-def test_a_failing_calendar_is_held_back_until_its_retry_while_cycles_go_on(demo: Demo) -> None:
+def test_a_failing_calendar_is_held_back_until_its_retry_while_cycles_go_on(
+        demo: Workspace) -> None:
     flaky = FlakyCalendar(LocalCalendar(demo.calendar, "Europe/Berlin"))
     now = [0.0]
     service = Service(

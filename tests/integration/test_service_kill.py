@@ -31,7 +31,6 @@ from typing import Any
 import pytest
 
 from syncd.notes.text import HEADING_TEXT
-from tests.integration.conftest import Demo, syncd
 from tests.integration.gdemo import WRITES, GoogleDemo
 from tests.integration.test_google import _one_each
 from tests.integration.test_reconcile_local import PEOPLE, live_owned
@@ -44,6 +43,7 @@ from tests.integration.test_service import (
     service_env,
     status,
 )
+from tests.workspace import Workspace, syncd
 
 LATENCY_MS = 1500  # how long the emulator holds the chosen request: ample time to kill
 GATES = ("rename", "dirsync", "notes-fchmod")
@@ -128,7 +128,7 @@ def now_text() -> str:
     "notes-fchmod:2",  # bob's notes file created empty: the next run writes its template
 ])
 def test_sigkill_mid_cycle_on_the_local_calendar_then_the_next_run_converges(
-        demo: Demo, notify: NotifySocket, tmp_path: Path, gate: str) -> None:
+        demo: Workspace, notify: NotifySocket, tmp_path: Path, gate: str) -> None:
     log = tmp_path / "stderr.log"
     ready_r, ready_w = os.pipe()
     hold_r, hold_w = os.pipe()

@@ -24,8 +24,8 @@ from syncd.notes.markdown import MarkdownNotes
 from syncd.sdnotify import Notifier
 from syncd.service import Service
 from syncd.state import DB_NAME, State
-from tests.integration.conftest import NOW, PEOPLE_YAML, Demo, syncd
 from tests.integration.test_service import status
+from tests.workspace import NOW, PEOPLE_YAML, Workspace, syncd
 
 GINA = ('  - {name: Gina New, email: gina@example.com, cadence: weekly, start: 2026-11-01,'
         ' slot: {day: fri, time: "09:00"}}\n')
@@ -73,7 +73,7 @@ class Script:
     """A clock one second further on at every look, and backends that send this process a
     signal at the start of a chosen cycle (as systemctl would, at that moment)."""
 
-    def __init__(self, demo: Demo, signals: dict[int, signal.Signals]) -> None:
+    def __init__(self, demo: Workspace, signals: dict[int, signal.Signals]) -> None:
         self.demo = demo
         self.signals = signals
         self.now = 0.0
@@ -96,7 +96,7 @@ class Script:
                 MarkdownNotes(self.demo.notes))
 
 
-def service(demo: Demo, script: Script, notify: NotifySocket,
+def service(demo: Workspace, script: Script, notify: NotifySocket,
             environ: dict[str, str] | None = None) -> Service:
     return Service(demo.config, load_config(demo.config), dt.timedelta(seconds=30),
                    notifier=Notifier(notify.address), clock=script.clock,
@@ -106,7 +106,7 @@ def service(demo: Demo, script: Script, notify: NotifySocket,
 
 
 def test_the_loop_reconciles_reloads_on_sighup_and_stops_on_sigterm_while_reading(
-    demo: Demo, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
+    demo: Workspace, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="syncd")
     script = Script(demo, {2: signal.SIGHUP, 3: signal.SIGTERM})
@@ -139,7 +139,7 @@ def test_the_loop_reconciles_reloads_on_sighup_and_stops_on_sigterm_while_readin
 
 
 def test_a_sigterm_between_cycles_ends_the_wait_at_once(
-    demo: Demo, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
+    demo: Workspace, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Stopped while idle: the wait for the next cycle (30 s away) ends at once."""
     caplog.set_level(logging.INFO, logger="syncd")
@@ -154,7 +154,7 @@ def test_a_sigterm_between_cycles_ends_the_wait_at_once(
 
 
 def test_a_stop_asked_for_while_reading_leaves_every_action_for_the_next_run(
-    demo: Demo, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
+    demo: Workspace, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A stop that arrives before the first write (SIGINT here) ends the cycle cleanly."""
     caplog.set_level(logging.INFO, logger="syncd")
@@ -166,7 +166,7 @@ def test_a_stop_asked_for_while_reading_leaves_every_action_for_the_next_run(
 
 
 def test_a_cycle_that_breaks_down_is_in_the_status_and_the_service_goes_on(
-    demo: Demo, notify: NotifySocket,
+    demo: Workspace, notify: NotifySocket,
 ) -> None:
     script = Script(demo, {})
 
@@ -187,7 +187,7 @@ def test_a_cycle_that_breaks_down_is_in_the_status_and_the_service_goes_on(
 
 
 def test_a_bad_config_on_reload_keeps_the_running_one(
-    demo: Demo, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
+    demo: Workspace, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
 ) -> None:
     runner = service(demo, Script(demo, {}), notify)
     demo.config.write_text(demo.config.read_text().replace("timezone: Europe/Berlin",
@@ -206,7 +206,7 @@ def test_a_bad_config_on_reload_keeps_the_running_one(
 
 
 def test_a_reload_that_would_move_the_state_directory_is_refused(
-    demo: Demo, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
+    demo: Workspace, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
 ) -> None:
     runner = service(demo, Script(demo, {}), notify)
     demo.config.write_text(demo.config.read_text().replace("state_dir: state",
@@ -220,7 +220,7 @@ def test_a_reload_that_would_move_the_state_directory_is_refused(
 
 
 def test_a_state_that_cannot_be_opened_stops_the_service_with_exit_1(
-    demo: Demo, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
+    demo: Workspace, notify: NotifySocket, caplog: pytest.LogCaptureFixture,
 ) -> None:
     demo.state.mkdir(mode=0o700)
     (demo.state / DB_NAME).write_bytes(b"this is not a database" * 100)
@@ -232,7 +232,7 @@ def test_a_state_that_cannot_be_opened_stops_the_service_with_exit_1(
     assert list(demo.notes.glob("*.md")) == []
 
 
-def test_syncd_run_refuses_a_bad_interval(demo: Demo) -> None:
+def test_syncd_run_refuses_a_bad_interval(demo: Workspace) -> None:
     run = syncd("run", "--config", str(demo.config), "--interval", "soon")
     assert run.code == 2
     assert "not an interval: 'soon'" in run.err

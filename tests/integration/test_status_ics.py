@@ -11,7 +11,7 @@ import threading
 import icalendar
 import recurring_ical_events
 
-from tests.integration.conftest import HEAD_YAML, NOW, PEOPLE_YAML, Demo, snapshot
+from tests.workspace import HEAD_YAML, NOW, PEOPLE_YAML, Workspace, snapshot
 
 LATER = "2026-12-20T09:00:00+01:00"
 
@@ -22,7 +22,7 @@ def alice(run_json: dict[str, object]) -> dict[str, object]:
     return next(p for p in people if p["email"] == "alice@example.com")
 
 
-def test_status_classifies_cancelled_moved_and_deleted_instances(demo: Demo) -> None:
+def test_status_classifies_cancelled_moved_and_deleted_instances(demo: Workspace) -> None:
     run = demo.syncd("status", "--json", "--from", "2026-12-01", "--to", "2026-12-20", now=LATER)
     assert run.code == 0, run.err
     rows = {o["expected"]: o for o in alice(run.json())["occurrences"]}
@@ -40,14 +40,14 @@ def test_status_classifies_cancelled_moved_and_deleted_instances(demo: Demo) -> 
     assert person["overdue"] is False
 
 
-def ics_demo(demo: Demo) -> None:
+def ics_demo(demo: Workspace) -> None:
     feed = demo.root / "feed.ics"
     shutil.copy(demo.calendar / "alice-weekly.ics", feed)
     demo.config.write_text(HEAD_YAML.replace("{kind: local, path: calendar}",
                                              "{kind: ics, path: feed.ics}") + PEOPLE_YAML)
 
 
-def test_ics_source_gives_a_read_only_plan_that_applies_nothing(demo: Demo) -> None:
+def test_ics_source_gives_a_read_only_plan_that_applies_nothing(demo: Workspace) -> None:
     ics_demo(demo)
     before = snapshot(demo.root)
     run = demo.syncd("reconcile", "--json")
@@ -77,7 +77,7 @@ def test_ics_source_gives_a_read_only_plan_that_applies_nothing(demo: Demo) -> N
     assert "alice@example.com: already on the calendar (4f1c2a9e8b7d@google.com)" in exported.out
 
 
-def test_a_skip_survives_a_feed_that_later_drops_old_events(demo: Demo) -> None:
+def test_a_skip_survives_a_feed_that_later_drops_old_events(demo: Workspace) -> None:
     ics_demo(demo)
     assert demo.syncd("reconcile", now=LATER).code == 0
     (demo.root / "feed.ics").write_text(
@@ -92,7 +92,7 @@ def test_a_skip_survives_a_feed_that_later_drops_old_events(demo: Demo) -> None:
     assert again.json() == run.json()
 
 
-def test_unreadable_feed_is_a_warning_and_exit_1_never_an_empty_calendar(demo: Demo) -> None:
+def test_unreadable_feed_is_a_warning_and_exit_1_never_an_empty_calendar(demo: Workspace) -> None:
     ics_demo(demo)
     (demo.root / "feed.ics").write_text("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x")
     run = demo.syncd("reconcile", "--json")
@@ -102,7 +102,7 @@ def test_unreadable_feed_is_a_warning_and_exit_1_never_an_empty_calendar(demo: D
     assert any("not read" in w for w in plan["warnings"])
 
 
-def test_a_private_feed_url_never_appears_in_output_or_logs(demo: Demo) -> None:
+def test_a_private_feed_url_never_appears_in_output_or_logs(demo: Workspace) -> None:
     body = (demo.calendar / "alice-weekly.ics").read_bytes()
     secret = "private-0f3c9a77d1e24b6b"
 
@@ -137,7 +137,7 @@ def test_a_private_feed_url_never_appears_in_output_or_logs(demo: Demo) -> None:
         assert secret not in run.out + run.err
 
 
-def test_history_stores_nothing_older_than_what_was_read(demo: Demo) -> None:
+def test_history_stores_nothing_older_than_what_was_read(demo: Workspace) -> None:
     # Carol is quarterly: status looks back 182 days, but reconcile reads only 90.
     demo.write_config(PEOPLE_YAML.replace("cadence: quarterly\n",
                                           "cadence: quarterly\n    start: 2026-02-01\n"))

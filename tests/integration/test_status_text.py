@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from tests.integration.conftest import PEOPLE_YAML, Demo
+from tests.workspace import PEOPLE_YAML, Workspace
 
 LATER = "2026-12-20T09:00:00+01:00"
 
@@ -15,7 +15,7 @@ def lines_by_person(out: str) -> dict[str, str]:
             if line.strip() and not line.startswith(" ")}
 
 
-def test_status_text_says_last_held_next_skips_and_overdue(demo: Demo) -> None:
+def test_status_text_says_last_held_next_skips_and_overdue(demo: Workspace) -> None:
     run = demo.syncd("status", now=LATER)
     assert run.code == 0, run.err
     lines = lines_by_person(run.out)
@@ -32,7 +32,7 @@ def test_status_text_says_last_held_next_skips_and_overdue(demo: Demo) -> None:
 
 
 def test_a_person_on_a_long_pause_is_not_overdue_and_next_is_after_the_pause(
-    demo: Demo,
+    demo: Workspace,
 ) -> None:
     shutil.rmtree(demo.calendar)
     demo.calendar.mkdir()
@@ -51,7 +51,7 @@ def test_a_person_on_a_long_pause_is_not_overdue_and_next_is_after_the_pause(
 
 
 def test_status_text_shows_names_lists_the_occurrences_of_from_to_and_says_yesterday(
-    demo: Demo,
+    demo: Workspace,
 ) -> None:
     run = demo.syncd("status", "--from", "2026-12-01", "--to", "2026-12-16",
                      now="2026-12-17T09:00:00+01:00")
@@ -68,7 +68,7 @@ def test_status_text_shows_names_lists_the_occurrences_of_from_to_and_says_yeste
 
 
 def test_a_future_occurrence_removed_with_exdate_is_a_skip_now_and_gets_no_agenda(
-    demo: Demo,
+    demo: Workspace,
 ) -> None:
     # Apple Calendar and Thunderbird delete one occurrence of a series with an EXDATE.
     alice_file = demo.calendar / "alice-weekly.ics"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import jsonschema
 
-from tests.integration.conftest import Demo
 from tests.integration.gdemo import OWNER, GoogleDemo
+from tests.workspace import Workspace
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" /
                      "suggest-schema.json").read_text())
@@ -46,7 +46,7 @@ END:VCALENDAR
 """
 
 
-def test_suggest_lists_free_days_around_the_leads_meetings_and_time_off(demo: Demo) -> None:
+def test_suggest_lists_free_days_around_the_leads_meetings_and_time_off(demo: Workspace) -> None:
     for old in demo.calendar.iterdir():
         old.unlink()
     (demo.calendar / "week.ics").write_text(LEAD_WEEK)
@@ -69,7 +69,7 @@ def test_suggest_lists_free_days_around_the_leads_meetings_and_time_off(demo: De
         "before": "2026-12-15T10:00:00+01:00", "slots": ["2026-12-09T11:00:00+01:00"]}]
 
 
-def test_suggest_for_someone_not_on_the_roster_is_a_usage_error(demo: Demo) -> None:
+def test_suggest_for_someone_not_on_the_roster_is_a_usage_error(demo: Workspace) -> None:
     demo.write_config(ANA)
     run = demo.syncd("suggest", "zoe@example.com", now=WEDNESDAY)
     assert run.code == 2

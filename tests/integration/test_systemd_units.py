@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import ROOT
+from tests.workspace import ROOT
 
 UNITS = ROOT / "systemd"
 SYNCD = Path(sys.executable).parent / "syncd"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.conftest import Demo
 from tests.integration.gdemo import OWNER, GoogleDemo
+from tests.workspace import Workspace
 
 # Fridays at 10:00 from 2026-12-04: Christmas Day 2026 and New Year's Day 2027 are Fridays.
 FRIDAYS = """\
@@ -48,7 +48,7 @@ def statuses(run_json: Any) -> dict[str, tuple[str, str | None]]:
     return {o["expected"][:10]: (o["status"], o["reason"]) for o in person["occurrences"]}
 
 
-def test_public_holidays_and_out_of_office_days_pause_the_1on1s_on_them(demo: Demo) -> None:
+def test_public_holidays_and_out_of_office_days_pause_the_1on1s_on_them(demo: Workspace) -> None:
     (demo.calendar / "away.ics").write_text(VACATION)
     demo.write_config(FRIDAYS, extra="holidays: {country: DE, subdivision: BE}\n"
                                      "out_of_office: {title: 'vacation|PTO'}\n")
@@ -65,7 +65,7 @@ def test_public_holidays_and_out_of_office_days_pause_the_1on1s_on_them(demo: De
     assert rows["2027-01-08"] == ("missing", None)
 
 
-def test_a_bad_holiday_country_or_subdivision_is_a_config_error(demo: Demo) -> None:
+def test_a_bad_holiday_country_or_subdivision_is_a_config_error(demo: Workspace) -> None:
     demo.write_config(FRIDAYS, extra="holidays: {country: DE, subdivision: XX}\n")
     line = demo.config.read_text().splitlines().index(
         "holidays: {country: DE, subdivision: XX}") + 1
@@ -94,7 +94,7 @@ def test_google_out_of_office_events_pause_the_1on1s(g: GoogleDemo) -> None:
     assert rows["2026-12-04"] == ("missing", None)
 
 
-def test_reconcile_notes_a_coming_1on1_on_a_holiday_with_a_free_slot(demo: Demo) -> None:
+def test_reconcile_notes_a_coming_1on1_on_a_holiday_with_a_free_slot(demo: Workspace) -> None:
     for old in demo.calendar.iterdir():
         old.unlink()
     demo.write_config(FRIDAYS, extra="holidays: {country: DE}\n")

@@ -1,5 +1,6 @@
-"""Fixtures of the security tests: the demo copy, and syncd run as a real subprocess so its
-stderr holds only its own log lines (the test servers log in the test process)."""
+"""Fixtures of the security tests: syncd run as a real subprocess so its stderr holds only
+its own log lines (the test servers log in the test process). The `demo` copy comes from
+tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from tests.integration.conftest import NOW, Run, demo, owner_emulator
+from tests.integration.conftest import owner_emulator
+from tests.workspace import NOW, Run
 
-__all__ = ["demo", "owner_emulator"]  # the integration fixtures, shared by name
+__all__ = ["owner_emulator"]  # the integration fixture, shared by name
 
 SYNCD = Path(sys.executable).parent / "syncd"
 

@@ -13,24 +13,24 @@ import pytest
 
 from syncd.config import load_config
 from syncd.service import Service
-from tests.integration.conftest import HEAD_YAML, PEOPLE_YAML, Demo, snapshot, syncd
+from tests.workspace import HEAD_YAML, PEOPLE_YAML, Workspace, snapshot, syncd
 
 LOCAL = "calendar: {kind: local, path: calendar}"
 
 
-def feed_config(demo: Demo, source: str, extra: str = "") -> None:
+def feed_config(demo: Workspace, source: str, extra: str = "") -> None:
     """The contract roster reading its calendar from the feed `source` (url: or path:)."""
     assert LOCAL in HEAD_YAML
     demo.config.write_text(HEAD_YAML.replace(LOCAL, f"calendar: {{kind: ics, {source}}}")
                            + extra + PEOPLE_YAML)
 
 
-def calendar_line(demo: Demo) -> int:
+def calendar_line(demo: Workspace) -> int:
     lines = demo.config.read_text().splitlines()
     return next(i for i, line in enumerate(lines, 1) if line.startswith("calendar:"))
 
 
-def assert_refused(demo: Demo, field: str, message: str) -> None:
+def assert_refused(demo: Workspace, field: str, message: str) -> None:
     """validate and reconcile both exit 2 with one `FILE:LINE: FIELD: message` line, and
     nothing is written (not even the state directory)."""
     before = snapshot(demo.root)
@@ -48,19 +48,19 @@ def assert_refused(demo: Demo, field: str, message: str) -> None:
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "FILE://localhost/etc/shadow",
                                  "ftp://example.com/cal.ics"])
 def test_a_feed_url_that_is_not_http_is_refused_with_file_line_and_field(
-        demo: Demo, url: str) -> None:
+        demo: Workspace, url: str) -> None:
     feed_config(demo, f"url: '{url}'")
     assert_refused(demo, "url", r"only http\(s\) and webcal URLs are accepted; use path: "
                                 r"for a local file$")
 
 
 @pytest.mark.parametrize("path", ["/proc/self/environ", "/dev/zero", "/sys/kernel/notes"])
-def test_a_feed_path_to_a_kernel_or_device_file_is_refused(demo: Demo, path: str) -> None:
+def test_a_feed_path_to_a_kernel_or_device_file_is_refused(demo: Workspace, path: str) -> None:
     feed_config(demo, f"path: {path}")
     assert_refused(demo, "path", "is a system file, not a calendar feed$")
 
 
-def test_a_feed_path_to_a_fifo_or_a_folder_is_refused(demo: Demo) -> None:
+def test_a_feed_path_to_a_fifo_or_a_folder_is_refused(demo: Workspace) -> None:
     # A FIFO would block the read for ever; a folder is no calendar either.
     os.mkfifo(demo.root / "feed.ics")
     feed_config(demo, "path: feed.ics")
@@ -69,7 +69,7 @@ def test_a_feed_path_to_a_fifo_or_a_folder_is_refused(demo: Demo) -> None:
     assert_refused(demo, "path", "is not a regular file")
 
 
-def test_a_feed_path_to_syncd_state_or_a_secret_file_is_refused(demo: Demo) -> None:
+def test_a_feed_path_to_syncd_state_or_a_secret_file_is_refused(demo: Workspace) -> None:
     # A parse error quotes a line of what it read: no feed may be a token or a password.
     demo.state.mkdir()
     (demo.state / "google-token.json").write_text('{"refresh_token": "1//refresh-secret"}')
@@ -89,7 +89,7 @@ report:
     assert_refused(demo, "path", "is a secret file named elsewhere in the config")
 
 
-def test_a_feed_file_of_its_own_is_read(demo: Demo) -> None:
+def test_a_feed_file_of_its_own_is_read(demo: Workspace) -> None:
     # A subfolder of the state directory is fine (the system service keeps files there).
     feeds = demo.state / "feeds"
     feeds.mkdir(parents=True)
@@ -102,7 +102,7 @@ def test_a_feed_file_of_its_own_is_read(demo: Demo) -> None:
 
 
 def test_a_reload_to_a_forbidden_feed_path_keeps_the_running_config(
-        demo: Demo, caplog: pytest.LogCaptureFixture) -> None:
+        demo: Workspace, caplog: pytest.LogCaptureFixture) -> None:
     running = load_config(demo.config)
     service = Service(demo.config, running, dt.timedelta(minutes=15), environ={})
     feed_config(demo, "path: /dev/zero")

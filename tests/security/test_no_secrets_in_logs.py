@@ -23,10 +23,10 @@ from syncd.config import load_config
 from syncd.google import auth
 from syncd.google.auth import CALENDAR_SCOPE, TOKEN_FILE
 from tests.emulator import Emulator
-from tests.integration.conftest import DEMO, HEAD_YAML, PEOPLE_YAML, Demo, Run
 from tests.integration.test_google_auth import TokenServer, oauth_demo, serving
 from tests.integration.test_report import PASSWORD, mail_config, smtp_server
 from tests.security.conftest import run_syncd
+from tests.workspace import DEMO, HEAD_YAML, PEOPLE_YAML, Run, Workspace
 
 FORMATS = ("text", "json")
 # The feed's address as the lead got it, and where its server sends the reader on to.
@@ -106,7 +106,7 @@ def log_messages(run: Run, log_format: str) -> list[str]:
 
 @pytest.mark.parametrize("log_format", FORMATS)
 def test_a_private_feed_url_and_its_redirect_never_reach_a_log_line(
-        demo: Demo, feed: FeedServer, log_format: str) -> None:
+        demo: Workspace, feed: FeedServer, log_format: str) -> None:
     demo.config.write_text(HEAD_YAML.replace(
         "calendar: {kind: local, path: calendar}",
         f"calendar: {{kind: ics, url: '{feed.url}'}}") + PEOPLE_YAML)
@@ -162,7 +162,7 @@ def test_oauth_tokens_never_reach_a_log_line(
 @pytest.mark.parametrize("log_format", FORMATS)
 @pytest.mark.parametrize("password_from", ["env", "file", "wrong"])
 def test_the_smtp_password_never_reaches_a_log_line(
-        demo: Demo, tmp_path: Path, log_format: str, password_from: str) -> None:
+        demo: Workspace, tmp_path: Path, log_format: str, password_from: str) -> None:
     secret_file = tmp_path / "smtp-password"
     secret_file.write_text(("not " if password_from == "wrong" else "") + PASSWORD + "\n")
     secret_file.chmod(0o600)

@@ -17,9 +17,9 @@ from google.oauth2 import credentials as user_credentials
 from syncd.google.auth import CALENDAR_SCOPE, DRIVE_SCOPE, TOKEN_FILE, save_token
 from syncd.state import DB_NAME
 from tests.emulator import Emulator
-from tests.integration.conftest import Demo, syncd
 from tests.integration.gdemo import GoogleDemo
 from tests.integration.test_report import PASSWORD, mail_config, smtp_server
+from tests.workspace import Workspace, syncd
 
 REFRESH = "1//refresh-secret-for-permissions"
 
@@ -39,7 +39,7 @@ def open_umask() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("open_umask")
-def test_files_syncd_creates_are_private_whatever_the_umask(demo: Demo) -> None:
+def test_files_syncd_creates_are_private_whatever_the_umask(demo: Workspace) -> None:
     run = demo.syncd("reconcile")
     assert run.code == 0, run.err
     assert mode(demo.state) == 0o700
@@ -52,7 +52,7 @@ def test_files_syncd_creates_are_private_whatever_the_umask(demo: Demo) -> None:
     assert created and all(mode(p) == 0o600 for p in created)
 
 
-def test_a_state_folder_and_notes_left_open_are_closed_at_start(demo: Demo) -> None:
+def test_a_state_folder_and_notes_left_open_are_closed_at_start(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     alice = demo.notes / "alice@example.com.md"
     text = alice.read_bytes()
@@ -73,7 +73,7 @@ def test_a_state_folder_and_notes_left_open_are_closed_at_start(demo: Demo) -> N
            "0600" in run.err
 
 
-def test_run_and_auth_login_close_an_open_state_folder_first(demo: Demo) -> None:
+def test_run_and_auth_login_close_an_open_state_folder_first(demo: Workspace) -> None:
     demo.state.mkdir(mode=0o755)
     # A database that is not one: `run` stops when it opens the state, after the check.
     (demo.state / DB_NAME).write_bytes(b"not a database" * 100)
@@ -87,7 +87,7 @@ def test_run_and_auth_login_close_an_open_state_folder_first(demo: Demo) -> None
     assert mode(demo.state) == 0o700
 
 
-def test_read_only_commands_change_no_mode(demo: Demo) -> None:
+def test_read_only_commands_change_no_mode(demo: Workspace) -> None:
     assert demo.syncd("reconcile").code == 0
     alice = demo.notes / "alice@example.com.md"
     demo.state.chmod(0o755)
@@ -100,7 +100,7 @@ def test_read_only_commands_change_no_mode(demo: Demo) -> None:
     assert mode(demo.state) == 0o755 and mode(alice) == 0o644
 
 
-def test_a_report_file_is_written_0600_even_over_an_open_one(demo: Demo) -> None:
+def test_a_report_file_is_written_0600_even_over_an_open_one(demo: Workspace) -> None:
     output = demo.root / "report.txt"
     output.write_text("old")
     output.chmod(0o644)
@@ -169,7 +169,7 @@ def test_a_service_account_key_others_can_read_is_refused(google_demo: GoogleDem
     assert google_demo.emu.requests() == []
 
 
-def test_an_smtp_password_file_others_can_read_is_refused(demo: Demo, tmp_path: Path) -> None:
+def test_an_smtp_password_file_others_can_read_is_refused(demo: Workspace, tmp_path: Path) -> None:
     secret = tmp_path / "smtp-password"
     secret.write_text(PASSWORD + "\n")
     secret.chmod(0o644)

@@ -1,45 +1,69 @@
-"""What both state machines share: the roster the lead edits, the clock, syncd's CLI,
-and the checks that do not depend on the backend."""
+"""What the state machines share: the roster the lead edits, the clock, a workspace and
+syncd's CLI on it, a person's instance edits (through a backend's hook), and the checks
+that do not depend on the backend."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from syncd.core.model import AgendaSection
-from tests.integration.conftest import Run, syncd
 from tests.stateful import roster as R
+from tests.workspace import Run, Workspace
 
 ZONE_INFO = ZoneInfo(R.ZONE)
 
 
 class RosterMachine(RuleBasedStateMachine):
-    """The lead's roster and the clock; subclasses add a backend, its edits and faults."""
+    """The lead's roster and the clock; subclasses add a backend, its edits and faults.
+
+    The hooks a backend fills in: `backends` (its config lines), `edit_instance` (a person's
+    edit of one meeting), `read_calendar`, `live_owned` and `master` (what the calendar
+    holds, for the checks)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.root = Path(tempfile.mkdtemp(prefix="syncd-stateful-"))
+        # A temp folder of its own: hypothesis runs many examples in one test.
+        self.ws = self.workspace(Path(tempfile.mkdtemp(prefix="syncd-stateful-")))
         self.roster = {email: R.POOL[email] for email in R.INITIAL}
         self.now = R.START
+        # What people wrote, to find again after every run.
+        self.titles: dict[str, str] = {}  # series uid → the title a person gave it
+        self.descriptions: dict[str, str] = {}  # series uid → a line a person added
+        self.notes_lines: dict[str, str] = {}  # notes document → a line the lead wrote
+
+    def workspace(self, root: Path) -> Workspace:
+        """The folder syncd works in: its config, calendar, notes and state."""
+        return Workspace(root)
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    @property
+    def root(self) -> Path:
+        return self.ws.root
 
     @property
     def config(self) -> Path:
-        return self.root / "config.yaml"
+        return self.ws.config
 
-    def backends(self) -> str:
-        """The calendar, notes and state lines of the config."""
-        raise NotImplementedError
+    def backends(self) -> dict[str, str]:
+        """The config's calendar and notes (and any `extra` lines), as Workspace.write_config
+        takes them; the workspace's local folders when not given."""
+        return {}
 
     def write_config(self) -> None:
-        self.config.write_text(self.backends() + R.people_yaml(self.roster))
+        self.ws.write_config(R.people_yaml(self.roster), **self.backends())
 
     def syncd(self, *args: str) -> Run:
-        return syncd(*args, "--config", str(self.config), "--now", self.now.isoformat())
+        return self.ws.syncd(*args, now=self.now.isoformat())
 
     # --- the roster ------------------------------------------------------------------
 
@@ -81,7 +105,74 @@ class RosterMachine(RuleBasedStateMachine):
     def advance_clock(self, days: int) -> None:
         self.now += dt.timedelta(days=days)
 
+    # --- a person's edits of one meeting ----------------------------------------------------
+
+    def edit_instance(self, email: str, nth: int, *, shift: dt.timedelta = dt.timedelta(0),
+                      status: str = "CONFIRMED", partstat: str = "ACCEPTED") -> None:
+        """Edit the nth untouched meeting ahead of the person's live owned series as a
+        calendar app does (moved by `shift`, cancelled, or declined by them), and remember
+        the edit: syncd must leave it exactly as made."""
+        raise NotImplementedError
+
+    @rule(email=R.emails, nth=st.integers(0, 6),
+          shift=st.sampled_from([dt.timedelta(hours=3), dt.timedelta(days=1),
+                                 dt.timedelta(days=-1, hours=4)]))
+    def move_instance(self, email: str, nth: int, shift: dt.timedelta) -> None:
+        self.edit_instance(email, nth, shift=shift)
+
+    @rule(email=R.emails, nth=st.integers(0, 6))
+    def cancel_instance(self, email: str, nth: int) -> None:
+        self.edit_instance(email, nth, status="CANCELLED")
+
+    @rule(email=R.emails, nth=st.integers(0, 6))
+    def decline_instance(self, email: str, nth: int) -> None:
+        self.edit_instance(email, nth, partstat="DECLINED")
+
+    # --- the calendar, as the checks see it --------------------------------------------------
+
+    def read_calendar(self) -> Any:
+        """The calendar as it is now, in the backend's own terms (read once per check)."""
+        raise NotImplementedError
+
+    def live_owned(self, email: str, calendar: Any = None) -> list[Any]:
+        """The person's current series syncd owns in `calendar` (read now when None)."""
+        raise NotImplementedError
+
+    def master(self, calendar: Any, uid: str) -> tuple[str, str] | None:
+        """A series' title and description in `calendar`, or None when it is gone. The
+        calendar as Series (local, memory) unless a backend says otherwise."""
+        found = [s for s in calendar if s.uid == uid]
+        return (found[0].summary, found[0].description) if found else None
+
     # --- checks ------------------------------------------------------------------------------
+
+    def check_one_live_series(self, calendar: Any) -> None:
+        """Whatever happened, never two live series for one person."""
+        for email in R.EMAILS:
+            assert len(self.live_owned(email, calendar)) <= 1, f"{email}: duplicate live series"
+
+    def check_converged(self, warnings: list[str]) -> None:
+        """After a clean run: the roster is on the calendar, what people wrote on their
+        series is kept, and a rerun has nothing to do."""
+        calendar = self.read_calendar()
+        for email in R.EMAILS:
+            entry = self.roster.get(email)
+            owned = self.live_owned(email, calendar)
+            if entry is not None and entry.active:
+                wanted = 0 if self.left_alone(email, warnings) else 1
+                assert len(owned) == wanted, (email, owned, warnings)
+            elif entry is not None:
+                assert owned == [], f"{email} is retired but still has a live series"
+        for uid, line in self.descriptions.items():
+            master = self.master(calendar, uid)
+            if master is not None:
+                assert line in master[1], f"{uid}: a person's description lost"
+        for uid, title in self.titles.items():
+            master = self.master(calendar, uid)
+            if master is not None:
+                assert master[0] == title, f"{uid}: a person's title changed"
+        self.check_plans_nothing()
+        self.check_history()
 
     def check_plans_nothing(self) -> None:
         """Right after a clean run, planning again finds nothing to do."""

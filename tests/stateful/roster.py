@@ -69,16 +69,6 @@ times = st.sampled_from(["10:00", "14:00", "16:00"])
 durations = st.sampled_from([30, 45, 60])
 
 
-def head(calendar: str, notes: str, state_dir: Path, extra: str = "") -> str:
-    """The roster file up to `people:` (backends as given)."""
-    return (f"owner: {{name: Dana Lead, email: {OWNER}}}\n"
-            f"timezone: {ZONE}\n"
-            f"calendar: {calendar}\n"
-            f"notes: {notes}\n"
-            f"state_dir: {state_dir}\n{extra}"
-            "defaults: {cadence: monthly, duration: 45m}\n")
-
-
 def people_yaml(roster: dict[str, Entry]) -> str:
     if not roster:
         return "people: []\n"
