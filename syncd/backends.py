@@ -31,7 +31,7 @@ from syncd.config import (
 )
 from syncd.core.identity import person_key
 from syncd.core.model import Roster
-from syncd.notes.base import NotesError, NotesStore
+from syncd.notes.base import CachingNotes, NotesError, NotesStore
 from syncd.preflight import exposed
 from syncd.redact import install_redactor
 from syncd.state import State
@@ -167,6 +167,16 @@ def save_calendar_cache(state: State, config: CalendarConfig, calendar: Calendar
         state.set_value(_cache_key(config), calendar.cache_json())
 
 
+_NOTES_CACHE = "notes:google-docs"
+
+
+def save_notes_cache(state: State, notes: NotesStore) -> None:
+    """Remember what the notes read learned (Docs as read, with their versions), inside an
+    open transaction."""
+    if isinstance(notes, CachingNotes):
+        state.set_value(_NOTES_CACHE, notes.cache_json())
+
+
 class StateReservations:
     """Notes Doc ids reserved before creation, kept in state (committed at once)."""
 
@@ -189,12 +199,14 @@ def open_notes(
 ) -> NotesStore:
     """The notes backend the config names (kind google-docs needs `google` and `state`)."""
     if isinstance(config, GoogleDocsNotesConfig):
-        from syncd.notes.gdocs import GoogleDocsNotes
+        from syncd.notes.gdocs import GoogleDocsNotes, ReadCache
 
         if google is None or state is None:
             raise NotesError("google docs: no Google credentials were loaded")
+        kept = state.get_value(_NOTES_CACHE)
         return GoogleDocsNotes(google, folder_id=config.folder_id,
-                               reservations=StateReservations(state))
+                               reservations=StateReservations(state),
+                               cache=ReadCache.from_json(kept) if kept else None)
     from syncd.notes.markdown import MarkdownNotes
 
     return MarkdownNotes(config.path)

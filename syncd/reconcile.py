@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 
 from syncd import EXIT_FAILED, EXIT_OK, placing
 from syncd.apply import Outcome, apply
-from syncd.backends import connect_google, open_backends, open_calendar, save_calendar_cache
+from syncd.backends import (
+    connect_google,
+    open_backends,
+    open_calendar,
+    save_calendar_cache,
+    save_notes_cache,
+)
 from syncd.calendars.base import (
     AccessError,
     CalendarError,
@@ -215,6 +221,7 @@ def reconcile(
     # After applying: the cache then holds syncd's own writes too.
     with state.transaction():
         save_calendar_cache(state, config.calendar, calendar)
+        save_notes_cache(state, notes)
     return result
 
 

@@ -266,7 +266,7 @@ class SeriesSpec:
     organizer: Attendee
     attendee: Attendee
     description: str = ""
-    notes_url: str = ""  # a one-off make-up carries its notes link from the start
+    notes_url: str = ""  # the notes link written with the event ("" for none yet)
 
 
 @dataclass(frozen=True)
@@ -521,6 +521,7 @@ class NotesDoc:
     url: str
     sections: frozenset[dt.date] = frozenset()
     agenda: tuple[AgendaSection, ...] = ()  # in document order
+    blank: bool = False  # made, but not yet filled from the template (a run stopped)
 
 
 OwnedStatus = Literal["active", "ended", "deleted"]

@@ -617,7 +617,7 @@ class _Planner:
         if self.notes is None:
             return
         doc = self.notes.get(person.email)
-        if doc is None:
+        if doc is None or doc.blank:  # blank: made by a run that stopped before filling it
             self.actions.append(CreateNotes(person.email, "create private notes"))
         if current is not None:
             uid, series = current
