@@ -44,11 +44,10 @@ systemd-test: $(VENV)/.test-deps
 soak: $(VENV)/.test-deps
 	SYNCD_SOAK=1 $(BIN)/pytest -o addopts=-q tests/stateful --hypothesis-show-statistics
 
+# One table, each figure beside its reference measured in the same run, written to
+# bench/RESULTS.md (BEFORE=<git rev> adds that revision's figures, measured in turn).
 bench: $(VENV)/.test-deps
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/reconcile_local.py
-	$(BIN)/python bench/daemon_idle.py
-	$(BIN)/python bench/caldav_requests.py
+	$(BIN)/python bench/run.py $(if $(BEFORE),--before $(BEFORE))
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -8,12 +8,12 @@ import tempfile
 import time
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, bytes]:
+def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, bytes]:
     """(seconds, peak MiB, stdout) of `cmd`; exits with its stderr tail if it fails."""
     # Output goes to files, not pipes, so waiting on the child (for its rusage) never blocks.
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         began = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - began
         code = os.waitstatus_to_exitcode(status)

@@ -26,6 +26,7 @@ from syncd.core.model import (
     CreateSeries,
     EditSeries,
     EndSeries,
+    Memory,
     MoveAgenda,
     NotesDoc,
     OwnedSeries,
@@ -33,11 +34,12 @@ from syncd.core.model import (
     PrepareAgenda,
     Roster,
     SeriesPatch,
+    SeriesSpec,
     SeriesStep,
     UpdateSeries,
 )
 from syncd.core.planner import agenda_title
-from syncd.notes.base import NotesError, NotesStore
+from syncd.notes.base import BatchCreatingNotes, DeferringNotes, NotesError, NotesStore
 from syncd.notes.text import shipped_agenda
 from syncd.state import State
 
@@ -58,17 +60,19 @@ class _Skipped(Exception):
 
 class _Runner:
     def __init__(
-        self, roster: Roster, calendar: WritableCalendar | None, notes: NotesStore,
-        state: State, now: dt.datetime, docs: Mapping[str, NotesDoc],
-        templates: Mapping[str, str],
+        self, plan: Plan, roster: Roster, calendar: WritableCalendar | None,
+        notes: NotesStore, state: State, now: dt.datetime, docs: Mapping[str, NotesDoc],
+        templates: Mapping[str, str], memory: Memory,
     ) -> None:
+        # People whose new notes get an agenda section in this run (it takes the template).
+        self.preparing = {a.person for a in plan.actions if isinstance(a, PrepareAgenda)}
         self.roster = roster
         self.templates = templates  # the lead's own agenda templates, by role
         self.calendar = calendar
         self.notes = notes
         self.state = state
         self.now = now
-        self.recorded = {d.person for d in state.memory().notes}
+        self.recorded = {d.person for d in memory.notes}
         self.docs = dict(docs)  # found by reconcile; a crash may have kept them out of state
         self.etags: dict[str, str] = {}  # series written in this run → their new etag
         self.people = {p.email: p for p in roster.people}
@@ -87,14 +91,17 @@ class _Runner:
         match action:
             case CreateNotes():
                 person = self.people[action.person]
-                created = self.notes.create(person.email, person.name, self.roster.owner.name)
+                create = self.notes.create
+                if isinstance(self.notes, DeferringNotes) and person.email in self.preparing:
+                    create = self.notes.create_unfilled  # the template goes with the agenda
+                created = create(person.email, person.name, self.roster.owner.name)
                 self.docs[person.email] = created
                 with self.state.transaction():
                     self.state.record_notes(created)
                     self.recorded.add(person.email)
                     self.audit(action, created.doc_id)
             case CreateSeries():
-                self.etags[action.series_uid] = self.cal().create(action.spec)
+                self.etags[action.series_uid] = self.cal().create(self.spec(action))
                 with self.state.transaction():
                     self.state.record_series(OwnedSeries(
                         action.series_uid, action.person, action.generation, "created"))
@@ -143,6 +150,12 @@ class _Runner:
             case _:
                 assert_never(action)
 
+    def spec(self, action: CreateSeries) -> SeriesSpec:
+        """The series to create, with its person's notes link when the Doc is known already
+        (its attach-notes then has nothing left to write)."""
+        doc = self.docs.get(action.person)
+        return dataclasses.replace(action.spec, notes_url=doc.url) if doc else action.spec
+
     def agenda(self, action: AgendaAction) -> None:
         """Write one agenda section change in the person's notes document."""
         write = action.agenda
@@ -187,11 +200,13 @@ def apply(
     state: State,
     now: dt.datetime,
     docs: Mapping[str, NotesDoc],
+    memory: Memory,
     *,
     stop: Callable[[], bool] | None = None,
     templates: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """Apply every action in order. `docs` are the notes documents found while planning.
+    """Apply every action in order. `docs` are the notes documents found while planning,
+    `memory` what state held when the plan was made (not read again).
 
     A failed action is reported and the person's later actions of the same kind
     (calendar or notes) are skipped, since they build on it; the other kind and other
@@ -199,14 +214,20 @@ def apply(
     asked before each action: once it says True the rest is left for the next run (an
     action already begun always completes, with its state commit). `templates`: role → the
     lead's own agenda template text (syncd's own is used for a role without one)."""
-    runner = _Runner(roster, calendar, notes, state, now, docs, templates or {})
+    runner = _Runner(plan, roster, calendar, notes, state, now, docs, templates or {}, memory)
     outcome = Outcome()
+    if isinstance(notes, BatchCreatingNotes):
+        # The new Docs first, together: each new series then goes out with its link.
+        people = {p.email: p for p in roster.people}
+        new = [people[a.person] for a in plan.actions if isinstance(a, CreateNotes)]
+        if new:
+            runner.docs.update(notes.create_many(new))
     if isinstance(calendar, BatchCreating):
         # Only creates that are their person's first action go out early. One that follows
         # another (ending the series it replaces) waits its turn: sent ahead, it would leave
         # two live series whenever that earlier write fails or the run dies before it.
         first = {a.person: a for a in reversed(plan.actions)}
-        specs = [a.spec for a in plan.actions
+        specs = [runner.spec(a) for a in plan.actions
                  if isinstance(a, CreateSeries) and first[a.person] is a]
         if specs:
             calendar.create_many(specs)

@@ -25,12 +25,13 @@ from syncd.config import (
     GoogleBackend,
     GoogleCalendarConfig,
     GoogleDocsNotesConfig,
+    LocalCalendarConfig,
     NotesConfig,
     resolve_state_dir,
 )
 from syncd.core.identity import person_key
 from syncd.core.model import Roster
-from syncd.notes.base import NotesError, NotesStore
+from syncd.notes.base import CachingNotes, NotesError, NotesStore
 from syncd.preflight import exposed
 from syncd.redact import install_redactor
 from syncd.state import State
@@ -65,13 +66,13 @@ def _endpoint(backend: Backend) -> str | None:
 
 def open_calendar(
     config: CalendarConfig, roster: Roster, state: State | None = None,
-    google: GoogleApi | None = None, *, attach: bool = True,
+    google: GoogleApi | None = None, *, attach: bool = True, everyone: bool = False,
 ) -> CalendarSource:
     """The calendar backend the config names, starting from what state remembers of it
     (an ics feed's validators, a Google calendar's sync token). `google` is needed for
-    kind google; `attach` puts notes links in Google event attachments."""
-    raw = state.get_value(_cache_key(config)) if state is not None and isinstance(
-        config, FeedCalendarConfig | GoogleCalendarConfig | CalDAVCalendarConfig) else None
+    kind google; `attach` puts notes links in Google event attachments; `everyone` keeps
+    every event naming someone besides the owner, not only the roster's (`syncd init`)."""
+    raw = state.get_value(_cache_key(config)) if state is not None else None
     if isinstance(config, FeedCalendarConfig):
         from syncd.calendars.ics import FeedCache, ICSFeed
 
@@ -80,6 +81,7 @@ def open_calendar(
             people=roster.people, owner_email=roster.owner.email,
             timeout=config.timeout, max_bytes=config.max_bytes,
             cache=FeedCache.from_json(raw) if raw else None, away_title=roster.away_title,
+            everyone=everyone,
         )
     if isinstance(config, GoogleCalendarConfig):
         from syncd.calendars.google import GoogleCalendar, SyncCache
@@ -89,7 +91,8 @@ def open_calendar(
         return GoogleCalendar(
             google, config.calendar_id, people=roster.people, owner_email=roster.owner.email,
             default_timezone=roster.timezone, attach=attach,
-            cache=SyncCache.from_json(raw) if raw else None, away_title=roster.away_title)
+            cache=SyncCache.from_json(raw) if raw else None, away_title=roster.away_title,
+            everyone=everyone)
     if isinstance(config, CalDAVCalendarConfig):
         from syncd.calendars.caldav import CalDAVCalendar, DavCache
 
@@ -98,9 +101,10 @@ def open_calendar(
             default_timezone=roster.timezone, people=roster.people,
             owner_email=roster.owner.email, away_title=roster.away_title,
             cache=DavCache.from_json(raw) if raw else None)
-    from syncd.calendars.local import LocalCalendar
+    from syncd.calendars.local import LocalCache, LocalCalendar
 
-    return LocalCalendar(config.path, roster.timezone)
+    return LocalCalendar(config.path, roster.timezone,
+                         cache=LocalCache.from_json(raw) if raw else None)
 
 
 def caldav_password(config: CalDAVCalendarConfig, environ: Mapping[str, str]) -> str:
@@ -150,7 +154,9 @@ def _cache_key(config: CalendarConfig) -> str:
     if isinstance(config, CalDAVCalendarConfig):
         source = f"caldav {config.url} {config.username} {config.calendar or ''}"
         return "calendar:" + hashlib.sha256(source.encode()).hexdigest()[:24]
-    source = (config.url if isinstance(config, FeedCalendarConfig) else None) or str(config.path)
+    if isinstance(config, LocalCalendarConfig):
+        return "local:" + hashlib.sha256(str(config.path).encode()).hexdigest()[:24]
+    source = config.url or str(config.path)
     return "feed:" + hashlib.sha256(source.encode()).hexdigest()[:24]
 
 
@@ -159,6 +165,16 @@ def save_calendar_cache(state: State, config: CalendarConfig, calendar: Calendar
     open transaction."""
     if isinstance(calendar, CachingCalendar):
         state.set_value(_cache_key(config), calendar.cache_json())
+
+
+_NOTES_CACHE = "notes:google-docs"
+
+
+def save_notes_cache(state: State, notes: NotesStore) -> None:
+    """Remember what the notes read learned (Docs as read, with their versions), inside an
+    open transaction."""
+    if isinstance(notes, CachingNotes):
+        state.set_value(_NOTES_CACHE, notes.cache_json())
 
 
 class StateReservations:
@@ -183,12 +199,14 @@ def open_notes(
 ) -> NotesStore:
     """The notes backend the config names (kind google-docs needs `google` and `state`)."""
     if isinstance(config, GoogleDocsNotesConfig):
-        from syncd.notes.gdocs import GoogleDocsNotes
+        from syncd.notes.gdocs import GoogleDocsNotes, ReadCache
 
         if google is None or state is None:
             raise NotesError("google docs: no Google credentials were loaded")
+        kept = state.get_value(_NOTES_CACHE)
         return GoogleDocsNotes(google, folder_id=config.folder_id,
-                               reservations=StateReservations(state))
+                               reservations=StateReservations(state),
+                               cache=ReadCache.from_json(kept) if kept else None)
     from syncd.notes.markdown import MarkdownNotes
 
     return MarkdownNotes(config.path)

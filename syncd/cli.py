@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -189,6 +190,107 @@ def validate(config: Config, config_path: Path, now_text: str | None) -> None:
                f"{sum(p.active for p in people)} active)")
     for line in schedule.clash_warnings(roster, schedule.roster_meetings(roster, (), now)):
         click.echo(f"warning: {one_line(line)}", err=True)
+    for person in (p for p in people if p.active and p.auto_slot):
+        click.echo(f"note: {one_line(person.name)}: slot: auto, syncd chooses a free one on "
+                   "the next reconcile and keeps it (docs/scheduling.md)")
+
+
+@main.command(name="init", cls=click.Command)
+@click.option("--from", "source_text", required=True, metavar="SOURCE",
+              help="Your calendar: a folder of .ics files, an .ics file, an https:// or "
+                   "webcal:// feed, or google (after `syncd auth login`).")
+@click.option("--owner", required=True, metavar="EMAIL", help="Your address on the calendar.")
+@click.option("--timezone", "zone", metavar="ZONE",
+              help="The zone your slots are in (default: the one your 1:1s are written in).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the config here (mode 0600; must not exist yet) instead of stdout.")
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --from google: the config you ran `syncd auth login` with "
+                   "(default: the one every command reads, when it exists).")
+def init_command(source_text: str, owner: str, zone: str | None, output: Path | None,
+                 now_text: str | None, config_path: Path | None) -> None:
+    """Write a config from the recurring 1:1s already on your calendar.
+
+    A series with you and exactly one other person (rooms left out) becomes their roster
+    entry: cadence, slot, duration, start and name as the calendar has them, so that
+    `syncd reconcile` adopts each one instead of creating another. Unsure guesses carry a
+    `# check:` comment; ended series are listed commented out.
+    """
+    from syncd import init
+    from syncd.calendars.base import CalendarError
+    from syncd.config import fields
+    from syncd.core import discover
+    from syncd.core.oneline import one_line
+    from syncd.google.errors import AuthError
+
+    def usage(message: str) -> None:
+        click.echo(f"syncd: init: {one_line(message)}", err=True)
+        sys.exit(EXIT_USAGE)
+
+    if output is not None and os.path.lexists(output):
+        usage(f"{output} already exists; init never overwrites a file: give a new --output")
+    try:
+        email = init.checked(owner, fields.Email, "--owner")
+        timezone = init.checked(zone, fields.Zone, "--timezone") if zone else None
+    except init.InitError as exc:
+        usage(str(exc))
+        return
+    now = parse_now(now_text, timezone or "UTC")
+    signed_in = None
+    if source_text.strip().lower() == "google":
+        # The config `syncd auth login` used: --config, else the default one when it exists.
+        path = config_path or Path(default_config())
+        signed_in = load_or_exit(path) if config_path is not None or path.exists() else None
+    try:
+        source = init.source_of(source_text, signed_in)
+    except init.InitError as exc:
+        usage(str(exc))
+        return
+    try:
+        observed = init.read(source, email, timezone or "UTC", now)
+    except (CalendarError, AuthError) as exc:
+        click.echo(f"syncd: init: the calendar could not be read, nothing written: "
+                   f"{one_line(str(exc))}", err=True)
+        sys.exit(EXIT_FAILED)
+    found = discover.discover(observed, email, now, timezone)
+    if found.likely_owner:
+        click.echo(f"warning: no event names {email}; most name {found.likely_owner}: "
+                   "is that your address? (--owner)", err=True)
+    text = init.config_text(found, source, email, now, os.environ)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        init.write_new(output, text)
+    except FileExistsError:
+        usage(f"{output} already exists; init never overwrites a file: give a new --output")
+    except OSError as exc:
+        click.echo(f"syncd: init: cannot write {output}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"{output}: {len(found.people)} people; next: syncd doctor --config {output}",
+               err=True)
+
+
+@main.command(name="doctor", cls=click.Command)
+@click.option("--config", "config_path", default=default_config,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Roster and settings (YAML).")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment.")
+def doctor_command(config_path: Path, as_json: bool, now_text: str | None) -> None:
+    """Check a setup end to end, one line per check with a fix for each failure (exit 1).
+
+    The config, its files and folders, the calendar (read, counted, timed) and its owner,
+    the notes folder, the state database, the Google token, the SMTP login (nothing is
+    sent) and the systemd service. Nothing is written.
+    """
+    from syncd import doctor
+
+    now = parse_now(now_text, "UTC") if now_text else None
+    checks = doctor.run(config_path, os.environ, now)
+    click.echo(doctor.as_json(checks) if as_json else "\n".join(doctor.lines(checks)))
+    sys.exit(EXIT_FAILED if any(c.status == "failed" for c in checks) else EXIT_OK)
 
 
 @main.command()
@@ -260,7 +362,7 @@ def status_command(config: Config, config_path: Path,
                    to_day: dt.datetime | None, as_json: bool, now_text: str | None) -> None:
     """Per person: last held 1:1, next one, skips in 90 days, overdue; every occurrence."""
     from syncd import reconcile as reconciling
-    from syncd.core import status
+    from syncd.core import placement, status
     from syncd.core.oneline import one_line
 
     zone = ZoneInfo(config.roster.timezone)
@@ -273,8 +375,10 @@ def status_command(config: Config, config_path: Path,
     finally:
         state.close()
     failure = seen.failure
-    people = [status.person_status(p, seen.rows[p.email], start, end, now)
-              for p in config.roster.people if p.active]
+    people = [dataclasses.replace(status.person_status(p, seen.rows[p.email], start, end, now),
+                                  queued=placement.first_meeting(seen.roster, p)
+                                  if p.queued else None)
+              for p in seen.roster.people if p.active]
     if failure:
         click.echo(f"warning: {one_line(failure)}; showing stored history only", err=True)
     if as_json:
@@ -381,6 +485,7 @@ def makeup_command(config: Config, config_path: Path, person: str, at_text: str 
 def export_command(config: Config, config_path: Path, output: Path,
                    now_text: str | None) -> None:
     """Write the roster's 1:1 series (with notes links) as a calendar to import or subscribe to."""
+    from syncd import placing
     from syncd.backends import connect_google, open_calendar
     from syncd.calendars.base import CalendarError
     from syncd.core import planner
@@ -396,6 +501,8 @@ def export_command(config: Config, config_path: Path, output: Path,
         # The calendar is read so that a 1:1 already on it is not exported beside it.
         calendar = open_calendar(config.calendar, config.roster, state, connect_google(config))
         observed = calendar.read(*planner.read_window(now))
+        # Slots syncd chose and the rollout queue, as reconcile decided them.
+        roster = placing.stored_roster(config.roster, state, observed, now)
     except (CalendarError, AuthError) as exc:
         click.echo(f"syncd: export: the calendar could not be read, nothing written: "
                    f"{one_line(str(exc))}", err=True)
@@ -403,7 +510,7 @@ def export_command(config: Config, config_path: Path, output: Path,
     finally:
         state.close()
     urls = {doc.person: doc.url for doc in memory.notes}
-    made = export_calendar(config.roster, memory, urls, now, observed)
+    made = export_calendar(roster, memory, urls, now, observed)
     # 0600 like a saved report: it names people and links their private notes.
     atomic_write(output, made.data, 0o600, keep_mode=False)
     click.echo(f"{output}: {len(made.exported)} series")
@@ -537,7 +644,7 @@ def report_command(config: Config, config_path: Path, week: str | None,
         state.close()
     # No slot is offered from a partial view of the calendar.
     offers = {} if seen.failure else suggesting.first_slots(config, seen, now)
-    report = report_build.build(config.roster, seen.rows,
+    report = report_build.build(seen.roster, seen.rows,
                                 None if seen.failure else seen.observed, urls, agendas,
                                 period, now, stale, offers)
     for warning in warnings:
@@ -592,7 +699,7 @@ def prep_command(config: Config, config_path: Path, day_text: str | None,
     finally:
         state.close()
     day = when or prep.day_of_next(seen.rows, now, zone)
-    brief = prep.build(config.roster, seen.rows, docs, day)
+    brief = prep.build(seen.roster, seen.rows, docs, day)
     for warning in warnings:
         click.echo(f"warning: {one_line(warning)}", err=True)
     if mail is None or not send_email:

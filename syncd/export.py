@@ -43,6 +43,10 @@ def export_calendar(
     for person in roster.people:
         if not person.active:
             continue
+        if person.queued:
+            on_calendar.append(f"{person.email}: not yet: queued (the rollout, or no slot "
+                               "chosen yet: run reconcile)")
+            continue
         spec = creates.get(person.email) or _created(roster, person.email, observed, now)
         if spec is None:
             uid = touched.get(person.email) or _theirs(plan.warnings, person.email)

@@ -14,9 +14,15 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from syncd import EXIT_FAILED, EXIT_OK
+from syncd import EXIT_FAILED, EXIT_OK, placing
 from syncd.apply import Outcome, apply
-from syncd.backends import connect_google, open_backends, open_calendar, save_calendar_cache
+from syncd.backends import (
+    connect_google,
+    open_backends,
+    open_calendar,
+    save_calendar_cache,
+    save_notes_cache,
+)
 from syncd.calendars.base import (
     AccessError,
     CalendarError,
@@ -25,7 +31,7 @@ from syncd.calendars.base import (
     WritableCalendar,
 )
 from syncd.config import Config
-from syncd.core import history, observe, planner, schedule
+from syncd.core import history, matching, observe, placement, planner, schedule
 from syncd.core.model import (
     Action,
     AttachNotes,
@@ -176,8 +182,12 @@ def reconcile(
         failed.add(Source.NOTES)
         docs = None
     writable = calendar if isinstance(calendar, WritableCalendar) else None
-    # Public holidays and the lead's out-of-office days pause the 1:1s they fall on.
-    roster = with_time_off(config, observed or (), *window)
+    # Public holidays and the lead's out-of-office days pause the 1:1s they fall on;
+    # chosen slots, the rollout queue and cadence phases place the 1:1s (placing.py). A
+    # run that applies only part of its plan (`syncd makeup`) decides nothing new.
+    placed = placing.settle(config, with_time_off(config, observed or (), *window), state,
+                            observed, now, decide=keep is None, record=not dry_run)
+    roster = placed.roster
     if observed is not None and config.makeups is not None and config.makeups.book == "auto":
         from syncd import makeup  # only for configs that book make-ups themselves
 
@@ -190,10 +200,11 @@ def reconcile(
                                observed is None else tuple(
         a for a in plan.actions if not (a.person in notes_failed and isinstance(a, NOTES_ACTIONS))))
     clashing, paused = schedule_notes(roster, observed, now)
-    plan = dataclasses.replace(plan, info=plan.info + tuple(paused))
+    plan = dataclasses.replace(plan, info=placed.info + plan.info + tuple(paused))
     result = Result(plan, dry_run, failed=frozenset(failed),
                     notes_failed=notes_failed if Source.NOTES not in failed else frozenset(),
-                    warnings=warnings + list(plan.warnings) + clashing)
+                    warnings=warnings + list(placed.warnings) + list(plan.warnings)
+                    + clashing)
     refused = planner.refusal(plan, config.roster.max_changes)
     if refused and not force:
         result.refused = refused
@@ -205,11 +216,12 @@ def reconcile(
     todo = dataclasses.replace(plan, actions=tuple(
         a for a in plan.actions if not (plan.read_only and isinstance(a, SeriesStep))))
     templates = {str(role): text for role, text in (config.notes.templates or {}).items()}
-    result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {},
+    result.outcome = apply(todo, config.roster, writable, notes, state, now, docs or {}, memory,
                            stop=stop, templates=templates)
     # After applying: the cache then holds syncd's own writes too.
     with state.transaction():
         save_calendar_cache(state, config.calendar, calendar)
+        save_notes_cache(state, notes)
     return result
 
 
@@ -222,15 +234,18 @@ def roster_lines(config: Config) -> dict[str, str]:
 def schedule_notes(roster: Roster, observed: tuple[Series, ...] | None,
                    now: dt.datetime) -> tuple[list[str], list[str]]:
     """Clash warnings over the next weeks (1:1s with each other, with the lead's other
-    meetings as far as the calendar read shows them), and a note per coming 1:1 that time
-    off pauses, with a free slot. Nothing when the read failed."""
+    meetings as far as the calendar read shows them; a slot syncd chose gets a free one
+    to move it to), and a note per coming 1:1 that time off pauses, with a free slot.
+    Nothing when the read failed."""
     if observed is None:
         return [], []
     end = now + dt.timedelta(weeks=schedule.CLASH_WEEKS)
     meetings = schedule.roster_meetings(roster, observed, now)
     busy = schedule.owner_busy(roster, observed, now, end)
     taken = [*busy.intervals, *(m for found in meetings.values() for m in found)]
-    return (schedule.clash_warnings(roster, meetings, busy),
+    mine = matching.series_by_person(roster.people, roster.owner.email, observed)
+    return (schedule.clash_warnings(roster, meetings, busy)
+            + placement.move_suggestions(roster, meetings, busy.intervals, mine, now),
             schedule.time_off_notes(roster, observed, taken, now))
 
 
@@ -256,7 +271,7 @@ class Observation:
     rows: dict[str, list[Occurrence]]  # email → classified occurrences, history merged
     observed: tuple[Series, ...]  # every event read (empty when the read failed)
     failure: str | None  # why the calendar could not be read, else None
-    roster: Roster  # the config's, with holidays and out-of-office days as pauses
+    roster: Roster  # the config's, with time off as pauses and the placements applied
 
 
 def observe_people(
@@ -282,7 +297,8 @@ def observe_people(
         failure = f"google: {exc}"
     except CalendarError as exc:
         failure = f"{config.calendar.kind} calendar: not read: {exc}"
-    roster = with_time_off(config, observed, first, last)
+    roster = placing.stored_roster(with_time_off(config, observed, first, last), state, observed,
+                            now)
     fresh = observe.classify_roster(roster, observed, first, last, now)
     return Observation(observe.with_history(fresh, state.occurrences(first, last)),
                        observed, failure, roster)

@@ -26,7 +26,9 @@ from syncd.core.model import (
     OccurrenceStatus,
     OwnedSeries,
     OwnedStatus,
+    Placement,
     SkipReason,
+    Slot,
 )
 from syncd.fsutil import SymlinkRefused, open_nofollow, refuse_symlink
 
@@ -80,6 +82,18 @@ MIGRATIONS: list[str] = [
         actual_start TEXT,
         series_uid TEXT NOT NULL,
         PRIMARY KEY (person, expected)
+    );
+    """,
+    # 2 → 3: where a person's 1:1s begin, decided once: the slot syncd chose for
+    # `slot: auto`, the day of the first 1:1 (the rollout's week, where phases count from).
+    """
+    CREATE TABLE placements (
+        person TEXT PRIMARY KEY,
+        first TEXT NOT NULL,
+        slot_day INTEGER,
+        slot_time TEXT,
+        new INTEGER NOT NULL,
+        decided TEXT NOT NULL
     );
     """,
 ]
@@ -252,6 +266,24 @@ class State:
             for person, expected, status, reason, actual, uid in rows
         ]
 
+    def placements(self) -> dict[str, Placement]:
+        """What syncd decided about where each person's 1:1s begin, by email."""
+        out = {}
+        for person, first, day, time, new, decided in self._query(
+                "SELECT person, first, slot_day, slot_time, new, decided FROM placements"):
+            slot = None
+            if day is not None and time is not None:
+                if not (isinstance(day, int) and 0 <= day <= 6):
+                    raise StateError(f"placement of {person!r} has a bad day {day!r} in state")
+                slot = Slot(day, _parse_time(time))
+            out[person] = Placement(person, _parse_date(first), slot, bool(new),
+                                    _parse_date(decided))
+        return out
+
+    def people_with_history(self) -> frozenset[str]:
+        """Everyone syncd ever recorded a 1:1 occurrence for."""
+        return frozenset(p for (p,) in self._query("SELECT DISTINCT person FROM occurrences"))
+
     def get_value(self, key: str) -> str | None:
         """The value stored under `key`, or None."""
         rows = self._query("SELECT value FROM kv WHERE key = ?", (key,))
@@ -325,6 +357,17 @@ class State:
                 (occ.person, _utc(occ.expected), occ.status, occ.reason,
                  _utc(occ.actual_start) if occ.actual_start else None, occ.series_uid),
             )
+
+    def record_placement(self, placed: Placement) -> None:
+        """Insert or replace what syncd decided about where `placed.person`'s 1:1s begin."""
+        self._write(
+            "INSERT OR REPLACE INTO placements (person, first, slot_day, slot_time, new,"
+            " decided) VALUES (?, ?, ?, ?, ?, ?)",
+            (placed.person, placed.first.isoformat(),
+             placed.slot.day if placed.slot else None,
+             placed.slot.time.strftime("%H:%M") if placed.slot else None, int(placed.new),
+             (placed.decided or placed.first).isoformat()),
+        )
 
     def record_notes(self, doc: NotesDoc) -> None:
         """Insert or replace the notes document of `doc.person` (id and url only)."""
@@ -524,6 +567,13 @@ def _parse_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise StateError(f"bad date {text!r} in state") from exc
+
+
+def _parse_time(text: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError as exc:
+        raise StateError(f"bad time of day {text!r} in state") from exc
 
 
 def _parse_datetime(text: str) -> dt.datetime:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncd import backends, reconcile
-from syncd.config import Config, GoogleCalendarConfig
+from syncd import placing, reconcile
+from syncd.config import Config
 from syncd.core import cadence, schedule
 from syncd.core.model import Person, Roster, Series
 from syncd.core.oneline import one_line
@@ -85,7 +85,7 @@ def busy_time(config: Config, roster: Roster, observed: Sequence[Series],
     busy += schedule.roster_events(roster, observed, now, end)
     # The lead's whole free/busy (the calendar read keeps only roster events) and theirs.
     emails = [p.email for p in people]
-    shown = _free_busy(config, [roster.owner.email, *emails], now, end)
+    shown = placing.free_busy(config, [roster.owner.email, *emails], now, end)
     busy += shown[roster.owner.email].intervals
     return Taken(tuple(busy), {e: shown[e].intervals for e in emails},
                  tuple(e for e in emails if not shown[e].known))
@@ -100,22 +100,6 @@ def first_slots(config: Config, seen: reconcile.Observation,
     return {(p.email, up.expected.astimezone(dt.UTC)): up.slots[0] for p in people
             for up in schedule.make_ups(seen.roster, p, seen.rows.get(p.email, []),
                                         taken.of(p.email), now, 1) if up.slots}
-
-
-def _free_busy(config: Config, emails: list[str], start: dt.datetime,
-               end: dt.datetime) -> dict[str, schedule.Busy]:
-    """Google's free/busy for each email; unknown for all on other calendars."""
-    unknown = {email: schedule.Busy(email, known=False) for email in emails}
-    if not isinstance(config.calendar, GoogleCalendarConfig):
-        return unknown
-    from syncd.google import auth, freebusy
-
-    try:
-        api = backends.connect_google(config)
-    except auth.AuthError:
-        return unknown
-    assert api is not None  # the calendar is Google's
-    return freebusy.query(api, emails, start, end)
 
 
 def suggestion_lines(found: Suggestions, zone: ZoneInfo) -> list[str]:

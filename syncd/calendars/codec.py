@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,8 +64,28 @@ def _parse_instance(row: list[Any]) -> Instance:
 
 def dump_series(series: tuple[Series, ...]) -> str | None:
     """The series as JSON text, or None when a time's zone cannot be stored faithfully."""
+    rows = series_rows(series)
+    if rows is None:
+        return None
+    return json.dumps({"version": _VERSION, "series": rows}, separators=(",", ":"))
+
+
+def load_series(text: str) -> tuple[Series, ...] | None:
+    """The series `dump_series` wrote, or None when the text is from another version."""
+    data = json.loads(text)
+    if data.get("version") != _VERSION:
+        return None
+    return series_of_rows(data["series"])
+
+
+SERIES_VERSION = _VERSION  # of the rows below: a cache holding them keeps it to compare
+
+
+def series_rows(series: Iterable[Series]) -> list[dict[str, Any]] | None:
+    """The series as JSON-ready rows (for a cache that nests them), or None when a time's
+    zone cannot be stored faithfully."""
     try:
-        rows = [
+        return [
             {"uid": s.uid, "summary": s.summary, "start": _time(s.start), "end": _time(s.end),
              "timezone": s.timezone, "rrule": s.rrule, "exdates": [_time(x) for x in s.exdates],
              "attendees": _attendees(s.attendees), "organizer": s.organizer,
@@ -76,14 +97,10 @@ def dump_series(series: tuple[Series, ...]) -> str | None:
         ]
     except _Unstorable:
         return None
-    return json.dumps({"version": _VERSION, "series": rows}, separators=(",", ":"))
 
 
-def load_series(text: str) -> tuple[Series, ...] | None:
-    """The series `dump_series` wrote, or None when the text is from another version."""
-    data = json.loads(text)
-    if data.get("version") != _VERSION:
-        return None
+def series_of_rows(rows: list[dict[str, Any]]) -> tuple[Series, ...]:
+    """The series `series_rows` gave."""
     return tuple(
         Series(
             uid=r["uid"], summary=r["summary"], start=_parse_time(r["start"]),
@@ -96,7 +113,7 @@ def load_series(text: str) -> tuple[Series, ...] | None:
             etag=r["etag"], broken=r["broken"], transparent=r["transparent"],
             all_day=r["all_day"], out_of_office=r["out_of_office"],
         )
-        for r in data["series"]
+        for r in rows
     )
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,12 +29,13 @@ from typing import Any, ClassVar
 import icalendar
 
 from syncd.calendars.base import CalendarError, ConflictError
-from syncd.calendars.codec import dump_cache, load_cache
+from syncd.calendars.codec import dump_cache, dump_series, load_cache, load_series
 from syncd.calendars.ical import (
     MARKER_PROP,
     NOTES_PROP,
     OOF_PROP,
     series_from_calendar,
+    within,
     zone_named,
 )
 from syncd.core import identity
@@ -51,22 +54,39 @@ _PAGE = 2500
 _PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE",
              "needsAction": "NEEDS-ACTION"}
 _DRIVE_URL = re.compile(r"^https://(docs|drive)\.google\.com/")
+# Converted series are kept for a window this much longer than the one read, so the next
+# runs (whose window has moved on by minutes or days) reuse them, as for ICS feeds.
+_AHEAD = dt.timedelta(days=7)
+
+
+@dataclasses.dataclass(frozen=True)
+class Converted:
+    """Series converted from the kept events, so an unchanged calendar is not converted
+    (and its rules expanded) again in the next process."""
+
+    of: str = ""  # digest of the events they were converted from
+    series: str = ""  # syncd.calendars.codec JSON
+    start: str = ""  # ISO datetimes: the window the series hold instances for
+    end: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
 class SyncCache:
-    """What an earlier read kept: the sync token and the relevant events by id."""
+    """What an earlier read kept: the sync token, the relevant events by id, and the
+    series they were converted to."""
 
     token: str = ""
     roster: str = ""  # fingerprint of who was relevant when the events were kept
     events: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    converted: Converted = Converted()
 
     VERSION: ClassVar[int] = 1  # bump when the shape changes: an older cache is dropped
 
     def to_json(self) -> str:
         """For the state's key-value table."""
         return dump_cache(self.VERSION, {"token": self.token, "roster": self.roster,
-                                         "events": self.events})
+                                         "events": self.events,
+                                         "converted": dataclasses.asdict(self.converted)})
 
     @classmethod
     def from_json(cls, text: str) -> SyncCache | None:
@@ -75,7 +95,12 @@ class SyncCache:
         data = load_cache(text, cls.VERSION)
         if data is None or not isinstance(data.get("events"), dict):
             return None
-        return cls(str(data.get("token", "")), str(data.get("roster", "")), data["events"])
+        converted = data.get("converted")
+        fields = {f.name for f in dataclasses.fields(Converted)}
+        kept = Converted(**{k: str(v) for k, v in converted.items() if k in fields}) \
+            if isinstance(converted, dict) else Converted()
+        return cls(str(data.get("token", "")), str(data.get("roster", "")), data["events"],
+                   kept)
 
 
 def event_id(uid: str) -> str | None:
@@ -100,16 +125,17 @@ class GoogleCalendar:
     def __init__(
         self, api: GoogleApi, calendar_id: str, *, people: Sequence[Person], owner_email: str,
         default_timezone: str, attach: bool = True, cache: SyncCache | None = None,
-        away_title: str = "",
+        away_title: str = "", everyone: bool = False,
     ) -> None:
         """`people` decide which events are kept (with out-of-office ones, and all-day
-        ones titled like `away_title`); `attach` puts notes links in the event's
-        attachments (guests see the Doc's title) besides the private property."""
+        ones titled like `away_title`; with `everyone`, every event naming someone besides
+        the owner: `syncd init`); `attach` puts notes links in the event's attachments
+        (guests see the Doc's title) besides the private property."""
         self.name = f"google calendar {calendar_id}"
         self._api = api
         self._calendar_id = calendar_id
         self._owner = owner_email.lower()
-        self._relevance = Relevance.of(people, owner_email, away_title)
+        self._relevance = Relevance.of(people, owner_email, away_title, everyone=everyone)
         zone = zone_named(default_timezone)
         if zone is None:
             raise CalendarError(f"unknown time zone {default_timezone!r}")
@@ -118,6 +144,7 @@ class GoogleCalendar:
         self.cache = cache or SyncCache()
         self._ids: dict[str, str] = {}  # series uid → event id, from the last read
         self._made: dict[str, Any] = {}  # event id → event inserted by create_many
+        self._loaded: tuple[str, tuple[Series, ...]] | None = None  # decoded converted series
         self.warnings: list[str] = []  # what the last read found worth saying
 
     # --- reading ----------------------------------------------------------------
@@ -167,16 +194,16 @@ class GoogleCalendar:
             else:
                 merged = self._merge(dict(cache.events), items, incremental=True)
                 if merged is not None:
-                    return SyncCache(token, fingerprint, merged)
+                    return SyncCache(token, fingerprint, merged, cache.converted)
         items, token = self._list({"showDeleted": True})
         merged = self._merge({}, items, incremental=False)
         assert merged is not None
-        return SyncCache(token, fingerprint, merged)
+        return SyncCache(token, fingerprint, merged, cache.converted)
 
     def _list(self, params: dict[str, Any]) -> tuple[list[Any], str]:
         """Every page of events.list (an explicit pageToken loop: list_next mishandles
         repeated parameters); the last page's nextSyncToken."""
-        events = self._api.calendar().events()
+        events = self._api.events()
         items: list[Any] = []
         page: str | None = None
         while True:
@@ -224,11 +251,46 @@ class GoogleCalendar:
             timed="date" not in event.get("start", {}))
 
     def _series(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
+        """The kept events as series with their instances in [start, end): converted
+        anew only when the events changed or the window left the one converted for
+        (which reaches `_AHEAD` further, so the next runs' windows still fit)."""
+        events = self.cache.events
+        self._ids = {}
+        for ident, event in events.items():
+            parent = event.get("recurringEventId")
+            if not parent or parent not in events:
+                self._ids[_uid(event)] = ident
+        # Floating times are read on the default zone: it is part of what was converted.
+        digest = hashlib.sha256(json.dumps([str(self._zone), events], sort_keys=True)
+                                .encode()).hexdigest()
+        kept = self.cache.converted
+        if (kept.of == digest and kept.start and dt.datetime.fromisoformat(kept.start) <= start
+                and end <= dt.datetime.fromisoformat(kept.end)):
+            if self._loaded is None or self._loaded[0] != kept.series:
+                loaded = load_series(kept.series)
+                self._loaded = (kept.series, loaded) if loaded is not None else None
+            if self._loaded is not None:
+                return self._within(self._loaded[1], start, end)
+        until = end + _AHEAD
+        series = self._convert(start, until)
+        text = dump_series(series)
+        if text is not None:
+            self.cache = dataclasses.replace(self.cache, converted=Converted(
+                digest, text, start.isoformat(), until.isoformat()))
+            self._loaded = (text, series)
+        return self._within(series, start, end)
+
+    @staticmethod
+    def _within(series: tuple[Series, ...], start: dt.datetime,
+                end: dt.datetime) -> tuple[Series, ...]:
+        return tuple(sorted((dataclasses.replace(within(s, start, end), private_props=True)
+                             for s in series), key=lambda s: s.uid))
+
+    def _convert(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         events = self.cache.events
         uids = {i: _uid(e) for i, e in events.items() if not e.get("recurringEventId")}
         calendar = icalendar.Calendar()
         etags: dict[str, str] = {}
-        self._ids = {}
         for ident, event in events.items():
             parent = event.get("recurringEventId")
             if parent and parent in events:
@@ -243,11 +305,8 @@ class GoogleCalendar:
                 continue
             if not parent or parent not in events:
                 etags[uid] = str(event.get("etag", ""))
-                self._ids[uid] = ident
-        series = series_from_calendar(calendar, start, end, self._zone,
-                                      lambda uid: etags.get(uid, ""))
-        return tuple(sorted((dataclasses.replace(s, private_props=True) for s in series),
-                            key=lambda s: s.uid))
+        return tuple(series_from_calendar(calendar, start, end, self._zone,
+                                          lambda uid: etags.get(uid, "")))
 
     def _vevent(self, event: Mapping[str, Any], master: Mapping[str, Any],
                 uid: str) -> icalendar.Event:
@@ -313,7 +372,7 @@ class GoogleCalendar:
     def create_many(self, specs: Sequence[SeriesSpec]) -> None:
         """Insert these series in HTTP batches; `create` then answers from the results
         (a part that failed, or answered 409, is tried again alone by `create`)."""
-        events = self._api.calendar().events()
+        events = self._api.events()
         wanted = [(spec, ident) for spec in specs if (ident := event_id(spec.uid))]
         requests = [events.insert(calendarId=self._calendar_id,
                                   body=_body(spec, ident, self._attach), sendUpdates="all",
@@ -329,7 +388,7 @@ class GoogleCalendar:
         ident = event_id(spec.uid)
         if ident is None:
             raise CalendarError(f"{self.name}: {spec.uid} is not a uid syncd makes")
-        events = self._api.calendar().events()
+        events = self._api.events()
         try:
             made = self._made.pop(ident, None) or self._api.execute(events.insert(
                 calendarId=self._calendar_id, body=_body(spec, ident, self._attach),
@@ -358,7 +417,9 @@ class GoogleCalendar:
         if master is None:
             raise CalendarError(f"{self.name}: event {uid} was not read in this run")
         body = self._patch_body(master, patch)
-        events = self._api.calendar().events()
+        if not body:  # already as asked (a notes link the insert carried): no call
+            return etag
+        events = self._api.events()
         # A notes link is not news for the guest; a new length or an end is.
         notify = "all" if patch.duration or patch.until or patch.summary else "none"
         try:
@@ -406,7 +467,10 @@ class GoogleCalendar:
         if patch.notes_url is not None:
             previous = private.get(NOTES_KEY)
             private[NOTES_KEY] = patch.notes_url
-            if self._attach and _DRIVE_URL.match(patch.notes_url):
+            attached = any(a.get("fileUrl") == patch.notes_url
+                           for a in master.get("attachments", []))
+            if self._attach and _DRIVE_URL.match(patch.notes_url) and not (
+                    attached and previous == patch.notes_url):
                 kept = [a for a in master.get("attachments", [])
                         if a.get("fileUrl") not in (previous, patch.notes_url)]
                 body["attachments"] = [*kept, {"fileUrl": patch.notes_url, "title": "1:1 notes",
@@ -423,6 +487,8 @@ class GoogleCalendar:
             private[MARKER_KEY] = patch.marker
         if patch.notes_url is not None:
             private[NOTES_KEY] = patch.notes_url
+        if private == master.get("extendedProperties", {}).get("private", {}):
+            return {}
         return {"extendedProperties": {"private": private}}
 
 
@@ -438,7 +504,8 @@ def _uid(event: Mapping[str, Any]) -> str:
 
 def _body(spec: SeriesSpec, ident: str, attach: bool) -> dict[str, Any]:
     end = spec.start + spec.duration
-    # A make-up carries its notes link from the start, as a patch would add it.
+    # A series made once its Doc exists, or a make-up, carries its notes link from the
+    # start, as a patch would add it: no second write follows.
     attachments = [{"fileUrl": spec.notes_url, "title": "1:1 notes", "mimeType": DOC_MIME}] \
         if spec.notes_url and attach and _DRIVE_URL.match(spec.notes_url) else []
     return {

@@ -16,22 +16,16 @@ show it only through redact_url.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
-import io
+import json
 import re
-import socket
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import icalendar
-import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 
 from syncd.calendars.base import FEED_MAX_BYTES, FEED_TIMEOUT, CalendarError
 from syncd.calendars.codec import dump_cache, dump_series, load_cache, load_series
@@ -40,7 +34,6 @@ from syncd.calendars.ical import (
     OOF_PROP,
     check_depth,
     series_from_calendar,
-    uid_of,
     within,
     zone_named,
 )
@@ -48,12 +41,9 @@ from syncd.core.model import Person, Series
 from syncd.core.relevance import Relevance, addresses
 from syncd.redact import redact_url
 
-_MAX_REDIRECTS = 5
-_CHUNK = 64 * 1024
-# `timeout` bounds each wait for the server, so a server that trickles a byte now and
-# then (a slow-loris feed) would hold a run forever: the whole fetch, headers included,
-# gets this many timeouts at most before its sockets are shut down.
-_DEADLINE_FACTOR = 10
+if TYPE_CHECKING:
+    from syncd.calendars.feedhttp import FeedHTTP
+
 _FOLD = re.compile(rb"\r?\n[ \t]")
 # The only lines the pre-filter needs, with their continuation lines; everything else
 # is copied without a look (and without unfolding: icalendar unfolds what is kept).
@@ -65,6 +55,10 @@ _LINE = re.compile(
 )
 # Bounded repeats: with `+`, a 100k-character run without a delimiter is rescanned from
 # each of its characters (quadratic: 40 s for one long CN). No address part is longer.
+# A property's parameters up to the colon that ends them (quoted values may hold colons;
+# an unterminated quote runs to the end of the line: no value). Possessive, so a long
+# line without a colon is scanned once.
+_PARAMS = re.compile(rb'(?:[^":]++|"[^"]*+")*+:')
 _ESCAPED = re.compile(r"\\([\\;,nN])")
 _DATE = re.compile(rb"(\d{4})(\d{2})(\d{2})")
 _DAYS = re.compile(rb"(\d+)([WDTHMS])")
@@ -79,16 +73,20 @@ _AHEAD = dt.timedelta(days=7)
 class FeedCache:
     """What is remembered about a feed between reads (the caller stores it in state)."""
 
-    VERSION: ClassVar[int] = 1  # bump when the fields change: an older cache is dropped
+    VERSION: ClassVar[int] = 2  # bump when the fields change: an older cache is dropped
 
     etag: str = ""  # HTTP ETag of the last body parsed
     last_modified: str = ""  # HTTP Last-Modified of the last body parsed
     sha256: str = ""  # of the whole body last parsed
     kept: str = ""  # the pre-filtered ICS text (only relevant components) last parsed
+    etags: str = ""  # JSON: UID → hash of its VEVENTs' text in the feed (the series' etag)
     since: str = ""  # ISO date: one-off events that ended before it were left out of `kept`
     series: str = ""  # the Series converted from `kept` (syncd.calendars.codec JSON)
     series_from: str = ""  # ISO datetime: the window `series` holds instances for
     series_to: str = ""
+    # Who was relevant (and the zone floating times were read in) when `kept` was
+    # filtered: a roster that gains a person needs events the kept text left out.
+    wanted: str = ""
 
     def to_json(self) -> str:
         """For the state's key-value table."""
@@ -128,8 +126,10 @@ class ICSFeed:
         max_bytes: int = FEED_MAX_BYTES,
         cache: FeedCache | None = None,
         away_title: str = "",
+        everyone: bool = False,
     ) -> None:
-        """Read the feed at exactly one of `url` or `path`, keeping events that concern `people`.
+        """Read the feed at exactly one of `url` or `path`, keeping events that concern `people`
+        (with `everyone`, every event naming someone besides the owner: `syncd init`).
 
         Floating and all-day times are read in `default_timezone` unless the feed
         names its own zone (X-WR-TIMEZONE). `cache` is what an earlier process
@@ -144,15 +144,15 @@ class ICSFeed:
         self._path = path
         self.name = f"ics feed {redact_url(self._url)}" if self._url else f"ics file {path}"
         self._default = zone
-        self._wanted = Relevance.of(people, owner_email, away_title)
+        self._wanted = Relevance.of(people, owner_email, away_title, everyone=everyone)
         self._timeout = timeout
         self._max_bytes = max_bytes
-        self.cache = cache or FeedCache()
+        # Floating times are read in the default zone: it is part of what the cache holds.
+        self._fingerprint = f"{self._wanted.fingerprint} {zone.key}"
+        self.cache = cache if cache is not None and cache.wanted == self._fingerprint \
+            else FeedCache(wanted=self._fingerprint)
         self.not_modified = False
-        self._session = requests.Session()
-        self._session.max_redirects = _MAX_REDIRECTS
-        for prefix in ("http://", "https://"):
-            self._session.mount(prefix, _WatchedAdapter())
+        self._http: FeedHTTP | None = None  # opened by the first fetch of a URL
         self._loaded: tuple[str, tuple[Series, ...]] | None = None  # decoded cache.series
 
     def cache_json(self) -> str:
@@ -169,7 +169,7 @@ class ICSFeed:
         since = start.astimezone(dt.UTC).date() - _MARGIN
         if self.cache.since and since < dt.date.fromisoformat(self.cache.since):
             # The kept text lacks what this earlier window needs: fetch and filter anew.
-            self.cache = FeedCache()
+            self.cache = FeedCache(wanted=self._fingerprint)
         fetched = self._fetch_url() if self._url is not None else self._fetch_file()
         if fetched.body is None:
             self.not_modified = True
@@ -177,9 +177,11 @@ class ICSFeed:
             digest = hashlib.sha256(fetched.body).hexdigest()
             self.not_modified = digest == self.cache.sha256 and bool(self.cache.kept)
             if not self.not_modified:
-                kept = _prefilter(fetched.body, self._wanted, self._label(), self.name, since)
+                kept, etags = _prefilter(fetched.body, self._wanted, self._label(), self.name,
+                                         since)
                 self.cache = FeedCache(sha256=digest, kept=kept.decode("utf-8", "replace"),
-                                       since=since.isoformat())
+                                       etags=json.dumps(etags, separators=(",", ":")),
+                                       since=since.isoformat(), wanted=self._fingerprint)
         self.cache = replace(
             self.cache,
             etag=fetched.etag or self.cache.etag,
@@ -212,77 +214,14 @@ class ICSFeed:
 
     def _fetch_url(self) -> _Fetched:
         assert self._url is not None
-        headers = {"Accept": "text/calendar, */*;q=0.5", "User-Agent": "syncd"}
-        if self.cache.kept:
-            if self.cache.etag:
-                headers["If-None-Match"] = self.cache.etag
-            if self.cache.last_modified:
-                headers["If-Modified-Since"] = self.cache.last_modified
-        deadline = self._timeout * _DEADLINE_FACTOR
-        with _deadline(deadline) as expired:
-            try:
-                fetched = self._get(headers)
-            except CalendarError:
-                if not expired.is_set():
-                    raise
-            else:
-                if not expired.is_set():
-                    return fetched
-            # The sockets were shut down under the request: what it raised says
-            # "connection dropped", or a body without Content-Length looks complete.
-            raise CalendarError(
-                f"{self.name}: not complete within {deadline:g} seconds (the server "
-                "keeps sending slowly)")
+        if self._http is None:
+            # Imported here: a feed read from a file never loads requests.
+            from syncd.calendars.feedhttp import FeedHTTP
 
-    def _get(self, headers: dict[str, str]) -> _Fetched:
-        assert self._url is not None
-        try:
-            with self._session.get(
-                self._url, headers=headers, timeout=(self._timeout, self._timeout), stream=True
-            ) as response:
-                if response.status_code == 304 and self.cache.kept:
-                    return _Fetched(None, self.cache.etag, self.cache.last_modified)
-                if response.status_code != 200:
-                    reason = " ".join(str(response.reason or "").split())[:80]
-                    status = f"HTTP {response.status_code} {reason}".rstrip()
-                    raise CalendarError(f"{self.name}: {status}")
-                body = self._body(response)
-                return _Fetched(
-                    body,
-                    response.headers.get("ETag", ""),
-                    response.headers.get("Last-Modified", ""),
-                )
-        # requests' own messages quote the URL, secret path included: never show them.
-        except requests.TooManyRedirects:
-            raise CalendarError(f"{self.name}: more than {_MAX_REDIRECTS} redirects") from None
-        except requests.Timeout:
-            raise CalendarError(
-                f"{self.name}: no answer within {self._timeout:g} seconds"
-            ) from None
-        except requests.exceptions.ChunkedEncodingError:
-            raise CalendarError(f"{self.name}: connection dropped before the end") from None
-        except requests.ConnectionError:
-            raise CalendarError(f"{self.name}: cannot connect or connection dropped") from None
-        except requests.RequestException as exc:
-            raise CalendarError(f"{self.name}: request failed ({type(exc).__name__})") from None
-
-    def _body(self, response: requests.Response) -> bytes:
-        """The whole body, refused as soon as it is larger than max_bytes."""
-        buffer = io.BytesIO()
-        for chunk in response.iter_content(_CHUNK):
-            buffer.write(chunk)
-            if buffer.tell() > self._max_bytes:
-                raise CalendarError(f"{self.name}: larger than {self._max_bytes} bytes")
-        body = buffer.getvalue()
-        declared = response.headers.get("Content-Length", "")
-        # With Content-Encoding the header counts compressed bytes, not these.
-        if declared.isdigit() and "Content-Encoding" not in response.headers and (
-            len(body) < int(declared)
-        ):
-            raise CalendarError(
-                f"{self.name}: got {len(body)} of {declared} bytes (connection dropped)"
-            )
-        return body
+            self._http = FeedHTTP(self._url, self.name, self._timeout, self._max_bytes)
+        got = self._http.get(self.cache.etag, self.cache.last_modified,
+                             conditional=bool(self.cache.kept))
+        return _Fetched(got.body, got.etag, got.last_modified)
 
     def _fetch_file(self) -> _Fetched:
         assert self._path is not None
@@ -314,10 +253,12 @@ class ICSFeed:
             ) from None
         if not isinstance(calendar, icalendar.Calendar):
             raise CalendarError(f"{self.name}: truncated or not a calendar")
-        groups: dict[str, list[bytes]] = {}
-        for event in calendar.walk("VEVENT"):
-            groups.setdefault(uid_of(event), []).append(event.to_ical())
-        etags = {uid: hashlib.sha256(b"".join(g)).hexdigest() for uid, g in groups.items()}
+        if self.cache.etags:
+            etags: dict[str, str] = json.loads(self.cache.etags)
+        else:  # kept text remembered without them: the same scan of it gives them
+            since = dt.date.fromisoformat(self.cache.since) if self.cache.since else dt.date.min
+            _, etags = _prefilter(self.cache.kept.encode(), self._wanted, self._label(),
+                                  self.name, since)
         series = series_from_calendar(
             calendar, start, end, self._default, lambda uid: etags.get(uid, digest)
         )
@@ -329,90 +270,6 @@ class _Fetched:
     body: bytes | None  # None: not modified since the cached read
     etag: str
     last_modified: str
-
-
-# --- the total deadline ---------------------------------------------------------
-
-# The deadline of the fetch running in this thread; connections register their sockets
-# with it as they open them (requests gives no other hold on the socket while it
-# waits for headers).
-_current = threading.local()
-
-
-class _Deadline:
-    """Shuts down every socket registered with it once `seconds` have passed."""
-
-    def __init__(self) -> None:
-        self.expired = threading.Event()
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    def watch(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._sockets.append(sock)
-            if self.expired.is_set():
-                _shut(sock)
-
-    def expire(self) -> None:
-        with self._lock:
-            self.expired.set()
-            for sock in self._sockets:
-                _shut(sock)
-
-
-def _shut(sock: socket.socket) -> None:
-    # shutdown, not close: it wakes a recv blocked in the fetching thread (close may not).
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-@contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[threading.Event]:
-    """Within the block, connections this thread opens are shut down after `seconds`;
-    yields the event set when that happened."""
-    deadline = _Deadline()
-    timer = threading.Timer(seconds, deadline.expire)
-    timer.daemon = True
-    _current.deadline = deadline
-    timer.start()
-    try:
-        yield deadline.expired
-    finally:
-        timer.cancel()
-        _current.deadline = None
-
-
-def _watched(sock: socket.socket) -> socket.socket:
-    deadline: _Deadline | None = getattr(_current, "deadline", None)
-    if deadline is not None:
-        deadline.watch(sock)
-    return sock
-
-
-class _HTTPConnection(urllib3.connection.HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        return _watched(super()._new_conn())
-
-
-class _HTTPSConnection(urllib3.connection.HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        return _watched(super()._new_conn())
-
-
-class _HTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter with connections whose sockets the fetch's deadline can shut."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 # --- the pre-filter ------------------------------------------------------------
@@ -461,8 +318,11 @@ def _not_utf8_text(body: bytes) -> str | None:
     return None
 
 
-def _prefilter(text: bytes, wanted: Relevance, label: str, name: str, since: dt.date) -> bytes:
-    """The feed reduced to its header, time zones and relevant UID groups, as ICS text.
+def _prefilter(text: bytes, wanted: Relevance, label: str, name: str,
+               since: dt.date) -> tuple[bytes, dict[str, str]]:
+    """The feed reduced to its header, time zones and relevant UID groups, as ICS text,
+    and each kept UID's etag (a hash of its VEVENTs' text: serialising them again to
+    hash them costs more than parsing them).
 
     A UID group (master and overrides) is kept whole when any of its VEVENTs is
     relevant (overrides often lack attendees) and it is recurring or names a date
@@ -516,11 +376,13 @@ def _prefilter(text: bytes, wanted: Relevance, label: str, name: str, since: dt.
             _look(event, what, _unfold(match.group(2)), wanted)
     if not finished:
         raise CalendarError(f"{name}: truncated or not a calendar")
+    groups = {uid: chunks for uid, chunks in scan.groups.items()
+              if uid in scan.relevant and uid in scan.current}
     kept = [*scan.header[:-1], *scan.timezones]
-    kept += [chunk for uid, chunks in scan.groups.items()
-             if uid in scan.relevant and uid in scan.current for chunk in chunks]
+    kept += [chunk for chunks in groups.values() for chunk in chunks]
     kept.append(scan.header[-1])
-    return b"".join(kept)
+    etags = {uid: hashlib.sha256(b"".join(chunks)).hexdigest() for uid, chunks in groups.items()}
+    return b"".join(kept), etags
 
 
 def _look(event: _Event, what: bytes, rest: bytes, wanted: Relevance) -> None:
@@ -594,13 +456,8 @@ def _unfold(line: bytes) -> bytes:
 
 
 def _after_params(rest: bytes) -> bytes:
-    quoted = False
-    for index, byte in enumerate(rest):
-        if byte == ord('"'):
-            quoted = not quoted
-        elif byte == ord(":") and not quoted:
-            return rest[index + 1:]
-    return b""
+    found = _PARAMS.match(rest)
+    return rest[found.end():] if found else b""
 
 
 def _after_line(text: bytes, position: int) -> int:

@@ -68,7 +68,7 @@ def cross_checks(data: Mapping[Any, Any], lines: Lines) -> list[Problem]:
     defaults = raw_defaults if isinstance(raw_defaults, dict) else {}
     d_cadence = _value(_CADENCE, defaults, "cadence", DEFAULT_CADENCE_RULE)
     d_duration = _value(_DURATION_OF, defaults, "duration", DEFAULT_DURATION)
-    d_slot = _try(_SLOT, defaults["slot"]) if defaults.get("slot") is not None else None
+    d_slot = _try(_SLOT, defaults["slot"]) if isinstance(defaults.get("slot"), dict) else None
     if d_slot is not None:
         _check_slot(report, ("defaults", "slot"), d_cadence, d_slot, d_duration, hours)
 
@@ -99,11 +99,11 @@ def cross_checks(data: Mapping[Any, Any], lines: Lines) -> list[Problem]:
 
         cadence = _value(_CADENCE, raw, "cadence", d_cadence)
         duration = _value(_DURATION_OF, raw, "duration", d_duration)
-        if raw.get("slot") is not None:
+        if isinstance(raw.get("slot"), dict):
             slot = _try(_SLOT, raw["slot"])
             if slot is not None:
                 _check_slot(report, (*here, "slot"), cadence, slot, duration, hours)
-        elif defaults.get("slot") is not None:
+        elif raw.get("slot") is None and isinstance(defaults.get("slot"), dict):
             # The inherited slot was checked against the defaults; report only what
             # this person's own cadence or duration breaks, on that line.
             if d_slot is not None and "cadence" in raw:
@@ -111,8 +111,6 @@ def cross_checks(data: Mapping[Any, Any], lines: Lines) -> list[Problem]:
                 _check_week(report, (*here, "cadence"), cadence, d_slot, note)
             if d_slot is not None and "duration" in raw:
                 _check_hours(report, (*here, "duration"), d_slot, duration, hours)
-        else:
-            report((*here, "slot"), "required (or set defaults.slot)")
     _check_google(report, data)
     _check_makeups(report, data)
     return problems

@@ -149,6 +149,23 @@ def _span(value: object) -> dt.timedelta:
     return length
 
 
+_PHASE_SPAN = re.compile(r"(\d+)\s*(w|weeks?|d|days?)", re.IGNORECASE)
+
+
+def _phase_span(value: object) -> dt.timedelta:
+    """How long a cadence phase lasts, in days or weeks: 8w, 56d."""
+    text = _text(value).strip()
+    match = _PHASE_SPAN.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a valid span {text!r} (use e.g. 8w or 60d)")
+    count = int(match.group(1))
+    span = dt.timedelta(weeks=count) if match.group(2).lower().startswith("w") \
+        else dt.timedelta(days=count)
+    if not dt.timedelta(0) < span <= dt.timedelta(weeks=520):
+        raise ValueError("must be more than 0 and at most 520w")
+    return span
+
+
 def _date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         raise ValueError("must be a date (YYYY-MM-DD), without a time")
@@ -278,6 +295,7 @@ Week = Annotated[int, PlainValidator(_week)]
 Duration = Annotated[dt.timedelta, PlainValidator(_duration)]
 Span = Annotated[dt.timedelta, PlainValidator(_span)]  # hours, days or weeks: 36h, 5d, 2w
 Date = Annotated[dt.date, PlainValidator(_date)]
+PhaseSpan = Annotated[dt.timedelta, PlainValidator(_phase_span)]
 CadenceSpec = Annotated[Cadence, PlainValidator(_cadence)]
 Zone = Annotated[str, PlainValidator(_timezone)]
 Seconds = Annotated[float, PlainValidator(_seconds)]

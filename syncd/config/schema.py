@@ -23,6 +23,8 @@ from pydantic import (
     PlainValidator,
     PrivateAttr,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -54,6 +56,7 @@ from syncd.config.fields import (
     FilePath,
     GoogleCredentials,
     Pattern,
+    PhaseSpan,
     Port,
     Refused,
     Seconds,
@@ -65,7 +68,17 @@ from syncd.config.fields import (
     Zone,
     non_empty,
 )
-from syncd.core.model import Cadence, Owner, Pause, Person, Preferences, Role, Roster, Slot
+from syncd.core.model import (
+    Cadence,
+    Owner,
+    Pause,
+    Person,
+    Phase,
+    Preferences,
+    Role,
+    Roster,
+    Slot,
+)
 from syncd.notes import templates as note_templates
 
 if TYPE_CHECKING:
@@ -463,6 +476,36 @@ class SlotEntry(Section):
         return Slot(self.day, self.time, self.week)
 
 
+def _auto_slot(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    # `slot: auto` lets syncd choose; anything else is a slot (its errors stay a slot's).
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    return handler(value)
+
+
+if TYPE_CHECKING:
+    SlotOrAuto = SlotEntry | Literal["auto"] | None
+else:
+    SlotOrAuto = Annotated[SlotEntry | None, WrapValidator(_auto_slot)]
+
+
+class ThenEntry(Section):
+    """`then:` — the cadence a 1:1 switches to after its first phase."""
+
+    after: PhaseSpan  # counted from the person's start (their `start:`, else their first 1:1)
+    cadence: CadenceSpec
+
+    def phase(self) -> Phase:
+        """The core's Phase."""
+        return Phase(self.after, self.cadence)
+
+
+class RolloutSection(Section):
+    """`rollout:` — how many new people's 1:1 series may start in one week."""
+
+    max_new_per_week: int = Field(ge=1)
+
+
 class PauseEntry(Section):
     """One of a person's `pauses:`."""
 
@@ -484,7 +527,7 @@ class Defaults(Section):
 
     cadence: CadenceSpec = DEFAULT_CADENCE_RULE
     duration: Duration = DEFAULT_DURATION
-    slot: SlotEntry | None = None
+    slot: SlotOrAuto = None
 
 
 class MatchEntry(Section):
@@ -501,7 +544,8 @@ class PersonEntry(Section):
     email: Email
     match: MatchEntry | None = None
     cadence: CadenceSpec | None = None
-    slot: SlotEntry | None = None
+    slot: SlotOrAuto = None  # None: defaults.slot, else auto
+    then: ThenEntry | None = None
     duration: Duration | None = None
     role: Role = "report"
     start: Date | None = None
@@ -514,13 +558,14 @@ class PersonEntry(Section):
         """The core's Person, with what this entry leaves out taken from `defaults` and
         the roster's `preferences`."""
         slot = self.slot or defaults.slot
-        assert slot is not None  # checked: a person without slot needs defaults.slot
         cadence: Cadence = self.cadence or defaults.cadence
         return Person(
             name=self.name,
             email=self.email,
             cadence=cadence,
-            slot=slot.slot(),
+            slot=slot.slot() if isinstance(slot, SlotEntry) else None,
+            auto_slot=not isinstance(slot, SlotEntry),
+            then=self.then.phase() if self.then else None,
             duration=self.duration or defaults.duration,
             role=self.role,
             start=self.start,
@@ -552,6 +597,7 @@ class Config(Section):
     holidays: HolidaysSection | None = None
     out_of_office: OutOfOfficeSection | None = None
     preferences: PreferencesEntry | None = None
+    rollout: RolloutSection | None = None
     makeups: MakeUpsSection | None = None
 
     # Not in the file: where it was read from, and where each key sits in it.
@@ -586,6 +632,7 @@ class Config(Section):
             work_end=self.working_hours.end,
             max_changes=self.max_changes,
             away_title=self.out_of_office.title if self.out_of_office else "",
+            max_new_per_week=self.rollout.max_new_per_week if self.rollout else None,
         )
 
     @property

@@ -6,6 +6,7 @@ zone, so a 10:00 Europe/Berlin weekly stays at 10:00 local across DST changes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -105,15 +106,16 @@ def first_start(person: Person, anchor: dt.date, timezone: str) -> dt.datetime:
     The phase follows from it: a biweekly series counts weeks from that day, a
     quarterly one months from that month.
     """
-    body = rrule_text(person.cadence, person.slot)
-    earliest = dt.datetime.combine(anchor, person.slot.time)
+    slot = person.fixed_slot
+    body = rrule_text(person.cadence, slot)
+    earliest = dt.datetime.combine(anchor, slot.time)
     if person.cadence.months:
         # Try the anchor's month, then the next ones: the first month holding a slot
         # on or after the anchor sets the phase.
         for offset in range(12):
             month = (anchor.month - 1 + offset) % 12 + 1
             year = anchor.year + (anchor.month - 1 + offset) // 12
-            seed = dt.datetime.combine(dt.date(year, month, 1), person.slot.time)
+            seed = dt.datetime.combine(dt.date(year, month, 1), slot.time)
             first = _naive_rule(body, seed).after(seed, inc=True)
             if first is not None and first >= earliest:
                 return first.replace(tzinfo=ZoneInfo(timezone))
@@ -121,7 +123,7 @@ def first_start(person: Person, anchor: dt.date, timezone: str) -> dt.datetime:
     seed = earliest
     if person.cadence.kind != "rrule":
         # Week-based phases start from the first slot day on or after the anchor.
-        seed += dt.timedelta(days=(person.slot.day - anchor.weekday()) % 7)
+        seed += dt.timedelta(days=(slot.day - anchor.weekday()) % 7)
     found = _naive_rule(body, seed).after(seed, inc=True)
     if found is None:
         raise ValueError(f"{person.email}: cadence never occurs after {anchor}")
@@ -177,9 +179,45 @@ def in_pause(when: dt.datetime, pauses: Iterable[Pause]) -> Pause | None:
 def expected(
     person: Person, timezone: str, start: dt.datetime, end: dt.datetime, anchor: dt.date
 ) -> list[dt.datetime]:
-    """The person's expected 1:1 starts in [start, end): cadence from the anchor, pauses removed."""
+    """The person's expected 1:1 starts in [start, end): cadence from the anchor (each
+    cadence phase from its own start), pauses removed."""
+    split = phases(person, timezone)
+    if split is not None:
+        (before, cut), after = split
+        return (expected(before, timezone, start, min(end, cut), anchor)
+                + expected(after, timezone, max(start, cut), end, anchor))
     if person.start is not None:
         anchor = person.start
     first = first_start(person, anchor, timezone)
-    rule = rrule_text(person.cadence, person.slot)
+    rule = rrule_text(person.cadence, person.fixed_slot)
     return [w for w in expand(rule, first, start, end) if in_pause(w, person.pauses) is None]
+
+
+def switch_day(person: Person) -> dt.date | None:
+    """The day a person's `then:` cadence takes over (`after` their start), else None."""
+    if person.then is None or person.start is None:
+        return None
+    return person.start + person.then.after
+
+
+def phases(person: Person, timezone: str) -> tuple[tuple[Person, dt.datetime], Person] | None:
+    """A person with `then:` as two people, one per cadence phase: the first with the
+    instant its phase ends (local midnight of the switch day), the second counting its
+    cadence from that day. None for a person with one cadence."""
+    switch = switch_day(person)
+    if person.then is None or switch is None:
+        return None
+    cut = dt.datetime.combine(switch, dt.time(0), ZoneInfo(timezone))
+    before = dataclasses.replace(person, then=None)
+    after = dataclasses.replace(person, cadence=person.then.cadence, start=switch, then=None)
+    return (before, cut), after
+
+
+def in_effect(person: Person, day: dt.date) -> Person:
+    """The person with the cadence phase that applies on `day`."""
+    switch = switch_day(person)
+    if person.then is None or switch is None:
+        return person
+    if day < switch:
+        return dataclasses.replace(person, then=None)
+    return dataclasses.replace(person, cadence=person.then.cadence, start=switch, then=None)

@@ -9,6 +9,7 @@ rule with an example.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -99,13 +100,28 @@ def _assign_slots(
     expected: Sequence[dt.datetime], cands: Sequence[_Candidate], grace: dt.timedelta
 ) -> dict[int, int]:
     """Expected index → candidate index, best pairs first, each instance used once."""
+    # Each expected slot is compared only with the instances `_slot_key` could accept: the
+    # all-day ones on its date, the others whose slot lies within `grace` (by bisection),
+    # not with every instance of the window.
+    by_date: dict[dt.date, list[int]] = {}
+    timed: list[tuple[dt.datetime, int]] = []
+    for c, cand in enumerate(cands):
+        if cand.all_day:
+            by_date.setdefault(cand.instance.start.date(), []).append(c)
+        else:
+            timed.append((_utc(cand.instance.recurrence_id), c))
+    timed.sort()
+    slots = [t for t, _ in timed]
     pairs: list[tuple[tuple[int, dt.timedelta], bool, int, int]] = []
     for e, when in enumerate(expected):
-        for c, cand in enumerate(cands):
-            key = _slot_key(when, cand, grace)
+        at = _utc(when)
+        near = [c for _, c in timed[bisect.bisect_left(slots, at - grace):
+                                    bisect.bisect_right(slots, at + grace)]]
+        for c in [*near, *by_date.get(when.date(), [])]:
+            key = _slot_key(when, cands[c], grace)
             if key is not None:
                 # A usable duplicate beats a cancelled one at the same time.
-                pairs.append((key, not cand.usable, e, c))
+                pairs.append((key, not cands[c].usable, e, c))
     return _pair_off(pairs)
 
 
@@ -236,10 +252,16 @@ def classify(
     """
     # Ties between equally good events are broken by position: fix the order, so the
     # same events give the same rows whatever order a source listed them in.
+    split = cadence.phases(person, timezone)
+    if split is not None:
+        # Each cadence phase on its own, the same events for both: one continuous history.
+        (before, cut), after = split
+        return (classify(before, timezone, owner, series, start, min(end, cut), now, anchor)
+                + classify(after, timezone, owner, series, max(start, cut), end, now, anchor))
     series = sorted(series, key=lambda s: (s.uid, s.start))
     zone = ZoneInfo(timezone)
     first = cadence.first_start(person, person.start or anchor, timezone)
-    rule = cadence.rrule_text(person.cadence, person.slot)
+    rule = cadence.rrule_text(person.cadence, person.fixed_slot)
     expected = [w.astimezone(zone) for w in cadence.expand(rule, first, start, end)]
     pauses = [cadence.in_pause(w, person.pauses) for w in expected]
     # A roster pause pauses the 1:1 outright; time off only one that did not take place.

@@ -74,13 +74,26 @@ class Preferences:
 
 
 @dataclass(frozen=True)
+class Phase:
+    """`then:`: the cadence a 1:1 switches to `after` the person's start (a new hire's
+    weekly 1:1s becoming biweekly)."""
+
+    after: dt.timedelta
+    cadence: Cadence
+
+
+@dataclass(frozen=True)
 class Person:
-    """One roster entry."""
+    """One roster entry.
+
+    `slot` is None for `slot: auto` until syncd chose one (`core/placement.py`); a roster
+    handed to the planner has every active person's slot, or the person `queued`.
+    """
 
     name: str
     email: str  # lower-cased
     cadence: Cadence
-    slot: Slot
+    slot: Slot | None
     duration: dt.timedelta
     role: Role = "report"
     start: dt.date | None = None
@@ -93,6 +106,29 @@ class Person:
     # Meetings up to this day (inclusive) get the new-hire agenda whatever the role.
     onboarding_until: dt.date | None = None
     preferences: Preferences = Preferences()  # the roster's, with this person's own on top
+    auto_slot: bool = False  # `slot: auto` (or no slot): syncd chooses it, once
+    then: Phase | None = None  # the cadence after the first phase, counted from `start`
+    # No series yet: the rollout (or a slot no free time was found for) holds them back;
+    # `start` is then the day of their first 1:1 when one is known.
+    queued: bool = False
+
+    @property
+    def fixed_slot(self) -> Slot:
+        """The slot, for code that only sees placed people (the planner, classification)."""
+        if self.slot is None:
+            raise ValueError(f"{self.email}: no slot chosen yet")
+        return self.slot
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What syncd decided, once, about where a person's 1:1s begin."""
+
+    person: str  # email
+    first: dt.date  # the day of the first 1:1 (or of the person's start): phases count from it
+    slot: Slot | None = None  # the slot syncd chose for `slot: auto`; None: the roster's
+    new: bool = False  # counted by the rollout: no series and no history when placed
+    decided: dt.date | None = None  # when it was decided, for status
 
 
 @dataclass(frozen=True)
@@ -115,6 +151,7 @@ class Roster:
     max_changes: int = MAX_CHANGES
     # All-day events on the lead's calendar whose title matches mean the lead is away.
     away_title: str = ""
+    max_new_per_week: int | None = None  # `rollout:`: new people's first series per week
 
 
 # --- what a calendar holds -------------------------------------------------
@@ -229,7 +266,7 @@ class SeriesSpec:
     organizer: Attendee
     attendee: Attendee
     description: str = ""
-    notes_url: str = ""  # a one-off make-up carries its notes link from the start
+    notes_url: str = ""  # the notes link written with the event ("" for none yet)
 
 
 @dataclass(frozen=True)
@@ -350,6 +387,9 @@ class EndSeries(EditSeries):
 
     kind = "end-series"
     until: dt.datetime
+    # A change the roster scheduled (a cadence phase ending): not counted by the safety
+    # limit's guard against ending half the series at once.
+    planned: bool = False
 
     @property
     def patch(self) -> SeriesPatch:
@@ -481,6 +521,7 @@ class NotesDoc:
     url: str
     sections: frozenset[dt.date] = frozenset()
     agenda: tuple[AgendaSection, ...] = ()  # in document order
+    blank: bool = False  # made, but not yet filled from the template (a run stopped)
 
 
 OwnedStatus = Literal["active", "ended", "deleted"]

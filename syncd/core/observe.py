@@ -29,11 +29,15 @@ def classify_roster(
     """Every active person's expected occurrences in [start, end), classified."""
     people = [p for p in roster.people if p.active]
     owner = roster.owner.email
+    # A person whose slot is not chosen yet has no expected 1:1s.
     by_person = matching.series_by_person(people, owner, observed)
     today = now.astimezone(start.tzinfo).date()
     out: dict[str, list[Occurrence]] = {}
     for person in people:
         mine = by_person.get(person.email, [])
+        if person.slot is None:
+            out[person.email] = []
+            continue
         out[person.email] = classify.classify(
             person, roster.timezone, owner, mine, start, end, now, anchor(person, mine, today))
     return out

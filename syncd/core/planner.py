@@ -88,7 +88,7 @@ def desired_starts(
     """The roster's occurrences for a person over the horizon (pauses included: they are the
     same series, only classified differently)."""
     first = cadence.first_start(person, anchor, tz)
-    rule = cadence.rrule_text(person.cadence, person.slot)
+    rule = cadence.rrule_text(person.cadence, person.fixed_slot)
     return cadence.expand(rule, first, now, now + HORIZON)
 
 
@@ -185,6 +185,24 @@ class _Planner:
         self.actions: list[Action] = []
         self.warnings: list[str] = []
         self.info: list[str] = []
+        # Each a rule expansion over the horizon, asked several times per series by the
+        # steps below: computed once per series (and person).
+        self._live: dict[tuple[str, str, dt.datetime], bool] = {}
+        self._follows: dict[tuple[str, str, dt.datetime, str], bool] = {}
+
+    def is_live(self, series: Series) -> bool:
+        """`is_live(series, now)`, remembered for the run."""
+        key = (series.status, series.rrule, series.start)
+        if key not in self._live:
+            self._live[key] = is_live(series, self.now)
+        return self._live[key]
+
+    def follows_roster(self, series: Series, person: Person) -> bool:
+        """`follows_roster(series, person, tz, now)`, remembered for the run."""
+        key = (series.uid, series.rrule, series.start, person.email)
+        if key not in self._follows:
+            self._follows[key] = follows_roster(series, person, self.tz, self.now)
+        return self._follows[key]
 
     # --- ownership ---------------------------------------------------------
 
@@ -258,7 +276,7 @@ class _Planner:
                 if series.uid not in self.origins:
                     found.append(OwnedSeries(
                         series.uid, person.email, gen, self.origin(series),
-                        "active" if is_live(series, self.now) else "ended"))
+                        "active" if self.is_live(series) else "ended"))
                     self.written.append((series.uid, written_of(series).text()))
         return tuple(found)
 
@@ -288,6 +306,8 @@ class _Planner:
         live_owned = 0
         broken = self.broken_people()
         for person in self.roster.people:
+            if person.active and person.queued:
+                continue  # no series yet: the rollout queue, or no slot chosen (placement.py)
             if person.email in broken:
                 self.warnings.append(
                     f"{person.email}: event {broken[person.email]} could not be read; "
@@ -306,7 +326,12 @@ class _Planner:
                             f"{person.email}: '{series.summary}' ({series.uid}) is organized "
                             f"by {series.organizer}; left as it is (only they may end it)")
                 continue
-            current = self.keep_or_replace(person, live) if self.observed is not None else None
+            # The cadence phase that applies today decides the series (`then:`).
+            switch = cadence.switch_day(person)
+            current = self.keep_or_replace(
+                cadence.in_effect(person, self.today), live,
+                switched=switch is not None and self.today >= switch,
+            ) if self.observed is not None else None
             self.plan_notes(person, current)
         if self.observed is not None:
             self.warn_strangers({p.email for p in self.roster.people})
@@ -353,20 +378,20 @@ class _Planner:
         ahead of it again: it is history, not a second live series."""
         ended = {r.uid for r in self.rows.get(person.email, []) if r.status == "ended"}
         return [(g, s) for g, s in self.owned(person)
-                if is_live(s, self.now) and not (s.uid in ended and "UNTIL=" in s.rrule)]
+                if self.is_live(s) and not (s.uid in ended and "UNTIL=" in s.rrule)]
 
     def keep_or_replace(
-        self, person: Person, live: list[tuple[int, Series]]
+        self, person: Person, live: list[tuple[int, Series]], switched: bool = False
     ) -> tuple[str, Series | None] | None:
         """Decide the person's series; returns (uid, observed series or None if new) or None."""
         found = self.ownership(person)
         for copy, genuine in found.copies:
-            if is_live(copy, self.now):
+            if self.is_live(copy):
                 self.warnings.append(
                     f"{person.email}: '{copy.summary}' ({copy.uid}) is a copy of syncd's 1:1 "
                     f"series {genuine} (its marker came along); syncd never changes it: "
                     "delete the copy unless you want two meetings")
-        foreign = [(s, why) for s, why in found.foreign if is_live(s, self.now)]
+        foreign = [(s, why) for s, why in found.foreign if self.is_live(s)]
         for series, why in foreign:
             self.warnings.append(
                 f"{person.email}: event {series.uid} ('{series.summary}') is no longer the 1:1 "
@@ -380,7 +405,7 @@ class _Planner:
             series = live[-1][1]
             if not self.writable(series):
                 return self.leave(person, series)
-            if follows_roster(series, person, self.tz, self.now):
+            if self.follows_roster(series, person):
                 self.update(person, series)
                 self.report_edits(person, series)
                 return series.uid, series
@@ -399,6 +424,11 @@ class _Planner:
                          "the meetings rearranged on it", until=max(edited))
                 self.report_edits(person, series)
                 return series.uid, series
+            if switched:
+                # The roster scheduled this (`then:`): not counted as a suspicious change.
+                self.end(person, series, "its first cadence phase is over", planned=True)
+                return self.create(person, replaces="", reason=f"{person.cadence.text} from "
+                                   f"{person.start}, the roster's next cadence phase"), None
             self.end(person, series, "the roster's cadence or slot changed")
             return self.create(person, replaces="", reason="new cadence or slot"), None
         winding = self.winding_down(person)
@@ -409,7 +439,7 @@ class _Planner:
                 f"'{winding.summary}' have passed")
             return winding.uid, winding
         handmade = [s for s in self.matches.get(person.email, [])
-                    if marker_key(s) is None and s.rrule and is_live(s, self.now)]
+                    if marker_key(s) is None and s.rrule and self.is_live(s)]
         if handmade:
             return self.adopt(person, handmade)
         foreign_uids = {s.uid for s, _ in foreign}
@@ -450,7 +480,7 @@ class _Planner:
         replacement waits for it (only when no other owned series is live)."""
         ended = {r.uid for r in self.rows.get(person.email, []) if r.status == "ended"}
         for _, series in reversed(self.owned(person)):
-            if series.uid in ended and is_live(series, self.now):
+            if series.uid in ended and self.is_live(series):
                 return series
         return None
 
@@ -465,7 +495,7 @@ class _Planner:
         if series.duration != person.duration:
             length = (f"; it lasts {_minutes(series.duration)} min, the roster says "
                       f"{_minutes(person.duration)}")
-        if not follows_roster(series, person, self.tz, self.now):
+        if not self.follows_roster(series, person):
             length += f"; its dates differ from the roster's {person.cadence.text} {_slot(person)}"
         self.warnings.append(
             f"{person.email}: '{series.summary}' ({series.uid}) is organized by "
@@ -489,7 +519,7 @@ class _Planner:
             "or move the series back")
 
     def adopt(self, person: Person, handmade: list[Series]) -> tuple[str, Series | None] | None:
-        matching = [s for s in handmade if follows_roster(s, person, self.tz, self.now)]
+        matching = [s for s in handmade if self.follows_roster(s, person)]
         theirs = [s for s in matching or handmade if not self.writable(s)]
         if theirs:
             # One the other person organizes is their 1:1 as it is, on the roster's slot or not.
@@ -544,7 +574,7 @@ class _Planner:
         )
         # What syncd wrote; the slot becomes the series' own once the roster follows a
         # person's move, and stays the recorded one while it does not (still their move).
-        agreed = recorded is None or follows_roster(series, person, self.tz, self.now)
+        agreed = recorded is None or self.follows_roster(series, person)
         after = identity.Written(
             recorded.people if recorded else current.people,
             identity.title_of(summary) if retitle
@@ -563,12 +593,12 @@ class _Planner:
         ))
 
     def end(self, person: Person, series: Series, reason: str,
-            until: dt.datetime | None = None) -> None:
+            until: dt.datetime | None = None, planned: bool = False) -> None:
         last = until or self.now
         self.actions.append(EndSeries(
             person.email,
             f"end '{series.summary}' after {_when(last)} ({reason})",
-            series_uid=series.uid, etag=series.etag, until=last,
+            series_uid=series.uid, etag=series.etag, until=last, planned=planned,
         ))
 
     def report_edits(self, person: Person, series: Series) -> None:
@@ -587,7 +617,7 @@ class _Planner:
         if self.notes is None:
             return
         doc = self.notes.get(person.email)
-        if doc is None:
+        if doc is None or doc.blank:  # blank: made by a run that stopped before filling it
             self.actions.append(CreateNotes(person.email, "create private notes"))
         if current is not None:
             uid, series = current
@@ -643,7 +673,7 @@ class _Planner:
             if other in roster_emails:
                 continue
             for series in found:
-                if is_live(series, self.now):
+                if self.is_live(series):
                     self.warnings.append(
                         f"{other}: recurring 1:1 '{series.summary}' is with someone not on the "
                         "roster (left alone)"
@@ -666,7 +696,7 @@ def desired_spec(roster: Roster, person: Person, now: dt.datetime, generation: i
         uid=identity.series_uid(person.email, generation),
         marker=identity.marker(person.email, generation), summary=title(roster, person),
         start=first, duration=person.duration, timezone=roster.timezone,
-        rrule=cadence.rrule_text(person.cadence, person.slot),
+        rrule=cadence.rrule_text(person.cadence, person.fixed_slot),
         organizer=Attendee(roster.owner.email, roster.owner.name, "ACCEPTED"),
         attendee=Attendee(person.email, person.name, "NEEDS-ACTION"),
         description=(f"Recurring 1:1 ({person.cadence.text}), kept by syncd. Moving or "
@@ -696,8 +726,9 @@ def _last_start(series: Series, now: dt.datetime) -> dt.datetime:
 
 
 def _slot(person: Person) -> str:
-    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[person.slot.day]
-    return f"{day} {person.slot.time.strftime('%H:%M')}"
+    slot = person.fixed_slot
+    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[slot.day]
+    return f"{day} {slot.time.strftime('%H:%M')}"
 
 
 def _ended_at(series: Series, until: dt.datetime | None) -> Series:
@@ -760,7 +791,8 @@ def refusal(plan: Plan, max_changes: int) -> str | None:
                 "check it with --dry-run and run again with --force")
     # Ends and recreations both replace what a person had: count each person once.
     ended = len({a.person for a in plan.actions
-                 if isinstance(a, EndSeries) or (isinstance(a, CreateSeries) and a.replaces)})
+                 if (isinstance(a, EndSeries) and not a.planned)
+                 or (isinstance(a, CreateSeries) and a.replaces)})
     if plan.owned_series and ended * 2 > plan.owned_series:
         return (f"the plan ends or recreates {ended} of {plan.owned_series} series, more than "
                 "half; check it with --dry-run and run again with --force")

@@ -39,18 +39,25 @@ class Relevance:
     away: re.Pattern[str] | None
     # Changes with anything above: events kept under another roster are read again.
     fingerprint: str
+    # Set for `syncd init`, which has no roster yet: any address but this one (the
+    # owner's) among an event's people makes it concern the roster to be.
+    anyone_but: str | None = None
 
     @classmethod
-    def of(cls, people: Sequence[Person], owner_email: str, away_title: str = "") -> Relevance:
-        """The rule for a roster's people, its owner and its away title."""
+    def of(cls, people: Sequence[Person], owner_email: str, away_title: str = "", *,
+           everyone: bool = False) -> Relevance:
+        """The rule for a roster's people, its owner and its away title; with `everyone`,
+        every event naming someone besides the owner as well."""
         owner = owner_email.lower()
         emails = sorted({e for p in people for e in person_emails(p)} - {owner})
         titles = [p.title_pattern for p in people if p.title_pattern]
-        wanted = [owner, *emails, *titles, *([away_title] if away_title else [])]
+        wanted = [owner, *emails, *titles, *([away_title] if away_title else []),
+                  *(["*"] if everyone else [])]
         return cls(
             frozenset(emails), tuple(re.compile(t, re.IGNORECASE) for t in titles),
             re.compile(away_title, re.IGNORECASE) if away_title else None,
-            hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:16])
+            hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:16],
+            owner if everyone else None)
 
     def concerns(
         self, *, people: Iterable[str] = (), title: str | None = None, marked: bool = False,
@@ -63,6 +70,9 @@ class Relevance:
         if marked or out_of_office:
             return True
         if any(p.lower() in self.emails for p in people):
+            return True
+        if self.anyone_but is not None and any(
+                p.strip() and p.lower() != self.anyone_but for p in people):
             return True
         if title is None:
             return False

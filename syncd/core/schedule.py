@@ -9,9 +9,11 @@ free/busy source; nothing here reads a calendar or the clock.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -87,7 +89,7 @@ def roster_meetings(roster: Roster, observed: Sequence[Series], now: dt.datetime
     zone = ZoneInfo(roster.timezone)
     today = now.astimezone(zone).date()
     end = now + dt.timedelta(weeks=weeks)
-    people = [p for p in roster.people if p.active]
+    people = [p for p in roster.people if p.active and p.slot is not None]
     mine = matching.series_by_person(people, roster.owner.email, observed)
     return {
         p.email: [
@@ -133,28 +135,53 @@ def clash_warnings(roster: Roster, meetings: Mapping[str, Sequence[Interval]],
 def _pair_clashes(people: Mapping[str, Person], meetings: Mapping[str, Sequence[Interval]],
                   zone: ZoneInfo, weeks: int) -> list[str]:
     emails = list(people)
+    # (first, second) in roster order → the indexes of first's meetings that overlap one
+    # of second's. One sweep over every meeting in start order compares each only with
+    # those still running when it starts: the work follows the overlaps, not the pairs
+    # of people (a thousand people are half a million pairs).
+    overlapping: dict[tuple[int, int], set[int]] = defaultdict(set)
+    timeline = sorted((m.start, m.end, n, k) for n, email in enumerate(emails)
+                      for k, m in enumerate(meetings[email]))
+    running: list[tuple[int, int]] = []  # (person, meeting) of meetings not over yet
+    for start, _, person, k in timeline:
+        meeting = meetings[emails[person]][k]
+        running = [(n, j) for n, j in running if meetings[emails[n]][j].end > start]
+        for other, j in running:
+            if other == person or not meeting.overlaps(meetings[emails[other]][j]):
+                continue
+            if other < person:
+                overlapping[(other, person)].add(j)
+            else:
+                overlapping[(person, other)].add(k)
+        running.append((person, k))
     lines = []
-    for n, first in enumerate(emails):
-        for second in emails[n + 1:]:
-            both = [a for a in meetings[first] if any(a.overlaps(b) for b in meetings[second])]
-            if both:
-                when = both[0].start.astimezone(zone)
-                lines.append(
-                    f"{people[first].name} and {people[second].name}: 1:1s overlap on "
-                    f"{len(both)} of the next {weeks} weeks, first {DAY_NAMES[when.weekday()]} "
-                    f"{when:%Y-%m-%d %H:%M}")
+    for (first, second), found in sorted(overlapping.items()):
+        when = meetings[emails[first]][min(found)].start.astimezone(zone)
+        lines.append(
+            f"{people[emails[first]].name} and {people[emails[second]].name}: 1:1s overlap on "
+            f"{len(found)} of the next {weeks} weeks, first {DAY_NAMES[when.weekday()]} "
+            f"{when:%Y-%m-%d %H:%M}")
     return lines
 
 
 def _busy_clashes(people: Mapping[str, Person], meetings: Mapping[str, Sequence[Interval]],
                   busy: Busy, weeks: int) -> list[str]:
+    # A meeting is compared only with the busy intervals that start less than the
+    # longest of them before it ends (found by bisection), in their own order.
+    intervals = busy.intervals
+    order = sorted(range(len(intervals)), key=lambda i: intervals[i].start)
+    starts = [intervals[i].start for i in order]
+    longest = max((b.end - b.start for b in intervals), default=dt.timedelta(0))
     lines = []
     for email, person in people.items():
         by_title: dict[str, int] = {}
         for meeting in meetings[email]:
-            for title in dict.fromkeys(b.title for b in busy.intervals if b.overlaps(meeting)):
+            near = sorted(order[bisect.bisect_right(starts, meeting.start - longest):
+                                bisect.bisect_left(starts, meeting.end)])
+            for title in dict.fromkeys(intervals[i].title for i in near
+                                       if intervals[i].overlaps(meeting)):
                 by_title[title] = by_title.get(title, 0) + 1
-        slot = f"{DAY_NAMES[person.slot.day]} {person.slot.time:%H:%M}"
+        slot = f"{DAY_NAMES[person.fixed_slot.day]} {person.fixed_slot.time:%H:%M}"
         lines += [f"{person.name} {slot} overlaps {title!r} on {count} of the next {weeks} weeks"
                   for title, count in by_title.items()]
     return lines
@@ -332,7 +359,7 @@ def time_off_notes(roster: Roster, observed: Sequence[Series], busy: Sequence[In
     mine = matching.series_by_person([p for p in roster.people if p.active],
                                      roster.owner.email, observed)
     lines = []
-    for person in (p for p in roster.people if p.active):
+    for person in (p for p in roster.people if p.active and p.slot is not None):
         plain = dataclasses.replace(
             person, pauses=tuple(p for p in person.pauses if p.time_off is None))
         anchor = observe.anchor(person, mine.get(person.email, []), today)

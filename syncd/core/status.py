@@ -26,6 +26,7 @@ class PersonStatus:
     overdue: bool
     occurrences: tuple[Occurrence, ...]  # the ones inside the requested window
     days_since_last_held: int | None
+    queued: dt.datetime | None = None  # no series yet: the first 1:1, when known
 
 
 def _happened_at(occ: Occurrence) -> dt.datetime:
@@ -74,6 +75,10 @@ def status_json(people: Sequence[PersonStatus], zone: dt.tzinfo) -> dict[str, An
             "email": s.person.email,
             "name": s.person.name,
             "cadence": s.person.cadence.text,
+            "slot": _slot(s.person),
+            "slot_chosen_by_syncd": s.person.auto_slot and s.person.slot is not None,
+            "queued": s.person.queued,
+            "first_expected": _iso(s.queued, zone),
             "last_held": _iso(s.last_held, zone),
             "days_since_last_held": s.days_since_last_held,
             "next_expected": _iso(s.next_expected, zone),
@@ -87,6 +92,15 @@ def status_json(people: Sequence[PersonStatus], zone: dt.tzinfo) -> dict[str, An
         }
         for s in people
     ]}
+
+
+def _slot(person: Person) -> str | None:
+    if person.slot is None:
+        return None
+    return f"{_DAYS[person.slot.day]} {person.slot.time:%H:%M}"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _days_ago(days: int) -> str:
@@ -109,7 +123,15 @@ def status_lines(people: Sequence[PersonStatus], zone: dt.tzinfo) -> list[str]:
         nxt = f"next {s.next_expected.astimezone(zone):%a %Y-%m-%d %H:%M}" \
             if s.next_expected else "nothing ahead"
         flag = "  OVERDUE" if s.overdue else ""
-        lines.append(f"{s.person.name} <{s.person.email}>  {s.person.cadence.text}: {last}; "
-                     f"{nxt}; {s.skips_90d} skipped in 90 days{flag}")
+        chosen = (f" (slot {_slot(s.person)}, chosen by syncd)"
+                  if s.person.auto_slot and s.person.slot is not None else "")
+        if s.person.queued:
+            first = (f"first 1:1 on {s.queued.astimezone(zone):%a %Y-%m-%d %H:%M}"
+                     if s.queued else "no slot chosen yet")
+            lines.append(f"{s.person.name} <{s.person.email}>  {s.person.cadence.text}"
+                         f"{chosen}: queued: {first}")
+            continue
+        lines.append(f"{s.person.name} <{s.person.email}>  {s.person.cadence.text}{chosen}: "
+                     f"{last}; {nxt}; {s.skips_90d} skipped in 90 days{flag}")
         lines += [_occurrence_line(o, zone) for o in s.occurrences]
     return lines

@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import google_auth_httplib2
 import httplib2
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 GOOGLE_ROOT = "https://www.googleapis.com"
 DOCS_ROOT = "https://docs.googleapis.com"
-BATCH_SIZE = 50  # Google advises at most 50 calls a batch
+# Google advises at most 50 calls a batch; Drive takes at most 100, Calendar 1000.
+BATCH_SIZE = 50
 DOC_MIME = "application/vnd.google-apps.document"
 
 
@@ -82,7 +83,10 @@ class Endpoints:
     calendar: str = f"{GOOGLE_ROOT}/calendar/v3/"
     drive: str = f"{GOOGLE_ROOT}/drive/v3/"
     docs: str = f"{DOCS_ROOT}/"
+    # Each API's own batch endpoint, its discovery document's batchPath (the shared
+    # www.googleapis.com/batch was turned off in 2020). Docs has none: see GoogleApi.batch.
     batch: str = f"{GOOGLE_ROOT}/batch/calendar/v3"
+    drive_batch: str = f"{GOOGLE_ROOT}/batch/drive/v3"
 
     @classmethod
     def at(cls, root: str | None) -> Endpoints:
@@ -92,7 +96,7 @@ class Endpoints:
             return cls()
         root = root.rstrip("/")
         return cls(f"{root}/calendar/v3/", f"{root}/drive/v3/", f"{root}/",
-                   f"{root}/batch/calendar/v3")
+                   f"{root}/batch/calendar/v3", f"{root}/batch/drive/v3")
 
 
 class GoogleApi:
@@ -109,6 +113,7 @@ class GoogleApi:
         self._timeout = timeout
         self.policy = policy or RetryPolicy()
         self._built: dict[str, Any] = {}
+        self._resources: dict[str, Any] = {}
 
     def _http(self) -> google_auth_httplib2.AuthorizedHttp:
         return google_auth_httplib2.AuthorizedHttp(
@@ -133,6 +138,27 @@ class GoogleApi:
         """The Docs v1 client."""
         return self._service("docs", "v1", self.endpoints.docs)
 
+    # The client builds a resource anew on each access (`service.documents()`), writing
+    # every method's docstring from its schemas: for Docs that took longer than the call
+    # itself, so each resource is built once.
+
+    def events(self) -> Any:
+        """Calendar v3 `events`, built once."""
+        return self._resource("events", self.calendar)
+
+    def files(self) -> Any:
+        """Drive v3 `files`, built once."""
+        return self._resource("files", self.drive)
+
+    def documents(self) -> Any:
+        """Docs v1 `documents`, built once."""
+        return self._resource("documents", self.docs)
+
+    def _resource(self, name: str, service: Callable[[], Any]) -> Any:
+        if name not in self._resources:
+            self._resources[name] = getattr(service(), name)()
+        return self._resources[name]
+
     def execute(self, request: HttpRequest, headers: dict[str, str] | None = None) -> Any:
         """The response of one request, retried as the policy allows; GoogleError if not."""
         if headers:
@@ -155,12 +181,20 @@ class GoogleApi:
             waited += pause
         raise AssertionError("unreachable: the loop returns or raises")
 
-    def batch(self, requests: Sequence[HttpRequest]) -> list[Any | GoogleError]:
-        """Each request's response (or its GoogleError), sent in HTTP batches of at most 50.
+    def batch(
+        self, requests: Sequence[HttpRequest], *, api: Literal["calendar", "drive"] = "calendar"
+    ) -> list[Any | GoogleError]:
+        """Each request's response (or its GoogleError), sent in HTTP batches of at most 50
+        to `api`'s batch endpoint (every part of a batch goes to the same API).
 
         Parts that fail for a passing reason are sent again in a later batch, with
-        the same backoff as single calls.
+        the same backoff as single calls. Docs calls are never batched: the Docs API
+        documents no HTTP batch endpoint (its "batch requests" are the edits inside one
+        documents.batchUpdate: https://developers.google.com/docs/api/how-tos/batch), and
+        the "batch" batchPath in its discovery document would be the shared endpoint
+        Google turned off in 2020.
         """
+        uri = self.endpoints.batch if api == "calendar" else self.endpoints.drive_batch
         results: list[Any | GoogleError] = [None] * len(requests)
         pending = list(range(len(requests)))
         waited = 0.0
@@ -169,7 +203,7 @@ class GoogleApi:
             longest: float | None = None
             for first in range(0, len(pending), BATCH_SIZE):
                 chunk = pending[first:first + BATCH_SIZE]
-                for index, outcome, after in self._send(requests, chunk):
+                for index, outcome, after in self._send(requests, chunk, uri):
                     results[index] = outcome
                     if isinstance(outcome, GoogleError) and outcome.passing:
                         retry.append(index)
@@ -186,7 +220,7 @@ class GoogleApi:
         return results
 
     def _send(
-        self, requests: Sequence[HttpRequest], chunk: list[int]
+        self, requests: Sequence[HttpRequest], chunk: list[int], uri: str
     ) -> list[tuple[int, Any | GoogleError, float | None]]:
         out: list[tuple[int, Any | GoogleError, float | None]] = []
 
@@ -197,7 +231,7 @@ class GoogleApi:
             else:
                 out.append((index, error_of(exc), _retry_after(exc)))
 
-        batch = BatchHttpRequest(callback=done, batch_uri=self.endpoints.batch)
+        batch = BatchHttpRequest(callback=done, batch_uri=uri)
         for index in chunk:
             batch.add(requests[index], request_id=str(index))
         try:

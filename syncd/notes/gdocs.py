@@ -8,26 +8,39 @@ checklist for task items), which the `drive.file` scope allows. Docs are found b
 
 Creation survives a crash: the Doc's id is reserved with `files.generateIds` and
 stored before `files.create`; a retry after a crash reuses it, and a 409 means
-"already there". A Doc created but not yet filled is filled on the next create.
+"already there". A Doc created but not yet filled is found blank and filled again.
+
+Few calls: the Docs of a run are created together (one `generateIds` for all their ids,
+`files.create` in Drive batches); the template goes in with the first agenda section in
+one `batchUpdate`; what a run read or wrote is kept (paragraphs and revision; a
+batchUpdate answers with the revision it made), never read back; and what was read is
+kept for the next run with the Doc's Drive `version`, which the listing gives, so a Doc
+that did not change is not read again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 from syncd.core import identity
-from syncd.core.model import AgendaSection, AgendaWrite, NotesDoc
+from syncd.core.model import AgendaSection, AgendaWrite, NotesDoc, Person
 from syncd.google.api import DOC_MIME, GoogleApi
 from syncd.google.errors import AlreadyExists, GoogleError, NotFound
 from syncd.notes import text as notes_text
 from syncd.notes.base import NotesError
 
 PERSON_KEY = "syncdPerson"
-_FIELDS = "id,name,webViewLink,trashed,shared,appProperties"
+# version: "a monotonically increasing version number for the file. This reflects every
+# change made to the file on the server, even those not visible to the user"
+# (https://developers.google.com/drive/api/reference/rest/v3/files).
+_FIELDS = "id,name,webViewLink,trashed,shared,appProperties,version"
+_MAX_IDS = 1000  # files.generateIds: count "maximum value 1000" (its discovery document)
 
 
 class Reservations(Protocol):
@@ -42,17 +55,55 @@ class Reservations(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ReadCache:
+    """Each Doc as a run read it, with the Drive version it had: doc id → (version,
+    paragraphs, revision, end)."""
+
+    docs: Mapping[str, tuple[str, _Read]] = dataclasses.field(default_factory=dict)
+
+    VERSION: ClassVar[int] = 1  # bump when the shape changes: an older cache is dropped
+
+    def to_json(self) -> str:
+        """For the state's key-value table."""
+        return json.dumps({"version": self.VERSION, "docs": {
+            ident: [version, [(p.start, p.end, p.text, p.style, p.bullet)
+                              for p in read.paragraphs],
+                    read.revision, read.end]
+            for ident, (version, read) in self.docs.items()}}, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> ReadCache:
+        """The cache `to_json` wrote; empty when it is of another version or damaged."""
+        try:
+            data = json.loads(text)
+            if data.get("version") != cls.VERSION:
+                return cls()
+            return cls({ident: (str(version), _Read(
+                tuple(_Paragraph(int(a), int(b), str(t), str(st), bl)
+                      for a, b, t, st, bl in paragraphs), str(revision), int(end)))
+                for ident, (version, paragraphs, revision, end) in data["docs"].items()})
+        except (TypeError, ValueError, AttributeError, KeyError):
+            return cls()
+
+
 class GoogleDocsNotes:
     """Notes documents in Google Docs, found by their appProperties."""
 
     def __init__(self, api: GoogleApi, *, folder_id: str | None,
-                 reservations: Reservations) -> None:
-        """Docs go to `folder_id` (the Drive root when None)."""
+                 reservations: Reservations, cache: ReadCache | None = None) -> None:
+        """Docs go to `folder_id` (the Drive root when None); `cache` is what an earlier
+        run read."""
         self.name = "google docs"
+        self._cached = dict((cache or ReadCache()).docs)
+        self._seen: dict[str, tuple[str, _Read]] = {}  # read this run, not written since
         self._api = api
         self._folder = folder_id
         self._reservations = reservations
         self._listing: dict[str, Mapping[str, Any]] | None = None
+        self._made: dict[str, Mapping[str, Any]] = {}  # doc id → file made by create_many
+        self._known: dict[str, _Read] = {}  # doc id → the Doc as read or written in this run
+        self._held: dict[str, str] = {}  # doc id → the template create held back
         self.warnings: list[str] = []
 
     # --- reading ----------------------------------------------------------------
@@ -67,14 +118,26 @@ class GoogleDocsNotes:
         if file.get("shared"):
             self.warnings.append(f"{person}: the notes Doc {file['id']} is shared with "
                                  "someone; syncd never shares notes, check who can read it")
-        found = self._read(str(file["id"])).sections()
+        ident, version = str(file["id"]), str(file.get("version", ""))
+        cached = self._cached.get(ident)
+        if cached is not None and version and cached[0] == version:
+            self._known[ident] = cached[1]  # unchanged since an earlier run read it
+        read = self._read(ident)
+        if version:
+            self._seen[ident] = (version, read)
+        found = read.sections()
         return NotesDoc(person.lower(), str(file["id"]), _link(file),
-                        frozenset(s.key for s in found), found)
+                        frozenset(s.key for s in found), found, blank=not read.plain().strip())
+
+    def cache_json(self) -> str:
+        """The Docs this run read and did not write since, with their Drive versions, for
+        the next run."""
+        return ReadCache(self._seen).to_json()
 
     def _list(self) -> dict[str, Mapping[str, Any]]:
         if self._listing is not None:
             return self._listing
-        files = self._api.drive().files()
+        files = self._api.files()
         # drive.file shows only the files syncd made; the person key is checked below.
         query = f"mimeType = '{DOC_MIME}' and trashed = false"
         found: dict[str, Mapping[str, Any]] = {}
@@ -98,49 +161,107 @@ class GoogleDocsNotes:
         return found
 
     def _read(self, doc_id: str) -> _Read:
-        """The Doc's paragraphs and revision id."""
+        """The Doc's paragraphs and revision id: as this run last read or wrote it, else
+        read now. A Doc the lead edited since is refused by Docs at the next write (it
+        carries the revision), so nothing they typed is overwritten."""
+        known = self._known.get(doc_id)
+        if known is not None:
+            return known
         try:
-            document = self._api.execute(self._api.docs().documents().get(documentId=doc_id))
+            document = self._api.execute(self._api.documents().get(documentId=doc_id))
         except GoogleError as exc:
             raise NotesError(f"{self.name}: reading Doc {doc_id}: {exc}") from None
-        return _Read.of(document)
+        self._known[doc_id] = read = _Read.of(document)
+        return read
 
     # --- writing ----------------------------------------------------------------
 
+    def create_many(self, people: Sequence[Person]) -> dict[str, NotesDoc]:
+        """Make the Docs of these people that have none: their ids reserved with one
+        `generateIds` (committed before any Doc is made), then `files.create` in Drive
+        batches. Email → each Doc made; `create` answers from them, and tries alone what
+        failed here."""
+        try:
+            listing = self._list()
+        except NotesError:
+            return {}
+        todo = [p for p in people if identity.person_key(p.email) not in listing]
+        need = [p for p in todo if self._reservations.reserved(p.email) is None]
+        try:
+            for first in range(0, len(need), _MAX_IDS):
+                chunk = need[first:first + _MAX_IDS]
+                for person, new_id in zip(chunk, self._generate_ids(len(chunk)), strict=True):
+                    self._reservations.reserve(person.email, new_id)
+        except NotesError:
+            pass  # `create` reserves one by one what has no id yet
+        wanted = [(p, doc_id) for p in todo
+                  if (doc_id := self._reservations.reserved(p.email)) is not None]
+        files = self._api.files()
+        requests = [files.create(body=self._body(p.email, p.name, doc_id), fields=_FIELDS)
+                    for p, doc_id in wanted]
+        made: dict[str, NotesDoc] = {}
+        for (person, doc_id), result in zip(
+                wanted, self._api.batch(requests, api="drive"), strict=True):
+            if not isinstance(result, GoogleError):
+                self._made[doc_id] = result
+                made[person.email] = NotesDoc(person.email.lower(), doc_id, _link(result))
+        return made
+
     def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
-        """Create and fill the person's Doc, or return the one an earlier run made."""
+        """Create and fill the person's Doc, or return the one an earlier run made (and
+        fill it if it is still blank)."""
+        doc = self.create_unfilled(person, name, owner_name)
+        template = self._held.get(doc.doc_id)
+        if template is not None:
+            self._retrying(doc.doc_id,
+                           lambda read: self._insert(doc.doc_id, read, [(template, "")]))
+            del self._held[doc.doc_id]
+        return doc
+
+    def create_unfilled(self, person: str, name: str, owner_name: str) -> NotesDoc:
+        """Create the person's Doc, or return the one an earlier run made; a blank one's
+        template is held back for its first agenda section."""
         key = identity.person_key(person)
-        doc_id = self._reservations.reserved(person)
-        if doc_id is None:
-            doc_id = self._generate_id()
-            self._reservations.reserve(person, doc_id)
-        body: dict[str, Any] = {
-            "id": doc_id, "name": f"1:1 notes — {notes_text.single_line(name)}",
-            "mimeType": DOC_MIME, "appProperties": {PERSON_KEY: key},
-            **({"parents": [self._folder]} if self._folder else {}),
-        }
-        file = self._create(person, body)
+        file = self._list().get(key)  # made by an earlier run that stopped before filling it
         if file is None:
-            # The reserved id belonged to a Doc that was deleted or trashed since: the
-            # lead's notes are gone, so a new Doc under a new id takes their place.
-            body["id"] = doc_id = self._generate_id()
-            self._reservations.reserve(person, doc_id)
+            doc_id = self._reservations.reserved(person)
+            if doc_id is None:
+                doc_id = self._generate_ids(1)[0]
+                self._reservations.reserve(person, doc_id)
+            body = self._body(person, name, doc_id)
             file = self._create(person, body)
             if file is None:
-                raise NotesError(f"{self.name}: Doc {doc_id} vanished while being created")
-        read = self._read(doc_id)
-        if not read.plain().strip():
-            self._insert(doc_id, read, notes_text.template(name, owner_name), "")
+                # The reserved id belonged to a Doc that was deleted or trashed since: the
+                # lead's notes are gone, so a new Doc under a new id takes their place.
+                body["id"] = doc_id = self._generate_ids(1)[0]
+                self._reservations.reserve(person, doc_id)
+                file = self._create(person, body)
+                if file is None:
+                    raise NotesError(f"{self.name}: Doc {doc_id} vanished while being created")
+        doc_id = str(file["id"])
+        if not self._read(doc_id).plain().strip():
+            self._held[doc_id] = notes_text.template(name, owner_name)
         if self._listing is not None:
             self._listing[key] = self._listing[doc_id] = file
         return NotesDoc(person.lower(), doc_id, _link(file))
 
+    def _body(self, person: str, name: str, doc_id: str) -> dict[str, Any]:
+        return {
+            "id": doc_id, "name": f"1:1 notes — {notes_text.single_line(name)}",
+            "mimeType": DOC_MIME, "appProperties": {PERSON_KEY: identity.person_key(person)},
+            **({"parents": [self._folder]} if self._folder else {}),
+        }
+
     def _create(self, person: str, body: dict[str, Any]) -> Mapping[str, Any] | None:
-        """The created Doc, or the one an earlier run made with that id; None when that
-        id belongs to a Doc that was deleted or is in the trash."""
-        files = self._api.drive().files()
+        """The created Doc (known blank: nothing is read), or the one an earlier run made
+        with that id; None when that id belongs to a Doc that was deleted or is in the
+        trash."""
+        files = self._api.files()
         try:
-            file: Mapping[str, Any] = self._api.execute(files.create(body=body, fields=_FIELDS))
+            made = self._made.pop(body["id"], None)
+            file: Mapping[str, Any] = made or self._api.execute(
+                files.create(body=body, fields=_FIELDS))
+            self._known[str(file["id"])] = _Read.blank()
         except AlreadyExists:  # an earlier run made it: take what is there
             try:
                 file = self._api.execute(files.get(fileId=body["id"], fields=_FIELDS))
@@ -154,32 +275,54 @@ class GoogleDocsNotes:
             raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
         return file
 
-    def _generate_id(self) -> str:
+    def _generate_ids(self, count: int) -> list[str]:
         try:
-            response = self._api.execute(self._api.drive().files().generateIds(
-                count=1, space="drive", type="files"))
+            response = self._api.execute(self._api.files().generateIds(
+                count=count, space="drive", type="files"))
         except GoogleError as exc:
             raise NotesError(f"{self.name}: reserving a Doc id: {exc}") from None
-        return str(response["ids"][0])
+        ids = [str(i) for i in response.get("ids", [])]
+        if len(ids) != count:
+            raise NotesError(f"{self.name}: reserving {count} Doc ids: Drive gave {len(ids)}")
+        return ids
 
     def append_section(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str) -> None:
         """Append the section for `write.key` at the end, styled, in one batchUpdate,
         unless the Doc already has it."""
-        read = self._read(doc.doc_id)
+        self._retrying(doc.doc_id, lambda read: self._append(doc, write, title, body, read))
+
+    def _retrying(self, doc_id: str, write: Callable[[_Read], None]) -> None:
+        """`write` built on the Doc as this run knows it; when Docs refuses it because the
+        Doc changed since (the lead typed while the run went on: the revision it carried
+        is old), built once more on the Doc read afresh."""
+        kept = doc_id in self._known
+        try:
+            write(self._read(doc_id))
+        except _Outdated as exc:
+            if not kept:
+                raise NotesError(str(exc)) from None
+            try:
+                write(self._read(doc_id))  # `_update` forgot the old one
+            except _Outdated as again:
+                raise NotesError(str(again)) from None
+
+    def _append(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str,
+                read: _Read) -> None:
         if write.key in {s.key for s in read.sections()}:
             return
         local = write.when.replace(tzinfo=None)
         lines = [p.markdown() for p in notes_text.section_paras(write, title, local, body)]
-        # Every Doc body ends with a newline and the insert lands before it, so the text
-        # the new section follows is the one without that last newline.
-        plain = read.plain()
-        separator = notes_text.separator(plain.removesuffix("\n")) if plain else ""
-        self._insert(doc.doc_id, read, "\n".join(lines), separator)
+        template = self._held.get(doc.doc_id)
+        parts = [(template, "")] if template is not None else []
+        self._insert(doc.doc_id, read, [*parts, ("\n".join(lines), None)])
+        self._held.pop(doc.doc_id, None)
 
     def move_section(self, doc: NotesDoc, write: AgendaWrite, title: str) -> None:
         """Re-head the section in place (Docs refuses the edit if the Doc changed since it
         was read, so nothing the lead typed meanwhile is lost)."""
-        read = self._read(doc.doc_id)
+        self._retrying(doc.doc_id, lambda read: self._move(doc, write, title, read))
+
+    def _move(self, doc: NotesDoc, write: AgendaWrite, title: str, read: _Read) -> None:
         local = write.when.replace(tzinfo=None, second=0, microsecond=0)
         para = read.heading(write.key)
         if para is None or any(s.key == write.key and s.when == local for s in read.sections()):
@@ -191,10 +334,13 @@ class GoogleDocsNotes:
                 "startIndex": para.start, "endIndex": para.end - 1}}})
         requests.append({"insertText": {"location": {"index": para.start}, "text": text}})
         self._update(doc.doc_id, read.revision, requests)
+        self._known.pop(doc.doc_id, None)  # read again if written again
 
     def cancel_section(self, doc: NotesDoc, write: AgendaWrite) -> None:
         """Add the line saying the meeting is off right under the section's heading."""
-        read = self._read(doc.doc_id)
+        self._retrying(doc.doc_id, lambda read: self._cancel(doc, write, read))
+
+    def _cancel(self, doc: NotesDoc, write: AgendaWrite, read: _Read) -> None:
         para = read.heading(write.key)
         if para is None or any(s.key == write.key and s.cancelled for s in read.sections()):
             return
@@ -211,55 +357,92 @@ class GoogleDocsNotes:
             {"deleteParagraphBullets": {"range": where}},
             {"updateParagraphStyle": {"range": where, "fields": "namedStyleType",
                                       "paragraphStyle": {"namedStyleType": "NORMAL_TEXT"}}}])
+        self._known.pop(doc.doc_id, None)  # read again if written again
 
-    def _insert(self, doc_id: str, read: _Read, markdown: str, separator: str) -> None:
-        """Insert `markdown` at the end as styled paragraphs (headings as named styles,
-        items as bullets, task items as a checklist) in one batchUpdate."""
-        paras = [_styled(line) for line in markdown.removesuffix("\n").split("\n")]
-        text = separator + "\n".join(p.text for p in paras)
-        at = read.end - 1
-        begin = at + 1 if separator else at
-        region = {"startIndex": begin, "endIndex": at + _units(text) + 1}
-        requests: list[dict[str, Any]] = [
-            {"insertText": {"endOfSegmentLocation": {}, "text": text}},
-            {"deleteParagraphBullets": {"range": region}},
-        ]
-        starts = []
-        index = at + _units(separator)
-        for para in paras:
-            starts.append(index)
-            index += _units(para.text) + 1
-        run: list[int] = []
-        for number, para in enumerate([*paras, _Styled("", "NORMAL_TEXT", None)]):
-            if run and para.bullet != paras[run[0]].bullet:
-                requests.append({"createParagraphBullets": {
-                    "range": {"startIndex": starts[run[0]],
-                              "endIndex": starts[run[-1]] + _units(paras[run[-1]].text) + 1},
-                    "bulletPreset": paras[run[0]].bullet}})
-                run = []
-            if para.bullet is not None and number < len(paras):
-                run.append(number)
-        requests.append({"updateParagraphStyle": {
-            "range": region, "fields": "namedStyleType",
-            "paragraphStyle": {"namedStyleType": "NORMAL_TEXT"}}})
-        for number, para in enumerate(paras):
-            if para.style != "NORMAL_TEXT":
-                requests.append({"updateParagraphStyle": {
-                    "range": {"startIndex": starts[number],
-                              "endIndex": starts[number] + _units(para.text) + 1},
-                    "fields": "namedStyleType", "paragraphStyle": {"namedStyleType": para.style}}})
-        self._update(doc_id, read.revision, requests)
+    def _insert(self, doc_id: str, read: _Read, parts: list[tuple[str, str | None]]) -> None:
+        """Append each (markdown, separator) part at the end, in one batchUpdate, as styled
+        paragraphs (headings as named styles, items as bullets, task items as a
+        checklist); a separator None is the one the text before asks for. Later requests
+        of a batchUpdate see what earlier ones did, so each part's indices are those of
+        the Doc as the parts before it leave it."""
+        requests: list[dict[str, Any]] = []
+        revision = read.revision
+        for markdown, separator in parts:
+            if separator is None:
+                # Every Doc body ends with a newline and the insert lands before it, so
+                # the text the new part follows is the one without that last newline.
+                plain = read.plain()
+                separator = notes_text.separator(plain.removesuffix("\n")) if plain else ""
+            paras = [_styled(line) for line in markdown.removesuffix("\n").split("\n")]
+            requests += _insert_requests(read, paras, separator)
+            read = read.appended(paras, separator)
+        self._known[doc_id] = dataclasses.replace(
+            read, revision=self._update(doc_id, revision, requests))
 
-    def _update(self, doc_id: str, revision: str, requests: list[dict[str, Any]]) -> None:
-        """One batchUpdate; refused by Docs if someone edited since `revision`."""
+    def _update(self, doc_id: str, revision: str, requests: list[dict[str, Any]]) -> str:
+        """One batchUpdate; refused by Docs if someone edited since `revision` ("" for a
+        Doc this run made: Drive does not say its revision). Returns the revision it
+        made: the answer's writeControl.requiredRevisionId ("the updated write control
+        after applying the request":
+        https://developers.google.com/docs/api/reference/rest/v1/documents/batchUpdate)."""
         body: dict[str, Any] = {"requests": requests}
         if revision:
             body["writeControl"] = {"requiredRevisionId": revision}
+        self._seen.pop(doc_id, None)  # its Drive version changes: read it again next run
         try:
-            self._api.execute(self._api.docs().documents().batchUpdate(
+            response = self._api.execute(self._api.documents().batchUpdate(
                 documentId=doc_id, body=body))
         except GoogleError as exc:
-            raise NotesError(f"{self.name}: writing Doc {doc_id}: {exc}") from None
+            self._known.pop(doc_id, None)  # read it again before another try
+            # A revision that is not the Doc's latest is a 400 ("the request is not
+            # processed and returns a 400 bad request error": WriteControl in
+            # https://developers.google.com/docs/api/reference/rest/v1/documents/batchUpdate).
+            kind = _Outdated if revision and exc.status == 400 else NotesError
+            raise kind(f"{self.name}: writing Doc {doc_id}: {exc}") from None
+        return str((response.get("writeControl") or {}).get("requiredRevisionId", ""))
+
+
+def _insert_requests(read: _Read, paras: list[_Styled], separator: str) -> list[dict[str, Any]]:
+    """The requests appending `paras` after `separator` at the end of the Doc `read`:
+    the text, then its paragraphs' bullets and named styles."""
+    text = separator + "\n".join(p.text for p in paras)
+    at = read.end - 1
+    begin = at + 1 if separator else at
+    region = {"startIndex": begin, "endIndex": at + _units(text) + 1}
+    requests: list[dict[str, Any]] = [
+        {"insertText": {"endOfSegmentLocation": {}, "text": text}},
+        {"deleteParagraphBullets": {"range": region}},
+    ]
+    starts = []
+    index = at + _units(separator)
+    for para in paras:
+        starts.append(index)
+        index += _units(para.text) + 1
+    run: list[int] = []
+    for number, para in enumerate([*paras, _Styled("", "NORMAL_TEXT", None)]):
+        if run and para.bullet != paras[run[0]].bullet:
+            requests.append({"createParagraphBullets": {
+                "range": {"startIndex": starts[run[0]],
+                          "endIndex": starts[run[-1]] + _units(paras[run[-1]].text) + 1},
+                "bulletPreset": paras[run[0]].bullet}})
+            run = []
+        if para.bullet is not None and number < len(paras):
+            run.append(number)
+    requests.append({"updateParagraphStyle": {
+        "range": region, "fields": "namedStyleType",
+        "paragraphStyle": {"namedStyleType": "NORMAL_TEXT"}}})
+    for number, para in enumerate(paras):
+        if para.style != "NORMAL_TEXT":
+            requests.append({"updateParagraphStyle": {
+                "range": {"startIndex": starts[number],
+                          "endIndex": starts[number] + _units(para.text) + 1},
+                "fields": "namedStyleType", "paragraphStyle": {"namedStyleType": para.style}}})
+    return requests
+
+
+class _Outdated(NotesError):
+    """Docs refused a write built on a revision that is no longer the Doc's (or on what
+    it took for one: any 400 to a write that carried a revision)."""
 
 
 @dataclass(frozen=True)
@@ -297,6 +480,9 @@ class _Paragraph:
     bullet: Literal["checkbox", "bullet"] | None
 
 
+_BULLETS: dict[str, Literal["checkbox", "bullet"]] = {
+    "BULLET_CHECKBOX": "checkbox", "BULLET_DISC_CIRCLE_SQUARE": "bullet"}
+
 # A section written by syncd before Docs had styles: a plain paragraph "## 2026-01-19 — …".
 _LEGACY = re.compile(r"^## (\d{4}-\d{2}-\d{2}) — ")
 _DONE = ("[x]", "[X]", "✓", "✔")
@@ -309,6 +495,35 @@ class _Read:
     paragraphs: tuple[_Paragraph, ...]
     revision: str
     end: int
+
+    @classmethod
+    def blank(cls) -> _Read:
+        """A Doc just made: one empty paragraph after the body's section break (indices
+        1-2), revision unknown."""
+        return cls((_Paragraph(1, 2, "", "NORMAL_TEXT", None),), "", 2)
+
+    def appended(self, paras: list[_Styled], separator: str) -> _Read:
+        """The Doc as `_insert_requests(self, paras, separator)` leaves it (same revision).
+
+        The text goes in before the body's last newline: the last paragraph takes the
+        separator's first line (none) or, with no separator, the first new paragraph
+        (and its style); the separator's further lines are plain paragraphs."""
+        last = self.paragraphs[-1] if self.paragraphs else _Read.blank().paragraphs[0]
+        if separator:
+            rows = [(last.text, last.style, last.bullet)]
+            rows += [("", "NORMAL_TEXT", None)] * (separator.count("\n") - 1)
+            rows += [(p.text, p.style, _BULLETS.get(p.bullet or "")) for p in paras]
+        else:
+            first, *rest = paras
+            rows = [(last.text + first.text, first.style, _BULLETS.get(first.bullet or ""))]
+            rows += [(p.text, p.style, _BULLETS.get(p.bullet or "")) for p in rest]
+        out = list(self.paragraphs[:-1])
+        start = last.start
+        for text, style, bullet in rows:
+            end = start + _units(text) + 1
+            out.append(_Paragraph(start, end, text, style, bullet))
+            start = end
+        return _Read(tuple(out), self.revision, start)
 
     @classmethod
     def of(cls, document: Mapping[str, Any]) -> _Read:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from syncd.core import cadence, matching, status
+from syncd.core import cadence, matching, placement, status
 from syncd.core.model import (
     FollowUp,
     Occurrence,
@@ -242,6 +242,8 @@ class Report:
     away: tuple[Away, ...]
     no_series: tuple[Person, ...] | None  # None when the calendar was not read
     strangers: tuple[Stranger, ...] | None  # None when the calendar was not read
+    # New people the rollout holds back (`rollout:`), with their first 1:1 when known.
+    queued: tuple[tuple[Person, dt.datetime | None], ...] = ()
 
     @property
     def calendar_read(self) -> bool:
@@ -319,7 +321,9 @@ def build(
         weeks=weeks, people=tuple(reports), next_week=tuple(upcoming),
         away=_away(people, now.astimezone(zone).date()),
         no_series=None if observed is None else tuple(
-            p for p in people if not _has_live_series(theirs.get(p.email, ()), now)),
+            p for p in people if not p.queued
+            and not _has_live_series(theirs.get(p.email, ()), now)),
+        queued=tuple((p, placement.first_meeting(roster, p)) for p in people if p.queued),
         strangers=None if observed is None else _strangers(roster, observed, weeks[0].start),
     )
 

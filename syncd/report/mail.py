@@ -8,11 +8,12 @@ time, never from the config, and never appears in a message.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.errors
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -85,6 +86,35 @@ def send(
     timeout: float = TIMEOUT,
 ) -> None:
     """Deliver `msg` to `config.to`; MailError unless the server accepted every recipient."""
+    where = f"{config.host}:{config.server_port}"
+    try:
+        with _session(config, environ, timeout) as client:
+            refused = client.send_message(msg, from_addr=config.sender, to_addrs=list(config.to))
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise MailError(f"{where}: every recipient refused: {', '.join(exc.recipients)}") \
+            from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise MailError(f"{where}: {exc or type(exc).__name__}") from None
+    if refused:
+        raise MailError(f"{where}: recipients refused: {', '.join(sorted(refused))}")
+
+
+def check_login(config: EmailConfig, environ: Mapping[str, str],
+                timeout: float = TIMEOUT) -> None:
+    """Connect, encrypt and log in as `send` would, then quit without sending (`syncd
+    doctor`); MailError when any step fails."""
+    where = f"{config.host}:{config.server_port}"
+    try:
+        with _session(config, environ, timeout):
+            pass
+    except (smtplib.SMTPException, OSError) as exc:
+        raise MailError(f"{where}: {exc or type(exc).__name__}") from None
+
+
+@contextlib.contextmanager
+def _session(config: EmailConfig, environ: Mapping[str, str],
+             timeout: float) -> Iterator[smtplib.SMTP]:
+    """A connection encrypted and logged in as the config says (MailError on a refusal)."""
     secret = password(config, environ) if config.user else None
     where = f"{config.host}:{config.server_port}"
     # An explicit ca_file replaces the system's trust store (a private relay's CA).
@@ -100,18 +130,13 @@ def send(
                 client.starttls(context=context)
             if config.user and secret is not None:
                 client.login(config.user, secret)
-            refused = client.send_message(msg, from_addr=config.sender, to_addrs=list(config.to))
+            yield client
     except smtplib.SMTPAuthenticationError as exc:
         raise MailError(f"{where}: login as {config.user} refused ({_answer(exc)})") from None
+    except smtplib.SMTPRecipientsRefused:
+        raise
     except smtplib.SMTPResponseException as exc:
         raise MailError(f"{where}: {_answer(exc)}") from None
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise MailError(f"{where}: every recipient refused: {', '.join(exc.recipients)}") \
-            from None
-    except (smtplib.SMTPException, OSError) as exc:
-        raise MailError(f"{where}: {exc or type(exc).__name__}") from None
-    if refused:
-        raise MailError(f"{where}: recipients refused: {', '.join(sorted(refused))}")
 
 
 def _answer(exc: smtplib.SMTPResponseException) -> str:

@@ -234,6 +234,8 @@ def to_json(report: Report) -> dict[str, Any]:
             "calendar_read": report.calendar_read,
             "no_series": None if report.no_series is None
             else [p.email for p in report.no_series],
+            "queued": [{"email": p.email, "name": p.name, "first": iso(first) if first else None}
+                       for p, first in report.queued],
             "paused": [
                 {"email": a.person.email, "name": a.person.name,
                  "from": a.pause.start.isoformat(), "to": a.pause.end.isoformat(),

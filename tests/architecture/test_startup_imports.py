@@ -66,3 +66,36 @@ def test_the_probe_sees_a_library_that_is_loaded(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout
     assert json.loads(out.splitlines()[-1])["import"] == ["jinja2"]
+
+
+FEED_PROBE = """
+import datetime as dt, json, sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+from syncd.calendars.ics import FeedCache, ICSFeed
+stored = Path({cache!r})
+cache = FeedCache.from_json(stored.read_text()) if stored.exists() else None
+feed = ICSFeed(url=None, path=Path({feed!r}), default_timezone="Europe/Berlin", people=[],
+               owner_email="lea@example.com", cache=cache)
+start = dt.datetime(2026, 11, 1, tzinfo=ZoneInfo("Europe/Berlin"))
+series = feed.read(start, start + dt.timedelta(days=30))
+stored.write_text(feed.cache_json())
+print(json.dumps({{"series": len(series), "not_modified": feed.not_modified,
+                  "loaded": sorted(m for m in ("requests", "urllib3", "recurring_ical_events")
+                                   if m in sys.modules)}}))
+"""
+
+
+def test_a_feed_read_from_a_file_never_loads_the_http_stack(tmp_path: Path) -> None:
+    """A file feed needs no HTTP client; unchanged, it needs no expansion either."""
+    feed = tmp_path / "feed.ics"
+    feed.write_bytes(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+                     b"UID:away@example.com\r\nDTSTART;VALUE=DATE:20261105\r\n"
+                     b"DTEND;VALUE=DATE:20261106\r\nSUMMARY:Away\r\n"
+                     b"X-MICROSOFT-CDO-BUSYSTATUS:OOF\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    code = FEED_PROBE.format(cache=str(tmp_path / "cache.json"), feed=str(feed))
+    runs = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                      text=True, check=True, cwd=ROOT).stdout.splitlines()[-1])
+            for _ in range(2)]
+    assert runs[0] == {"series": 1, "not_modified": False, "loaded": ["recurring_ical_events"]}
+    assert runs[1] == {"series": 1, "not_modified": True, "loaded": []}

@@ -10,7 +10,7 @@ import pytest
 from syncd.core.model import NotesDoc
 from syncd.notes.gdocs import GoogleDocsNotes
 from tests.contracts import google
-from tests.contracts.notes import NotesContract, NotesHarness
+from tests.contracts.notes import ALICE, DAY, LATER, NotesContract, NotesHarness, append
 from tests.emulator import Emulator, running_emulator
 
 
@@ -60,3 +60,47 @@ class TestGoogleDocsNotes(NotesContract):
     def harness(self) -> Iterator[DocsHarness]:
         with running_emulator(owner="dana@example.com") as emu:
             yield DocsHarness(emu)
+
+
+def _paragraphs(harness: DocsHarness, doc: NotesDoc) -> list[tuple[str, str, bool]]:
+    document = harness.docs.get(documentId=doc.doc_id).execute()
+    return [("".join(r["textRun"]["content"] for r in e["paragraph"]["elements"]),
+             e["paragraph"]["paragraphStyle"]["namedStyleType"], "bullet" in e["paragraph"])
+            for e in document["body"]["content"] if "paragraph" in e]
+
+
+def test_one_run_writes_what_a_run_per_write_writes_without_reading_back() -> None:
+    """One store writing the template with the first section and then a second section
+    (never reading the Doc) leaves the same text, styles and bullets as a new store per
+    write that reads the Doc before each."""
+    with running_emulator(owner="dana@example.com") as one, \
+            running_emulator(owner="dana@example.com") as many:
+        single = DocsHarness(one)
+        doc = single.notes.create_unfilled(ALICE, "Alice Example", "Dana Lead")
+        append(single.notes, doc, DAY)
+        append(single.notes, doc, LATER)
+        calls = [(r["method"], r["path"].split("/")[1]) for r in one.requests()]
+        assert calls == [("GET", "drive"), ("GET", "drive"), ("POST", "drive"),
+                         ("POST", "v1"), ("POST", "v1")]  # list, generateIds, create, 2 writes
+
+        fresh = DocsHarness(many)
+        other = fresh.notes.create(ALICE, "Alice Example", "Dana Lead")
+        append(fresh.next_run(), other, DAY)
+        append(fresh.next_run(), other, LATER)
+        assert _paragraphs(single, doc) == _paragraphs(fresh, other)
+        assert DAY.isoformat() in single.text(doc) and "Alice Example" in single.text(doc)
+
+
+def test_a_blank_doc_is_found_blank_and_filled_once() -> None:
+    """A Doc a stopped run made but never filled reads as blank; creating it again fills
+    it in place (no second Doc), and a filled one is not blank."""
+    with running_emulator(owner="dana@example.com") as emu:
+        harness = DocsHarness(emu)
+        made = harness.notes.create_unfilled(ALICE, "Alice Example", "Dana Lead")
+        found = harness.next_run().find(ALICE, None)
+        assert found is not None and found.blank and found.doc_id == made.doc_id
+        again = harness.next_run().create(ALICE, "Alice Example", "Dana Lead")
+        assert again.doc_id == made.doc_id and "Alice Example" in harness.text(made)
+        assert [f["id"] for f in emu.state()["files"]] == [made.doc_id]
+        filled = harness.next_run().find(ALICE, None)
+        assert filled is not None and not filled.blank

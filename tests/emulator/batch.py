@@ -16,8 +16,6 @@ from http import HTTPStatus
 
 from tests.emulator.errors import invalid
 
-MAX_PARTS = 1000
-
 
 @dataclass(frozen=True)
 class InnerRequest:
@@ -39,8 +37,9 @@ class Response:
     body: bytes
 
 
-def split(content_type: str, body: bytes) -> list[InnerRequest]:
-    """The inner requests of a batch body; 400 for anything that is not a valid batch."""
+def split(content_type: str, body: bytes, most: int) -> list[InnerRequest]:
+    """The inner requests of a batch body of at most `most` calls; 400 for anything that
+    is not a valid batch."""
     envelope = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
     message = BytesParser(policy=policy.compat32).parsebytes(envelope)
     if message.get_content_type() != "multipart/mixed" or not message.is_multipart():
@@ -49,8 +48,8 @@ def split(content_type: str, body: bytes) -> list[InnerRequest]:
     assert isinstance(parts, list)
     if not parts:
         raise invalid("A batch request needs at least one part.")
-    if len(parts) > MAX_PARTS:
-        raise invalid(f"A batch request may have at most {MAX_PARTS} parts, not {len(parts)}.")
+    if len(parts) > most:
+        raise invalid(f"A batch request may have at most {most} parts, not {len(parts)}.")
     requests = []
     for number, part in enumerate(parts, start=1):
         if part.get_content_type() != "application/http":

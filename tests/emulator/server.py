@@ -22,13 +22,23 @@ from tests.emulator import batch, calendar, docs, drive, fieldmask, freebusy, st
 from tests.emulator.batch import Response
 from tests.emulator.call import Call, Handler
 from tests.emulator.discovery import Discovery, Method
-from tests.emulator.errors import ApiError, not_found
+from tests.emulator.errors import ApiError, invalid, not_found
 from tests.emulator.faults import Faults
 from tests.emulator.store import Store
 
 Json = dict[str, Any]
 
-BATCH_PATHS = ("/batch", "/batch/calendar/v3", "/batch/drive/v3")
+# Each API's own batch endpoint (the batchPath of its discovery document), the API its
+# parts must all go to ("All the inner requests must go to the same Google API") and how
+# many calls one batch may hold: Calendar 1000
+# (https://developers.google.com/calendar/api/guides/batch), Drive 100
+# (https://developers.google.com/drive/api/guides/performance#batch-requests). The shared
+# www.googleapis.com/batch was turned off on 2020-08-12
+# (https://developers.googleblog.com/2018/03/discontinuing-support-for-json-rpc-and.html),
+# and Docs documents no HTTP batch endpoint (its "batch requests" are the edits inside one
+# documents.batchUpdate: https://developers.google.com/docs/api/how-tos/batch), so both
+# answer 404 like any path the emulator does not serve.
+BATCH_PATHS = {"/batch/calendar/v3": ("calendar", 1000), "/batch/drive/v3": ("drive", 100)}
 ADMIN_PREFIX = "/_emulator/"
 HANDLERS: dict[str, Handler] = {
     **calendar.HANDLERS, **freebusy.HANDLERS, **drive.HANDLERS, **docs.HANDLERS}
@@ -103,7 +113,7 @@ class Api:
                 return _error_response(error, api)
         try:
             if envelope:
-                return self._batch(headers, body, entry)
+                return self._batch(path, headers, body, entry)
             response = self._call(method, path, query, headers, body)
             if fault is not None and fault.drop:
                 entry["status"] = "dropped"
@@ -118,9 +128,15 @@ class Api:
             return _error_response(
                 ApiError(500, "internalError", f"Emulator internal error: {error!r}"), api)
 
-    def _batch(self, headers: Mapping[str, str], body: bytes, entry: Json) -> Response:
-        requests = batch.split(headers.get("content-type", ""), body)
+    def _batch(self, path: str, headers: Mapping[str, str], body: bytes,
+               entry: Json) -> Response:
+        api, most = BATCH_PATHS[path]
+        requests = batch.split(headers.get("content-type", ""), body, most)
         entry["parts"] = len(requests)  # Google advises at most 50 per batch
+        for number, inner in enumerate(requests, start=1):
+            if _api_of(urlsplit(inner.target).path) != api:
+                raise invalid(f"Batch part {number} is not a {api} request: every part of "
+                              f"a batch goes to the API of its endpoint, {path}.")
         answers = [
             (inner.content_id,
              self.handle(inner.method, inner.target, inner.headers, inner.body, inner=True))

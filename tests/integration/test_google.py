@@ -28,6 +28,13 @@ def _owned_by(event: dict[str, Any]) -> str | None:
     return marker.split("-")[0] if marker else None
 
 
+def _called(path: str) -> str:
+    """Which API a request path calls, naming the two calls that are not plain writes."""
+    if path.startswith("/v1/"):
+        return "docs:batchUpdate" if path.endswith(":batchUpdate") else "docs"
+    return "drive/generateIds" if path.endswith("/generateIds") else path.split("/")[1]
+
+
 def _one_each(g: GoogleDemo) -> None:
     """Exactly one live series and one Doc per person, each series linked to its Doc."""
     keys = Counter(_owned_by(e) for e in g.masters())
@@ -49,11 +56,19 @@ def test_first_reconcile_creates_one_series_and_one_private_doc_per_person(
     run = g.syncd("reconcile")
     assert run.code == 0, run.out + run.err
     _one_each(g)
-    # The four series went out in one HTTP batch, not one request each.
-    inserts = [r for r in g.emu.requests()
-               if r["method"] == "POST" and r["path"].endswith("/events")]
-    assert len(inserts) == 4 and all(r["batch"] for r in inserts)
-    assert [r.get("parts") for r in g.emu.requests() if r["path"].startswith("/batch")] == [4]
+    # Three calls a person (quota counts each part of a batch): the Doc made in one Drive
+    # batch, the series inserted with its link in one Calendar batch, the template and the
+    # first agenda written together; nothing read back, no link attached afterwards.
+    requests = g.emu.requests()
+    calls = [(r["method"], _called(r["path"])) for r in requests if "parts" not in r]
+    assert calls == [("GET", "calendar"), ("GET", "drive"), ("GET", "drive/generateIds"),
+                     *[("POST", "drive")] * 4, *[("POST", "calendar")] * 4,
+                     *[("POST", "docs:batchUpdate")] * 4]
+    assert all(r["batch"] for r in requests if r["method"] == "POST"
+               and r["path"].endswith(("/events", "/files")))
+    assert [(r["path"], r["parts"]) for r in requests if "parts" in r] == [
+        ("/batch/drive/v3", 4), ("/batch/calendar/v3", 4)]
+    assert len([r for r in requests if not r["batch"]]) == 3 + 2 + 4
     alice = next(e for e in g.masters() if _owned_by(e) == identity.person_key(PEOPLE[0]))
     assert alice["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=TU"]
     assert alice["start"] == {"dateTime": "2026-12-01T10:00:00+01:00",
@@ -86,6 +101,28 @@ def test_a_second_reconcile_writes_nothing_and_lists_events_once(g: GoogleDemo) 
     assert [(r["method"], r["path"].split("/documents/")[0]) for r in requests[2:]] == [
         ("GET", "/v1")] * 4
     assert "syncToken" in requests[0]["query"]
+
+
+def test_an_unchanged_doc_is_not_read_again_and_an_edited_one_is(g: GoogleDemo) -> None:
+    """A Doc is read again only when Drive's listing shows it changed (its version): a
+    third unchanged run is one request to the calendar and one to Drive."""
+    assert g.syncd("reconcile").code == 0
+    assert g.syncd("reconcile").code == 0  # reads each Doc: the first run wrote them all
+    mark = len(g.emu.requests())
+    assert g.syncd("reconcile").code == 0
+    assert [(r["method"], r["path"]) for r in g.emu.requests()[mark:]] == [
+        ("GET", "/calendar/v3/calendars/primary/events"), ("GET", "/drive/v3/files")]
+    alice = next(f["id"] for f in g.docs()
+                 if f["appProperties"]["syncdPerson"] == identity.person_key(PEOPLE[0]))
+    docs = GoogleApi(AnonymousCredentials(), Endpoints.at(g.emu.url)).documents()
+    docs.batchUpdate(documentId=alice, body={"requests": [
+        {"insertText": {"endOfSegmentLocation": {}, "text": "- [ ] Alice's own item"}}]}
+    ).execute()
+    mark = len(g.emu.requests())
+    run = g.syncd("reconcile")
+    assert run.code == 0 and "Nothing to do" in run.out
+    assert [r["path"] for r in g.emu.requests()[mark:] if r["path"].startswith("/v1/")] == [
+        f"/v1/documents/{alice}"]
 
 
 def test_a_dry_run_sends_no_write_request(g: GoogleDemo) -> None:
@@ -256,13 +293,35 @@ def test_retry_after_is_honoured_and_attempts_are_bounded(owner_emulator: Emulat
 # --- a failure at every request of a first reconcile -------------------------------------------
 
 
+def test_docs_made_and_linked_but_never_filled_are_filled_by_the_next_run(
+    g: GoogleDemo,
+) -> None:
+    """A run whose Docs writes all fail leaves each Doc made (and linked from its series)
+    but blank: the next run fills each in place with the template and its agenda, with no
+    second Doc, no second series and no link to attach."""
+    g.emu.fault(nth=1, status=400, reason="badRequest", times=100, path=":batchUpdate$")
+    assert g.syncd("reconcile").code == 1
+    g.emu.clear_faults()
+    state = g.emu.state()
+    assert len(g.docs()) == 4 and all(not d["text"].strip() for d in state["docs"].values())
+    _one_each(g)
+    mark = len(g.emu.requests())
+    run = g.syncd("reconcile")
+    assert run.code == 0, run.out + run.err
+    writes = {(m, _called(p)) for m, p in g.writes_since(mark)}
+    assert writes == {("POST", "docs:batchUpdate")}
+    _one_each(g)
+    for doc in g.emu.state()["docs"].values():
+        assert doc["text"].startswith("1:1 notes: ") and "— 1:1 with " in doc["text"]
+
+
 def test_a_failure_at_any_request_then_a_rerun_leaves_one_series_and_one_doc_each(
     g: GoogleDemo,
 ) -> None:
     assert g.syncd("reconcile").code == 0
     # Faults count API calls, each part of a batch included; a batch envelope is not one.
     total = sum(1 for r in g.emu.requests() if "parts" not in r)
-    assert total > 20
+    assert total >= 15  # 3 to read and reserve ids, 3 a person
     for k in range(1, total + 1):
         g.emu.reset()
         for state in (g.root / "state").glob("*"):

@@ -171,18 +171,19 @@ class RosterMachine(RuleBasedStateMachine):
 
     def check_one_live_series(self, calendar: Any) -> None:
         """Whatever happened, never two live series for one person."""
-        for email in R.EMAILS:
+        for email in R.EVERYONE:
             assert len(self.live_owned(email, calendar)) <= 1, f"{email}: duplicate live series"
 
     def check_converged(self, warnings: list[str]) -> None:
         """After a clean run: the roster is on the calendar, what people wrote on their
         series is kept, and a rerun has nothing to do."""
         calendar = self.read_calendar()
-        for email in R.EMAILS:
+        queued = self.queued(calendar)
+        for email in R.EVERYONE:
             entry = self.roster.get(email)
             owned = self.live_owned(email, calendar)
             if entry is not None and entry.active:
-                wanted = 0 if self.left_alone(email, warnings) else 1
+                wanted = 0 if self.left_alone(email, warnings) or email in queued else 1
                 assert len(owned) == wanted, (email, owned, warnings)
             elif entry is not None:
                 assert owned == [], f"{email} is retired but still has a live series"
@@ -196,6 +197,10 @@ class RosterMachine(RuleBasedStateMachine):
                 assert master[0] == title, f"{uid}: a person's title changed"
         self.check_plans_nothing()
         self.check_history()
+
+    def queued(self, calendar: Any) -> set[str]:
+        """People syncd holds back on purpose (a `rollout:` queue): no series yet."""
+        return set()
 
     def check_plans_nothing(self) -> None:
         """Right after a clean run, planning again finds nothing to do."""

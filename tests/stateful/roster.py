@@ -32,15 +32,19 @@ class Entry:
     day: str
     time: str
     duration: int  # minutes
-    start: dt.date  # fixed per person: it anchors the phase
+    start: dt.date | None  # fixed per person: it anchors the phase (None: a new hire's)
     active: bool = True
     pause: tuple[dt.date, dt.date] | None = None
+    auto: bool = False  # slot: auto (day and time are then unused)
 
     def yaml(self) -> str:
         week = ", week: 1" if self.cadence == "monthly" else ""
         parts = [f"name: {self.name}", f"email: {self.email}", f"cadence: {self.cadence}",
-                 f"start: {self.start}", f"duration: {self.duration}m",
-                 f'slot: {{day: {self.day}, time: "{self.time}"{week}}}']
+                 f"duration: {self.duration}m",
+                 "slot: auto" if self.auto
+                 else f'slot: {{day: {self.day}, time: "{self.time}"{week}}}']
+        if self.start is not None:
+            parts.insert(3, f"start: {self.start}")
         if not self.active:
             parts.append("active: false")
         if self.pause is not None:
@@ -60,7 +64,18 @@ POOL = {
     "frank@example.com": Entry("Frank Contractor", "frank@example.com", "biweekly", "mon",
                                "15:00", 45, dt.date(2026, 9, 7)),
 }
+# New hires, added several at once under a rollout, each with `slot: auto`.
+NEW_HIRES = {
+    email: Entry(name, email, cadence, "mon", "10:00", duration, None, auto=True)
+    for name, email, cadence, duration in (
+        ("Nia New", "nia@example.com", "weekly", 30),
+        ("Omar New", "omar@example.com", "biweekly", 45),
+        ("Pia New", "pia@example.com", "weekly", 60),
+        ("Quinn New", "quinn@example.com", "monthly", 45),
+    )
+}
 EMAILS = sorted(POOL)
+EVERYONE = sorted([*POOL, *NEW_HIRES])
 INITIAL = ("alice@example.com", "bob@example.com")
 
 emails = st.sampled_from(EMAILS)
@@ -133,6 +148,7 @@ def expected_between(person: Person, start: dt.datetime, end: dt.datetime) -> li
 def first_slot(entry: Entry) -> dt.datetime:
     """The entry's first slot on or after its start (week 1 of the month when monthly)."""
     weekday = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].index(entry.day)
+    assert entry.start is not None, "hand-made series are only made for the pool"
     day = entry.start
     while day.weekday() != weekday or (entry.cadence == "monthly" and day.day > 7):
         day += dt.timedelta(days=1)

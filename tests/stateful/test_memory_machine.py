@@ -23,7 +23,7 @@ from syncd import state as state_module
 from syncd.calendars import resource
 from syncd.calendars.base import CalendarError
 from syncd.config import Config, load_config
-from syncd.core import identity, planner
+from syncd.core import cadence, identity, matching, placement, planner
 from syncd.core.model import Series, SeriesPatch, SeriesSpec
 from syncd.reconcile import Result, reconcile
 from syncd.state import State
@@ -97,6 +97,7 @@ class MemoryMachine(RosterMachine):
         self.edits: dict[str, dict[str, bytes]] = {}  # uid → a person's overrides
         self.deleted: set[str] = set()  # uids the person deleted
         self.handmade = 0
+        self.rollout: int | None = None  # rollout: max_new_per_week, once a rule set it
         self._config: Config | None = None
         self.write_config()
 
@@ -106,8 +107,10 @@ class MemoryMachine(RosterMachine):
 
     def backends(self) -> dict[str, str]:
         # Named only to make a valid config: reconcile is handed the memory backends.
+        rollout = (f"rollout: {{max_new_per_week: {self.rollout}}}\n"
+                   if self.rollout is not None else "")
         return {"calendar": "{kind: local, path: unused}",
-                "notes": "{kind: markdown, path: unused}"}
+                "notes": "{kind: markdown, path: unused}", "extra": rollout}
 
     def write_config(self) -> None:
         super().write_config()
@@ -206,6 +209,16 @@ class MemoryMachine(RosterMachine):
                                           organizer=R.OWNER, people=(R.OWNER, email)))
         self.titles[uid] = summary
 
+    @rule(count=st.integers(2, 4), limit=st.integers(1, 2))
+    def add_new_hires_with_a_rollout(self, count: int, limit: int) -> None:
+        """Several new people at once, `slot: auto`, staggered by `rollout:` (the first
+        limit set stays: it applies to everyone new from then on)."""
+        if self.rollout is None:
+            self.rollout = limit
+        for email in [e for e in R.NEW_HIRES if e not in self.roster][:count]:
+            self.roster[email] = R.NEW_HIRES[email]
+        self.write_config()
+
     @rule(email=R.emails)
     def write_notes(self, email: str) -> None:
         doc = self.notes_store.find(email, None)
@@ -251,10 +264,12 @@ class MemoryMachine(RosterMachine):
     @rule()
     def reconcile(self) -> None:
         before = self.snapshot()
+        placed = self.state.placements()
         result = self.run()
         assert result.exit_code == 0, (result.warnings, result.outcome)
         self.check_safe(before)
         self.check_converged(list(result.warnings))
+        self.check_chosen_slots_are_free(placed)
 
     @rule(k=st.integers(1, 6), crash=st.booleans())
     def reconcile_with_failing_write(self, k: int, crash: bool) -> None:
@@ -313,6 +328,65 @@ class MemoryMachine(RosterMachine):
 
     def check_history(self) -> None:
         """Left to the CLI-driven machines: `syncd status` cannot reach the memory backends."""
+
+    def queued(self, calendar: tuple[Series, ...]) -> set[str]:
+        """Who the rollout (or a slot not chosen yet) holds back, as syncd decided."""
+        roster = self.config_now().roster
+        mine = matching.series_by_person(roster.people, roster.owner.email, calendar)
+        resolved = placement.resolve(roster, self.state.placements(), mine, self.now)
+        return {p.email for p in resolved.people if p.active and p.queued}
+
+    def meetings(self, series: Series) -> list[tuple[dt.datetime, dt.datetime]]:
+        """A series' meetings over the next 26 weeks, as the calendar holds them."""
+        end = self.now + dt.timedelta(weeks=26)
+        return [(s, s + series.duration) for s in cadence.expand(
+            series.rrule, series.start, self.now, end, series.exdates)]
+
+    def check_chosen_slots_are_free(self, before: dict[str, placement.Placement]) -> None:
+        """A slot syncd chose in this run shares no time with any other 1:1 syncd keeps."""
+        roster = self.config_now().roster
+        read = self.series()
+        mine = matching.series_by_person(roster.people, roster.owner.email, read)
+        resolved = placement.resolve(roster, self.state.placements(), mine, self.now)
+        others = {email: [m for s in self.live_owned(email, read) for m in self.meetings(s)]
+                  for email in R.EVERYONE}
+        end = self.now + dt.timedelta(weeks=26)
+        for person in resolved.people:
+            if person.email in before or not person.auto_slot or person.slot is None:
+                continue
+            chosen = [(s, s + person.duration) for s in cadence.expected(
+                person, R.ZONE, self.now, end, person.start or self.now.date())]
+            for email, theirs in others.items():
+                if email != person.email:
+                    assert not any(a < d and c < b for a, b in chosen for c, d in theirs), (
+                        f"{person.email}'s chosen slot {person.slot} overlaps {email}'s 1:1s")
+
+    @invariant()
+    def never_more_new_series_a_week_than_the_rollout_allows(self) -> None:
+        if self.rollout is None:
+            return
+        placed = self.state.placements()
+        weeks = [p.first.isocalendar()[:2] for p in placed.values() if p.new]
+        assert all(weeks.count(w) <= self.rollout for w in weeks), weeks
+        # And on the calendar: each new person's first series starts on their first 1:1.
+        series = {s.uid: s for s in self.series()}
+        for email, decided in placed.items():
+            first = series.get(identity.series_uid(email, 1))
+            if decided.new and first is not None:
+                assert first.start.astimezone(ZONE_INFO).date() == decided.first, (
+                    email, first.start, decided)
+
+    @invariant()
+    def chosen_slots_never_share_time(self) -> None:
+        """Two 1:1s syncd placed itself (slot: auto) are never at the same time."""
+        auto = [e for e in R.NEW_HIRES if e in self.roster]
+        read = self.series()
+        meetings = {e: [m for s in self.live_owned(e, read) for m in self.meetings(s)]
+                    for e in auto}
+        for n, one in enumerate(auto):
+            for other in auto[n + 1:]:
+                assert not any(a < d and c < b for a, b in meetings[one]
+                               for c, d in meetings[other]), (one, other)
 
     @invariant()
     def roster_is_valid(self) -> None:

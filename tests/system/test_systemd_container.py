@@ -216,6 +216,12 @@ def test_the_user_units_run_in_the_leads_own_session(box: Container) -> None:
     # A terminal command reads what the service wrote (same config and state folders).
     status = json.loads(as_lead(f"{home}/.local/bin/syncd", "status", "--json"))
     assert {p["email"] for p in status["people"]} == {"alice@example.com", "bob@example.com"}
+    # `syncd doctor` asks the lead's own manager about the unit (exit 1 on any failed check).
+    doctor = json.loads(box.run("runuser", "-u", "lead", "--", "env",
+                                "XDG_RUNTIME_DIR=/run/user/1000", f"{home}/.local/bin/syncd",
+                                "doctor", "--json", check=False).stdout)
+    unit = next(c for c in doctor["checks"] if c["name"] == "systemd")
+    assert unit["status"] == "ok" and "last cycle: 2 people" in unit["detail"], doctor
     pid = as_lead("systemctl", "--user", "show", "syncd", "-p", "MainPID").split("=")[1].strip()
     probe = box.run("nsenter", "-t", pid, "-m", "-S", "1000", "-G", "1000",
                     "touch", "/usr/local/.probe", check=False)

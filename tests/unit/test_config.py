@@ -171,6 +171,31 @@ people:
     assert d.cadence.rrule == "FREQ=MONTHLY;BYDAY=-1FR"
 
 
+def test_slot_omitted_or_auto_means_syncd_chooses(tmp_path: Path) -> None:
+    config = load(tmp_path, HEAD.replace("people:\n", "rollout: {max_new_per_week: 2}\n"
+                                         "people:\n")
+                  + "  - {name: Ana, email: ana@example.com, cadence: weekly}\n"
+                  + "  - {name: Ben, email: ben@example.com, slot: auto,\n"
+                  + "     then: {after: 8w, cadence: biweekly}}\n"
+                  + '  - {name: Cy, email: cy@example.com, slot: {day: fri, time: "09:00"}}\n')
+    ana, ben, cy = config.roster.people
+    assert (ana.slot, ana.auto_slot, ben.slot, ben.auto_slot) == (None, True, None, True)
+    assert ben.then is not None and ben.then.after == dt.timedelta(weeks=8)
+    assert ben.then.cadence.weeks == 2 and ana.then is None
+    assert (cy.auto_slot, cy.slot is not None) == (False, True)
+    assert config.roster.max_new_per_week == 2
+
+
+def test_defaults_slot_still_fills_an_omitted_slot_but_not_auto(tmp_path: Path) -> None:
+    config = load(tmp_path, HEAD.replace(
+        "people:\n", 'defaults: {slot: {day: thu, time: "11:00"}}\npeople:\n')
+        + "  - {name: Ana, email: ana@example.com}\n"
+        + "  - {name: Ben, email: ben@example.com, slot: auto}\n")
+    ana, ben = config.roster.people
+    assert ana.slot is not None and ana.slot.day == 3 and not ana.auto_slot
+    assert ben.slot is None and ben.auto_slot
+
+
 def test_anchors_and_merge_keys(tmp_path: Path) -> None:
     text = HEAD + """\
   - &alice {name: A, email: a@example.com, cadence: weekly, slot: {day: tue, time: "10:00"}}
@@ -367,9 +392,27 @@ CASES = [
         id="missing-person-name",
     ),
     pytest.param(
-        person("cadence: weekly"),
-        "config.yaml:6: people[0].slot: required (or set defaults.slot)",
-        id="missing-slot",
+        person('slot: "Tue 10:00"'),
+        "config.yaml:6: people[0].slot: must be a mapping of keys",
+        id="slot-as-text",
+    ),
+    pytest.param(
+        person("slot: {day: tue}"),
+        "config.yaml:6: people[0].slot.time: required",
+        id="slot-without-time",
+    ),
+    pytest.param(
+        person('slot: {day: tue, time: "10:00"}, then: {after: 8 fortnights, cadence: '
+               'biweekly}'),
+        "config.yaml:6: people[0].then.after: not a valid span '8 fortnights' "
+        "(use e.g. 8w or 60d)",
+        id="then-bad-span",
+    ),
+    pytest.param(
+        HEAD.replace("people:\n", "rollout: {max_new_per_week: 0}\npeople:\n")
+        + '  - {name: Pat, email: pat@example.com, slot: {day: mon, time: "10:00"}}\n',
+        "config.yaml:5: rollout.max_new_per_week: must be at least 1",
+        id="rollout-zero",
     ),
     pytest.param(
         HEAD.replace("timezone: Europe/Berlin\n", "") + "  []\n",

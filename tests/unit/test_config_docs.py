@@ -30,17 +30,19 @@ TABLES: dict[str, tuple[type[BaseModel], ...]] = {
     "`holidays`": (schema.HolidaysSection,),
     "`out_of_office`": (schema.OutOfOfficeSection,),
     "`preferences`": (schema.PreferencesEntry,),
+    "`rollout`": (schema.RolloutSection,),
     "`makeups`": (schema.MakeUpsSection,),
     "`defaults`": (schema.Defaults,),
     "People": (schema.PersonEntry,),
     "Matching events": (schema.MatchEntry,),
     "Slots": (schema.SlotEntry,),
+    "Cadence phases": (schema.ThenEntry,),
     "Pauses": (schema.PauseEntry,),
 }
 # Defaults the code resolves outside the model (None there), as the table says them.
 RESOLVED_LATER = {
     ("People", "cadence"): "`defaults.cadence`",
-    ("People", "slot"): "`defaults.slot`",
+    ("People", "slot"): "`defaults.slot`, else `auto`",
     ("People", "duration"): "`defaults.duration`",
     ("Slots", "week"): "`1`",
     ("`report.email`", "port"): "by `security`: 587, 465 or 25",

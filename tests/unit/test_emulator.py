@@ -296,6 +296,46 @@ def test_batch_of_inserts_with_callbacks(google: Google, google_emulator: Emulat
     assert log[0]["path"] == "/batch/calendar/v3" and log[0]["parts"] == 3
 
 
+def _batch(uri: str, requests: list[Any]) -> dict[str, tuple[Any, Any]]:
+    answers: dict[str, tuple[Any, Any]] = {}
+    batch = BatchHttpRequest(batch_uri=uri)
+    for request in requests:
+        batch.add(request, callback=lambda rid, response, error: answers.__setitem__(
+            rid, (response, error)))
+    batch.execute()
+    return answers
+
+
+def test_drive_has_a_batch_endpoint_of_its_own_for_at_most_100_calls(
+    google: Google, google_emulator: Emulator,
+) -> None:
+    uri = google_emulator.url + "/batch/drive/v3"
+    files = google.drive.files()
+    doc = {"mimeType": "application/vnd.google-apps.document"}
+    answers = _batch(uri, [files.create(body={**doc, "name": f"d{n}"}) for n in range(3)])
+    assert sorted(r["name"] for r, e in answers.values() if e is None) == ["d0", "d1", "d2"]
+    with pytest.raises(HttpError) as caught:
+        _batch(uri, [files.create(body={**doc, "name": f"e{n}"}) for n in range(101)])
+    assert caught.value.status_code == 400
+    assert len(google_emulator.state()["files"]) == 3
+
+
+def test_a_batch_holds_calls_of_its_own_api_only_and_docs_has_no_batch_endpoint(
+    google: Google, google_emulator: Emulator,
+) -> None:
+    made = google.drive.files().create(
+        body={"name": "n", "mimeType": "application/vnd.google-apps.document"}).execute()
+    read = google.docs.documents().get(documentId=made["id"])
+    for uri in (google_emulator.url + "/batch/drive/v3", google_emulator.batch_uri):
+        with pytest.raises(HttpError) as caught:
+            _batch(uri, [read])
+        assert caught.value.status_code == 400
+    for path in ("/batch", "/batch/docs/v1"):  # the discovery document's batchPath, and a guess
+        with pytest.raises(HttpError) as caught:
+            _batch(google_emulator.url + path, [read])
+        assert caught.value.status_code == 404
+
+
 @pytest.mark.parametrize(("body", "reason", "named"), [
     ({"colour": 1}, "invalid", "colour"),
     ({"attendees": "x"}, "invalid", "attendees"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from syncd.notes.gdocs import _Read
+from syncd.notes.gdocs import ReadCache, _Read
 
 CHECK = {"listProperties": {"nestingLevels": [{"glyphType": "GLYPH_TYPE_UNSPECIFIED"}]}}
 DISC = {"listProperties": {"nestingLevels": [{"glyphSymbol": "●"}]}}
@@ -59,3 +59,16 @@ def test_sections_syncd_wrote_as_plain_text_before_still_count() -> None:
     assert (section.key, section.when) == (dt.date(2026, 11, 24), None)
     assert [f.text for f in section.open_items] == ["old item"]
     assert read.plain().startswith("## 2026-11-24")
+
+
+def test_a_doc_read_is_kept_for_the_next_run_as_it_was_and_a_damaged_cache_is_empty() -> None:
+    read = _Read.of(document(
+        ("1:1 notes: Pat", "HEADING_1", None),
+        ("Tue 2026-12-01 10:00 — 1:1 with Pat", "HEADING_2", None),
+        ("send the doc", "NORMAL_TEXT", "check"),
+        ("agreed on Q1", "NORMAL_TEXT", "disc")))
+    kept = ReadCache.from_json(ReadCache({"doc1": ("7", read)}).to_json())
+    assert kept.docs == {"doc1": ("7", read)}
+    assert kept.docs["doc1"][1].sections() == read.sections()
+    for damaged in ("", "[]", '{"version": 1, "docs": {"d": [1]}}', '{"version": 99}'):
+        assert ReadCache.from_json(damaged).docs == {}

@@ -62,7 +62,7 @@ def _key(series: Series) -> tuple[Any, ...]:
 
 def test_the_corpus_is_a_copy_with_its_sources_note() -> None:
     notes = (DATA / "SOURCES.md").read_text()
-    assert len(FILES) == 40
+    assert len(FILES) == 41
     for path in FILES:
         assert f"| {path.name} |" in notes
 
@@ -89,6 +89,23 @@ def test_prefiltered_read_equals_a_full_parse(path: Path, title: str) -> None:
     feed = ICSFeed(url=None, path=path, default_timezone="Europe/Berlin", people=people,
                    owner_email=OWNER)
     assert [_key(s) for s in feed.read(*WIDE)] == expected
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_an_everyone_read_keeps_each_event_naming_someone_but_the_owner(path: Path) -> None:
+    """What `syncd init` reads: no roster yet, every event with another person in it."""
+    calendar = _full(path)
+    emails = sorted(set().union(*(_emails(e) for e in calendar.walk("VEVENT"))) - {OWNER})
+    full = series_from_calendar(calendar, *WIDE, BERLIN, lambda _: "")
+    relevant = _relevant(calendar, emails, "")
+    expected = sorted((_key(s) for s in full if s.uid in relevant), key=lambda k: k[0])
+    feed = ICSFeed(url=None, path=path, default_timezone="Europe/Berlin", people=(),
+                   owner_email=OWNER, everyone=True)
+    try:
+        got = [_key(s) for s in feed.read(*WIDE)]
+    except CalendarError:
+        return  # the full parse refuses it as well (test_every_corpus_file_loads_…)
+    assert got == expected
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])

@@ -311,7 +311,8 @@ def test_a_file_feed_is_not_modified_until_its_bytes_change(tmp_path: Path) -> N
     series = feed.read(*WINDOW)
     assert not feed.not_modified
     assert feed.read(*WINDOW) == series and feed.not_modified
-    remembered = FeedCache(sha256=feed.cache.sha256, kept=feed.cache.kept)
+    remembered = FeedCache(sha256=feed.cache.sha256, kept=feed.cache.kept,
+                           wanted=feed.cache.wanted)
     later = _feed(path=path, cache=remembered)
     assert later.read(*WINDOW) == series and later.not_modified
     path.write_bytes(FEED.replace(b"SUMMARY:Ann / Lea\r\n", b"SUMMARY:Ann and Lea\r\n"))
@@ -526,10 +527,28 @@ def test_a_cache_of_another_version_is_an_empty_cache(tmp_path: Path) -> None:
             with state.transaction():
                 state.set_value(key, text)
             fresh = open_calendar(config, roster, state)
-            assert isinstance(fresh, ICSFeed) and fresh.cache == FeedCache()
+            assert isinstance(fresh, ICSFeed) and not fresh.cache.kept
             assert fresh.read(*WINDOW) == series and not fresh.not_modified
     finally:
         state.close()
+
+
+def test_a_cache_kept_for_another_roster_is_an_empty_cache(tmp_path: Path) -> None:
+    """The kept text holds only the events the roster then needed: a person added since
+    must not look like a person without a 1:1 (export would offer them a second one)."""
+    bob = _person("bob@example.com")
+    path = _file(tmp_path, FEED)
+    first = _feed(path=path)
+    assert "bob@example.com" not in {a.email for s in first.read(*WINDOW) for a in s.attendees}
+    cache = FeedCache.from_json(first.cache_json())
+    grown = ICSFeed(url=None, path=path, default_timezone="Europe/Berlin", people=[ANN, bob],
+                    owner_email=OWNER, cache=cache)
+    fresh = ICSFeed(url=None, path=path, default_timezone="Europe/Berlin", people=[ANN, bob],
+                    owner_email=OWNER)
+    series = grown.read(*WINDOW)
+    assert not grown.not_modified
+    assert series == fresh.read(*WINDOW)
+    assert "bob@example.com" in {a.email for s in series for a in s.attendees}
 
 
 def test_the_google_sync_cache_is_versioned_too() -> None:

@@ -51,3 +51,11 @@ def test_a_changed_roster_or_away_title_changes_the_fingerprint() -> None:
 def test_addresses_are_found_between_the_separators_calendars_write() -> None:
     line = 'ATTENDEE;CN="Ann <Ann@Example.com>";DELEGATED-FROM="mailto:b@x.org":mailto:c@y.org'
     assert addresses(line) == ["ann@example.com", "b@x.org", "c@y.org"]
+
+
+def test_an_everyone_rule_keeps_any_event_naming_someone_but_the_owner() -> None:
+    """`syncd init` has no roster yet: every event with another person in it may be a 1:1."""
+    rule = Relevance.of([], OWNER, everyone=True)
+    assert rule.concerns(people=[OWNER, "joann@example.com"])
+    assert not rule.concerns(people=[OWNER.upper(), ""], title="Focus time")
+    assert rule.fingerprint != Relevance.of([], OWNER).fingerprint

@@ -6,6 +6,9 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from syncd.core import cadence, schedule
 from syncd.core.model import (
     Attendee,
@@ -116,3 +119,61 @@ def test_a_skip_whose_next_1on1_has_passed_is_not_offered() -> None:
             Occurrence(ANA.email, dt.datetime(2027, 1, 12, 10, tzinfo=BERLIN), "held")]
     assert schedule.make_ups(roster(ANA), ANA, rows, [],
                              dt.datetime(2027, 1, 13, 9, tzinfo=BERLIN)) == []
+
+
+# --- the sweep finds what comparing every pair finds ------------------------------------
+
+_MINUTES = st.integers(min_value=0, max_value=3 * 24 * 60)
+
+
+@st.composite
+def _timelines(draw: st.DrawFn) -> tuple[dict[str, list[schedule.Interval]], schedule.Busy]:
+    """A few people's meetings and some busy time, in 15-minute steps (ties and touching
+    ends are common), zero-length ones included; busy time in no particular order."""
+    def interval(title: str = "") -> schedule.Interval:
+        start = NOW + dt.timedelta(minutes=15 * (draw(_MINUTES) // 15))
+        return schedule.Interval(start, start + dt.timedelta(minutes=15 * draw(
+            st.integers(min_value=0, max_value=12))), title)
+    people = draw(st.integers(min_value=2, max_value=5))
+    meetings = {f"p{n}@example.com": sorted(
+        (interval() for _ in range(draw(st.integers(min_value=0, max_value=6)))),
+        key=lambda i: i.start) for n in range(people)}
+    busy = [interval(draw(st.sampled_from(("Standup", "Review", "Lunch"))))
+            for _ in range(draw(st.integers(min_value=0, max_value=8)))]
+    return meetings, schedule.Busy(LEAD.email, tuple(busy))
+
+
+def _pairwise(r: Roster, meetings: dict[str, list[schedule.Interval]],
+              busy: schedule.Busy) -> list[str]:
+    """Clash lines by the definition: every pair of people, every pair of meetings."""
+    people = [p for p in r.people if p.email in meetings]
+    lines = []
+    for n, first in enumerate(people):
+        for second in people[n + 1:]:
+            both = [a for a in meetings[first.email]
+                    if any(a.overlaps(b) for b in meetings[second.email])]
+            if both:
+                when = both[0].start.astimezone(BERLIN)
+                lines.append(
+                    f"{first.name} and {second.name}: 1:1s overlap on {len(both)} of the next "
+                    f"{schedule.CLASH_WEEKS} weeks, first "
+                    f"{schedule.DAY_NAMES[when.weekday()]} {when:%Y-%m-%d %H:%M}")
+    for p in people:
+        by_title: dict[str, int] = {}
+        for meeting in meetings[p.email]:
+            for title in dict.fromkeys(b.title for b in busy.intervals if b.overlaps(meeting)):
+                by_title[title] = by_title.get(title, 0) + 1
+        slot = f"{schedule.DAY_NAMES[p.slot.day]} {p.slot.time:%H:%M}"
+        lines += [f"{p.name} {slot} overlaps {title!r} on {count} of the next "
+                  f"{schedule.CLASH_WEEKS} weeks" for title, count in by_title.items()]
+    return lines
+
+
+@settings(max_examples=150, deadline=None)
+@given(_timelines())
+def test_clashes_are_those_of_every_pair_of_meetings(
+        drawn: tuple[dict[str, list[schedule.Interval]], schedule.Busy]) -> None:
+    meetings, busy = drawn
+    r = roster(*(dataclasses.replace(ANA, name=f"P{n}", email=email)
+                 for n, email in enumerate(meetings)))
+    assert schedule.clash_warnings(r, meetings, busy) == _pairwise(r, meetings, busy)

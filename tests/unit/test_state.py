@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from syncd.core.model import Memory, NotesDoc, Occurrence, OwnedSeries
+from syncd.core.model import Memory, NotesDoc, Occurrence, OwnedSeries, Placement, Slot
 from syncd.state import DB_NAME, MIGRATIONS, AuditEntry, State, StateError
 
 UTC = dt.UTC
@@ -343,4 +343,31 @@ def test_version_1_database_gains_history_and_keeps_its_rows(state_dir: Path) ->
     assert rows[0].expected.tzinfo == dt.UTC
     state.close()
     version = sqlite3.connect(state_dir / DB_NAME).execute("PRAGMA user_version").fetchone()[0]
-    assert version == len(MIGRATIONS) == 2
+    assert version == len(MIGRATIONS) == 3
+
+
+def test_version_2_database_gains_placements_and_keeps_its_history(state_dir: Path) -> None:
+    state_dir.mkdir(parents=True, mode=0o700)
+    conn = sqlite3.connect(state_dir / DB_NAME)
+    conn.executescript(MIGRATIONS[0] + MIGRATIONS[1])
+    conn.execute("INSERT INTO occurrences VALUES ('a@x.org', '2026-10-06T09:00:00+00:00', "
+                 "'held', NULL, NULL, 'u1')")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    state = State.open(state_dir)
+    try:
+        assert state.people_with_history() == {"a@x.org"}
+        assert state.placements() == {}
+        chosen = Placement("b@x.org", dt.date(2026, 10, 13), Slot(2, dt.time(11, 15)), True,
+                           dt.date(2026, 10, 5))
+        with state.transaction():
+            state.record_placement(chosen)
+            state.record_placement(Placement("c@x.org", dt.date(2026, 9, 1)))
+        assert state.placements() == {
+            "b@x.org": chosen,
+            "c@x.org": Placement("c@x.org", dt.date(2026, 9, 1), None, False,
+                                 dt.date(2026, 9, 1))}
+    finally:
+        state.close()
+    assert user_version(state_dir / DB_NAME) == len(MIGRATIONS)
