@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
@@ -371,3 +372,27 @@ def test_version_2_database_gains_placements_and_keeps_its_history(state_dir: Pa
     finally:
         state.close()
     assert user_version(state_dir / DB_NAME) == len(MIGRATIONS)
+
+
+@pytest.mark.parametrize(("table_row", "message"), [
+    ("INSERT INTO placements VALUES ('b@x.org', '2026-10-13', 9, '11:15', 1, '2026-10-05')",
+     "placement of 'b@x.org' has a bad day 9 in state"),
+    ("INSERT INTO placements VALUES ('b@x.org', '2026-10-13', 2, '25:99', 1, '2026-10-05')",
+     "bad time of day '25:99' in state"),
+    ("INSERT INTO placements VALUES ('b@x.org', 'someday', NULL, NULL, 0, '2026-10-05')",
+     "bad date 'someday' in state"),
+    ("INSERT INTO kv VALUES ('makeup:u1', 'b@x.org 2026-12-08T09:00:00+00:00')",
+     "state holds an unreadable make-up record for 'u1'"),
+    ("INSERT INTO kv VALUES ('makeup:u1', 'b@x.org 2026-12-08 never')",
+     "bad time 'never' in state"),
+])
+def test_a_damaged_placement_or_make_up_record_is_a_state_error(
+        state: State, state_dir: Path, table_row: str, message: str) -> None:
+    """A hand-edited or damaged record says what is wrong; syncd never guesses a slot."""
+    conn = sqlite3.connect(state_dir / DB_NAME)
+    conn.execute(table_row)
+    conn.commit()
+    conn.close()
+    read = state.memory if table_row.startswith("INSERT INTO kv") else state.placements
+    with pytest.raises(StateError, match=re.escape(message)):
+        read()
