@@ -69,6 +69,18 @@ def _matches(section: AgendaSection, key: dt.date, day: dt.date) -> bool:
     return section.key == key or (section.when is None and section.key == day)
 
 
+def sections_for(sections: Sequence[AgendaSection], occ: Occurrence,
+                 zone: ZoneInfo) -> list[AgendaSection]:
+    """The sections that prepare the meeting `occ` stands for: those keyed by its roster
+    slot, or else one already headed with the very time it takes place (the roster slot
+    moved, and the meeting it now stands for was prepared under the old slot: one meeting,
+    one section)."""
+    key = occ.expected.astimezone(zone).date()
+    local = _local(happens(occ).astimezone(zone))
+    mine = [s for s in sections if _matches(s, key, local.date())]
+    return mine or [s for s in sections if s.when == local and not s.cancelled]
+
+
 def carried(sections: Sequence[AgendaSection], key: dt.date) -> tuple[FollowUp, ...]:
     """The follow-ups a new section for slot `key` starts with: the open items of the last
     held meeting's section, and what cancelled ones since then left unfinished."""
@@ -117,7 +129,7 @@ def plan(
     key = target.expected.astimezone(zone).date()
     local = _local(when)
     label = _label(target, local, key, one_offs)
-    mine = [s for s in found if _matches(s, key, local.date())]
+    mine = sections_for(found, target, zone)
     if mine:
         section = mine[-1]
         if section.when is not None and section.when != local:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from syncd import backends, preflight
 from syncd import reconcile as reconciling
 from syncd.config import Config, EmailConfig, resolve_state_dir
+from syncd.core import agenda
 from syncd.core.model import FollowUp, NotesDoc
 from syncd.fsutil import atomic_write
 from syncd.google.errors import AuthError
@@ -56,8 +57,12 @@ def agenda_facts(
             urls[email] = doc.url
             for occ in coming:
                 day = build.agenda_day(occ, zone)
-                agendas[(email, day)] = notes_text.agenda_written(doc.agenda, day)
-                stale[(email, day)] = tuple(f for s in doc.agenda if s.key == day
+                # The slot its section was prepared under: another one when the roster
+                # slot moved onto a meeting prepared before.
+                prepared = agenda.sections_for(doc.agenda, occ, zone)
+                key = prepared[0].key if prepared else day
+                agendas[(email, day)] = notes_text.agenda_written(doc.agenda, key)
+                stale[(email, day)] = tuple(f for s in doc.agenda if s.key == key
                                             for f in s.open_items if f.stale)
     except NotesError as exc:
         warnings.append(f"notes: not read: {exc}")

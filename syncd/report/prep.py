@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from syncd.core.agenda import happens
+from syncd.core.agenda import happens, sections_for
 from syncd.core.model import AgendaSection, FollowUp, NotesDoc, Occurrence, Person, Roster
 from syncd.core.oneline import one_line
 
@@ -63,7 +63,7 @@ def build(roster: Roster, rows: Mapping[str, Sequence[Occurrence]],
             doc = docs.get(person.email)
             key = occ.expected.astimezone(zone).date()
             sections = doc.agenda if doc is not None else ()
-            mine = [s for s in sections if s.key == key]
+            mine = sections_for(sections, occ, zone)
             last = _last_held(sections, key)
             meetings.append(Meeting(
                 person, when, doc.url if doc is not None else None,

@@ -64,6 +64,18 @@ def test_a_moved_meeting_re_heads_its_section() -> None:
         section(1), when=dt.datetime(2026, 12, 2, 14))), NOW, ZONE) == []
 
 
+def test_a_roster_slot_moved_onto_a_prepared_meeting_gets_no_second_section() -> None:
+    """The roster slot moves from Tue 12-01 to Thu 12-03 while the person's own series
+    keeps meeting on Tue 12-01 (the new slot's occurrence, moved): the section prepared
+    under the old slot already heads that meeting (found by the Google state machine)."""
+    moved_slot = occ(at(3, 14), actual=at(1))
+    assert agenda.plan(PAT, [moved_slot], doc(section(1)), NOW, ZONE) == []
+    assert agenda.sections_for([section(1)], moved_slot, ZONE) == [section(1)]
+    # A section called off at that time does not count: the meeting gets its own.
+    (action,) = agenda.plan(PAT, [moved_slot], doc(section(1, cancelled=True)), NOW, ZONE)
+    assert action.kind == "prepare-notes"
+
+
 def test_a_make_up_is_labelled_as_one_and_a_same_day_move_is_not_labelled() -> None:
     makeup = occ(at(24, month=11), "rescheduled", actual=at(27, 9, month=11), uid="one-off")
     (action,) = agenda.plan(PAT, [makeup, occ(at(1))], doc(), NOW, ZONE,
