@@ -139,10 +139,10 @@ def expand(
     local = dtstart.replace(tzinfo=None)
     if not rrule:
         return [dtstart] if start <= dtstart < end else []
-    rule = _naive_rule(_until_on_wall_time(rrule, zone), local)
     # Pad by a day either side: the bounds are instants, the rule runs on wall time.
     lo = start.astimezone(zone).replace(tzinfo=None) - dt.timedelta(days=1)
     hi = end.astimezone(zone).replace(tzinfo=None) + dt.timedelta(days=1)
+    rule = _naive_rule(_until_on_wall_time(rrule, zone), _fast_forward(rrule, local, lo))
     skipped = {x.astimezone(dt.UTC) for x in exdates}
     out: list[dt.datetime] = []
     for naive in rule.xafter(max(lo, local), count=_MAX_EXPANSION, inc=True):
@@ -152,6 +152,35 @@ def expand(
         if start <= when < end and when.astimezone(dt.UTC) not in skipped:
             out.append(when)
     return out
+
+
+def _fast_forward(rrule: str, dtstart: dt.datetime, lo: dt.datetime) -> dt.datetime:
+    """A start for `rrule` whole intervals after `dtstart` and at least one interval before
+    `lo`, so the rule gives the same occurrences from `lo` on without walking every period
+    since `dtstart` (a year-old series is expanded over a few weeks on every run). The
+    shift keeps the rule's phase (weeks from WKST, months, years) and the parts dateutil
+    takes from the start (weekday, day of month, month, time). `dtstart` itself when no
+    shift is safe: a COUNT counts from the first occurrence, sub-daily rules and ambiguous
+    days (29th-31st, which not every month or year has) are left as they are."""
+    parts = dict(p.partition("=")[::2] for p in rrule.upper().split(";") if p)
+    interval_text = parts.get("INTERVAL", "1")
+    if "COUNT" in parts or not interval_text.isdigit() or int(interval_text) < 1:
+        return dtstart
+    interval = int(interval_text)
+    freq = parts.get("FREQ")
+    if freq in ("DAILY", "WEEKLY"):
+        step = interval * (7 if freq == "WEEKLY" else 1)
+        periods = (lo - dtstart).days // step - 1
+        return dtstart + dt.timedelta(days=step * periods) if periods > 0 else dtstart
+    if freq in ("MONTHLY", "YEARLY") and dtstart.day <= 28:
+        months = (lo.year - dtstart.year) * 12 + lo.month - dtstart.month
+        step = interval * (12 if freq == "YEARLY" else 1)
+        periods = months // step - 1
+        if periods <= 0:
+            return dtstart
+        shifted = dtstart.month - 1 + step * periods
+        return dtstart.replace(year=dtstart.year + shifted // 12, month=shifted % 12 + 1)
+    return dtstart
 
 
 def _until_on_wall_time(rrule: str, zone: dt.tzinfo | None) -> str:

@@ -6,6 +6,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.rrule import rrulestr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syncd.core import cadence
 from syncd.core.model import Pause, Person, Slot
@@ -97,3 +100,42 @@ def test_quarterly_without_start_begins_at_the_first_slot_on_or_after_today() ->
                            anchor=dt.date(2026, 11, 25))
     assert [(g.year, g.month, g.day) for g in got] == [(2026, 12, 9), (2027, 3, 10),
                                                        (2027, 6, 9)]
+
+
+def _from_the_first_date(rule: str, first: dt.datetime, start: dt.datetime,
+                         end: dt.datetime) -> list[dt.datetime]:
+    """The reference: dateutil walking every period from the series' first date."""
+    zone = first.tzinfo
+    walk = rrulestr(rule, dtstart=first.replace(tzinfo=None), ignoretz=True)
+    return [w for n in walk.between(first.replace(tzinfo=None),
+                                    end.replace(tzinfo=None) + dt.timedelta(days=1), inc=True)
+            if start <= (w := n.replace(tzinfo=zone)) < end]
+
+
+_RULES = st.builds(
+    lambda freq, interval, byday, extra: f"FREQ={freq}" + (
+        f";INTERVAL={interval}" if interval > 1 else "") + byday + extra,
+    st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]),
+    st.integers(1, 5),
+    st.sampled_from(["", ";BYDAY=MO", ";BYDAY=TU,TH", ";BYDAY=-1FR", ";BYDAY=2WE"]),
+    st.sampled_from(["", ";WKST=SU", ";BYSETPOS=1", ";BYMONTH=3,10", ";BYMONTHDAY=15",
+                     ";UNTIL=20280101T000000", ";COUNT=40"]),
+).filter(lambda r: not ("WEEKLY" in r and any(n in r for n in ("-1FR", "2WE")))
+         and not ("DAILY" in r and any(n in r for n in ("-1FR", "2WE")))
+         and not ("BYSETPOS" in r and "BYDAY" not in r and "BYMONTHDAY" not in r))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rule=_RULES,
+       first=st.datetimes(dt.datetime(2015, 1, 1), dt.datetime(2026, 6, 1)),
+       offset=st.integers(0, 4000), length=st.integers(1, 400))
+def test_expanding_a_window_gives_what_walking_from_the_first_date_gives(
+        rule: str, first: dt.datetime, offset: int, length: int) -> None:
+    """expand() starts near the window, not at the series' first date (a year-old series is
+    expanded on every run): the instances must be exactly those the full walk gives, for
+    every frequency, interval, week start, day of month (29th-31st too), COUNT and UNTIL."""
+    first = first.replace(second=0, microsecond=0, tzinfo=BERLIN)
+    start = first + dt.timedelta(days=offset)
+    end = start + dt.timedelta(days=length)
+    assert cadence.expand(rule, first, start, end) == _from_the_first_date(
+        rule, first, start, end)
