@@ -47,8 +47,20 @@ def _attendees(attendees: tuple[Attendee, ...]) -> list[list[str]]:
     return [[a.email, a.name, a.partstat, a.cutype] for a in attendees]
 
 
-def _parse_attendees(rows: list[list[str]]) -> tuple[Attendee, ...]:
-    return tuple(Attendee(*row) for row in rows)
+# Decoding memo: a calendar names the same few guests on every instance (a year of history
+# is tens of thousands of rows), and an Attendee is immutable, so one object serves them all.
+_Seen = dict[tuple[str, ...], Attendee]
+
+
+def _parse_attendees(rows: list[list[str]], seen: _Seen) -> tuple[Attendee, ...]:
+    out = []
+    for row in rows:
+        key = tuple(row)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = Attendee(*row)
+        out.append(found)
+    return tuple(out)
 
 
 def _instance(i: Instance) -> list[Any]:
@@ -56,10 +68,10 @@ def _instance(i: Instance) -> list[Any]:
             _attendees(i.attendees), i.overridden]
 
 
-def _parse_instance(row: list[Any]) -> Instance:
+def _parse_instance(row: list[Any], seen: _Seen) -> Instance:
     rid, start, end, status, attendees, overridden = row
     return Instance(_parse_time(rid), _parse_time(start), _parse_time(end), status,
-                    _parse_attendees(attendees), overridden)
+                    _parse_attendees(attendees, seen), overridden)
 
 
 def dump_series(series: tuple[Series, ...]) -> str | None:
@@ -101,15 +113,16 @@ def series_rows(series: Iterable[Series]) -> list[dict[str, Any]] | None:
 
 def series_of_rows(rows: list[dict[str, Any]]) -> tuple[Series, ...]:
     """The series `series_rows` gave."""
+    seen: _Seen = {}
     return tuple(
         Series(
             uid=r["uid"], summary=r["summary"], start=_parse_time(r["start"]),
             end=_parse_time(r["end"]), timezone=r["timezone"], rrule=r["rrule"],
             exdates=tuple(_parse_time(x) for x in r["exdates"]),
-            attendees=_parse_attendees(r["attendees"]), organizer=r["organizer"],
+            attendees=_parse_attendees(r["attendees"], seen), organizer=r["organizer"],
             status=r["status"], description=r["description"], marker=r["marker"],
             notes_url=r["notes_url"],
-            instances=tuple(_parse_instance(i) for i in r["instances"]),
+            instances=tuple(_parse_instance(i, seen) for i in r["instances"]),
             etag=r["etag"], broken=r["broken"], transparent=r["transparent"],
             all_day=r["all_day"], out_of_office=r["out_of_office"],
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
@@ -142,16 +142,61 @@ def expand(
     # Pad by a day either side: the bounds are instants, the rule runs on wall time.
     lo = start.astimezone(zone).replace(tzinfo=None) - dt.timedelta(days=1)
     hi = end.astimezone(zone).replace(tzinfo=None) + dt.timedelta(days=1)
-    rule = _naive_rule(_until_on_wall_time(rrule, zone), _fast_forward(rrule, local, lo))
+    wall_rule = _until_on_wall_time(rrule, zone)
+    walk = _one_day_a_week(wall_rule, local, max(lo, local))
+    if walk is None:
+        rule = _naive_rule(wall_rule, _fast_forward(rrule, local, lo))
+        walk = rule.xafter(max(lo, local), count=_MAX_EXPANSION, inc=True)
     skipped = {x.astimezone(dt.UTC) for x in exdates}
     out: list[dt.datetime] = []
-    for naive in rule.xafter(max(lo, local), count=_MAX_EXPANSION, inc=True):
+    for naive in walk:
         if naive > hi:
             break
         when = naive.replace(tzinfo=zone)
         if start <= when < end and when.astimezone(dt.UTC) not in skipped:
             out.append(when)
     return out
+
+
+def _one_day_a_week(
+    rrule: str, dtstart: dt.datetime, since: dt.datetime,
+) -> Iterator[dt.datetime] | None:
+    """The occurrences on or after `since` (>= `dtstart`) of a rule that is one weekday
+    every N weeks (every roster cadence but monthly ones), by adding weeks; None for any
+    other rule, which dateutil walks. Same results as dateutil: the weeks count from the week (by
+    WKST) holding `dtstart`, at its time of day, up to an UNTIL on wall time."""
+    parts = dict(p.partition("=")[::2] for p in rrule.upper().split(";") if p)
+    if parts.get("FREQ") != "WEEKLY" or not set(parts) <= {"FREQ", "INTERVAL", "BYDAY",
+                                                           "WKST", "UNTIL"}:
+        return None
+    days = {d: n for n, d in enumerate(DAYS)}
+    interval, byday = parts.get("INTERVAL", "1"), parts.get("BYDAY", DAYS[dtstart.weekday()])
+    if not interval.isdigit() or int(interval) < 1 or byday not in days \
+            or parts.get("WKST", "MO") not in days:
+        return None
+    until = None
+    if "UNTIL" in parts:
+        try:
+            until = dt.datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%S")
+        except ValueError:
+            return None
+    step = dt.timedelta(weeks=int(interval))
+    wkst = days[parts.get("WKST", "MO")]
+    week = dtstart - dt.timedelta(days=(dtstart.weekday() - wkst) % 7)
+    # In the week of `dtstart`, on its phase; `since` (never before `dtstart`) moves it on.
+    first = week + dt.timedelta(days=(days[byday] - wkst) % 7)
+    if first < since:
+        first += step * -((first - since) // step)
+    return _weeks(first, step, until)
+
+
+def _weeks(first: dt.datetime, step: dt.timedelta,
+           until: dt.datetime | None) -> Iterator[dt.datetime]:
+    for index in range(_MAX_EXPANSION):
+        when = first + step * index
+        if until is not None and when > until:
+            return
+        yield when
 
 
 def _fast_forward(rrule: str, dtstart: dt.datetime, lo: dt.datetime) -> dt.datetime:
