@@ -124,7 +124,9 @@ def first_start(person: Person, anchor: dt.date, timezone: str) -> dt.datetime:
     if person.cadence.kind != "rrule":
         # Week-based phases start from the first slot day on or after the anchor.
         seed += dt.timedelta(days=(slot.day - anchor.weekday()) % 7)
-    found = _naive_rule(body, seed).after(seed, inc=True)
+    weeks = _one_day_a_week(body, seed, seed)
+    found = next(weeks, None) if weeks is not None else _naive_rule(body, seed).after(
+        seed, inc=True)
     if found is None:
         raise ValueError(f"{person.email}: cadence never occurs after {anchor}")
     return found.replace(tzinfo=ZoneInfo(timezone))

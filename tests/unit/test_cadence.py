@@ -139,3 +139,22 @@ def test_expanding_a_window_gives_what_walking_from_the_first_date_gives(
     end = start + dt.timedelta(days=length)
     assert cadence.expand(rule, first, start, end) == _from_the_first_date(
         rule, first, start, end)
+
+
+@settings(max_examples=200, deadline=None)
+@given(spec=st.sampled_from(["weekly", "biweekly", "every 3 weeks", "rrule: FREQ=WEEKLY",
+                             "rrule: FREQ=WEEKLY;INTERVAL=2;WKST=SU",
+                             "rrule: FREQ=WEEKLY;BYDAY=SU;INTERVAL=3;WKST=WE"]),
+       day=st.integers(0, 6), hour=st.integers(0, 23),
+       anchor=st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)))
+def test_the_first_weekly_start_is_the_one_dateutil_finds(
+        spec: str, day: int, hour: int, anchor: dt.date) -> None:
+    """A week-based cadence's first 1:1 (which sets its phase) is found by adding days, and
+    is the first occurrence dateutil gives from the same seed."""
+    who = person(spec, day=day, hour=hour)
+    seed = dt.datetime.combine(anchor, dt.time(hour))
+    if who.cadence.kind != "rrule":
+        seed += dt.timedelta(days=(day - anchor.weekday()) % 7)
+    rule = rrulestr(cadence.rrule_text(who.cadence, who.fixed_slot), dtstart=seed)
+    assert cadence.first_start(who, anchor, "Europe/Berlin") == rule.after(
+        seed, inc=True).replace(tzinfo=BERLIN)
