@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
@@ -165,15 +166,34 @@ def _one_day_a_week(
 ) -> Iterator[dt.datetime] | None:
     """The occurrences on or after `since` (>= `dtstart`) of a rule that is one weekday
     every N weeks (every roster cadence but monthly ones), by adding weeks; None for any
-    other rule, which dateutil walks. Same results as dateutil: the weeks count from the week (by
-    WKST) holding `dtstart`, at its time of day, up to an UNTIL on wall time."""
+    other rule, which dateutil walks. Same results as dateutil: the weeks count from the
+    week (by WKST) holding `dtstart`, at its time of day, up to an UNTIL on wall time."""
+    shape = _weekly_shape(rrule)
+    if shape is None:
+        return None
+    weeks, byday, wkst, until = shape
+    step = dt.timedelta(weeks=weeks)
+    day = dtstart.weekday() if byday is None else byday
+    week = dtstart - dt.timedelta(days=(dtstart.weekday() - wkst) % 7)
+    # In the week of `dtstart`, on its phase; `since` (never before `dtstart`) moves it on.
+    first = week + dt.timedelta(days=(day - wkst) % 7)
+    if first < since:
+        first += step * -((first - since) // step)
+    return _weeks(first, step, until)
+
+
+@functools.lru_cache(maxsize=256)
+def _weekly_shape(rrule: str) -> tuple[int, int | None, int, dt.datetime | None] | None:
+    """(weeks between, weekday or None for the start's, WKST, wall-time UNTIL) of a rule
+    that is one weekday every N weeks, else None. Remembered: a run asks for the same few
+    rule texts thousands of times."""
     parts = dict(p.partition("=")[::2] for p in rrule.upper().split(";") if p)
     if parts.get("FREQ") != "WEEKLY" or not set(parts) <= {"FREQ", "INTERVAL", "BYDAY",
                                                            "WKST", "UNTIL"}:
         return None
     days = {d: n for n, d in enumerate(DAYS)}
-    interval, byday = parts.get("INTERVAL", "1"), parts.get("BYDAY", DAYS[dtstart.weekday()])
-    if not interval.isdigit() or int(interval) < 1 or byday not in days \
+    interval, byday = parts.get("INTERVAL", "1"), parts.get("BYDAY")
+    if not interval.isdigit() or int(interval) < 1 or (byday is not None and byday not in days) \
             or parts.get("WKST", "MO") not in days:
         return None
     until = None
@@ -182,14 +202,8 @@ def _one_day_a_week(
             until = dt.datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%S")
         except ValueError:
             return None
-    step = dt.timedelta(weeks=int(interval))
-    wkst = days[parts.get("WKST", "MO")]
-    week = dtstart - dt.timedelta(days=(dtstart.weekday() - wkst) % 7)
-    # In the week of `dtstart`, on its phase; `since` (never before `dtstart`) moves it on.
-    first = week + dt.timedelta(days=(days[byday] - wkst) % 7)
-    if first < since:
-        first += step * -((first - since) // step)
-    return _weeks(first, step, until)
+    return (int(interval), None if byday is None else days[byday],
+            days[parts.get("WKST", "MO")], until)
 
 
 def _weeks(first: dt.datetime, step: dt.timedelta,
