@@ -171,8 +171,6 @@ class _Runner:
         else:
             self.notes.cancel_section(doc, write)
         with self.state.transaction():
-            if isinstance(action, PrepareAgenda):
-                self.state.record_prepared(person.email, write.key)
             self.audit(action, doc.doc_id)
 
     def remember(self, uid: str, written: str) -> None:

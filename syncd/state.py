@@ -36,6 +36,8 @@ DB_NAME = "syncd.sqlite3"
 
 # MIGRATIONS[i] upgrades a database from user_version i to i + 1. Append only:
 # a released entry is never edited, since databases in the field already ran it.
+# (The first one's `prepared` table is no longer written or read: a notes document's
+# agenda sections are the record of what was prepared. Dropping it would need a migration.)
 MIGRATIONS: list[str] = [
     """
     CREATE TABLE series (
@@ -205,7 +207,8 @@ class State:
     # --- reading -------------------------------------------------------------
 
     def memory(self) -> Memory:
-        """Everything the planner needs: owned series, notes documents, prepared agendas."""
+        """Everything the planner needs: owned series, notes documents, what syncd last
+        wrote on each series, booked make-ups."""
         series = tuple(
             OwnedSeries(
                 uid=uid, person=person, generation=generation,
@@ -223,18 +226,13 @@ class State:
                 "SELECT person, doc_id, url FROM notes ORDER BY person"
             )
         )
-        prepared = frozenset(
-            (person, _parse_date(day))
-            for person, day in self._query("SELECT person, day FROM prepared")
-        )
         written = {key.removeprefix(_WRITTEN): value for key, value in self._query(
             "SELECT key, value FROM kv WHERE key LIKE ?", (_WRITTEN + "%",))}
         makeups = tuple(sorted((_makeup(key.removeprefix(_MAKEUP), value) for key, value in
                                 self._query("SELECT key, value FROM kv WHERE key LIKE ?",
                                             (_MAKEUP + "%",))),
                                key=lambda m: (m.person, m.expected, m.uid)))
-        return Memory(series=series, notes=notes, prepared=prepared, written=written,
-                      makeups=makeups)
+        return Memory(series=series, notes=notes, written=written, makeups=makeups)
 
     def audit_log(self, limit: int | None = None) -> list[AuditEntry]:
         """The audit log, oldest first; with `limit`, only the newest `limit` entries."""
@@ -375,13 +373,6 @@ class State:
             "INSERT INTO notes (person, doc_id, url) VALUES (?, ?, ?)"
             " ON CONFLICT (person) DO UPDATE SET doc_id = excluded.doc_id, url = excluded.url",
             (doc.person, doc.doc_id, doc.url),
-        )
-
-    def record_prepared(self, person: str, date: dt.date) -> None:
-        """Remember that the agenda for `person` on `date` was written; idempotent."""
-        self._write(
-            "INSERT OR IGNORE INTO prepared (person, day) VALUES (?, ?)",
-            (person, date.isoformat()),
         )
 
     def audit(self, at: dt.datetime, action: str, person: str, target: str, detail: str) -> None:

@@ -540,11 +540,11 @@ class OwnedSeries:
 
 @dataclass(frozen=True)
 class Memory:
-    """The part of state the planner reads: ownership, notes, prepared agendas."""
+    """The part of state the planner reads: ownership, notes, what syncd last wrote,
+    booked make-ups."""
 
     series: tuple[OwnedSeries, ...] = ()
     notes: tuple[NotesDoc, ...] = ()  # notes docs syncd created or found, sections unknown
-    prepared: frozenset[tuple[str, dt.date]] = frozenset()  # (person, date) agendas written
     # uid → identity.Written.text() of what syncd last wrote on that series.
     written: Mapping[str, str] = field(default_factory=dict)
     makeups: tuple[BookedMakeUp, ...] = ()  # one-off make-ups syncd booked

@@ -66,7 +66,7 @@ def test_a_calendar_path_with_a_typo_writes_no_notes_and_no_state(demo: Workspac
     assert syncd("log", "--config", str(demo.config)).out == ""
     with sqlite3.connect(demo.state / DB_NAME) as db:
         assert [db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("series", "notes", "prepared", "occurrences", "kv")] == [0] * 5
+                for table in ("series", "notes", "occurrences", "kv")] == [0] * 4
     db.close()
 
 

@@ -85,15 +85,6 @@ times = st.sampled_from(["10:00", "14:00", "16:00"])
 durations = st.sampled_from([30, 45, 60])
 
 
-def head(calendar: str, notes: str, state_dir: Path, extra: str = "") -> dict[str, str]:
-    """The backends of a machine's config, as Workspace.write_config takes them (state is
-    the workspace's own state/ folder). Kept for the Google machine: its class body is
-    what seeds its derandomized CI run (hypothesis digests a state machine's source), and
-    that run is kept as it was (see test_google_machine.py's note)."""
-    assert state_dir.name == "state", state_dir
-    return {"calendar": calendar, "notes": notes, "extra": extra}
-
-
 def rrule(entry: Entry) -> str:
     """The RRULE a calendar app writes for an entry's cadence on its weekday."""
     day = entry.day[:2].upper()

@@ -58,7 +58,6 @@ def fill(state: State) -> None:
         state.record_series(OwnedSeries("u0", "ann@x.org", 0, "created"))
         state.record_notes(NotesDoc("bob@x.org", "bob@x.org.md", "file:///n/bob@x.org.md"))
         state.record_notes(NotesDoc("ann@x.org", "ann@x.org.md", "file:///n/ann@x.org.md"))
-        state.record_prepared("ann@x.org", dt.date(2026, 3, 3))
         state.audit(AT, "create-series", "ann@x.org", "u0", "weekly 1:1")
 
 
@@ -72,7 +71,6 @@ EXPECTED = Memory(
         NotesDoc("ann@x.org", "ann@x.org.md", "file:///n/ann@x.org.md"),
         NotesDoc("bob@x.org", "bob@x.org.md", "file:///n/bob@x.org.md"),
     ),
-    prepared=frozenset({("ann@x.org", dt.date(2026, 3, 3))}),
 )
 
 
@@ -168,7 +166,6 @@ def test_any_exception_rolls_back_everything(state: State, error: type[BaseExcep
         state.record_series(OwnedSeries("u9", "cy@x.org", 0, "created"))
         state.set_series_status("u0", "deleted")
         state.record_notes(NotesDoc("ann@x.org", "other.md", "file:///other.md"))
-        state.record_prepared("cy@x.org", dt.date(2026, 4, 1))
         state.audit(AT, "x", "cy@x.org", "u9", "")
         state.set_value("token", "abc")
         raise error()
@@ -186,7 +183,6 @@ def test_writes_outside_a_transaction_are_refused(state: State) -> None:
         lambda: state.record_series(OwnedSeries("u", "a@x.org", 0, "created")),
         lambda: state.set_series_status("u", "ended"),
         lambda: state.record_notes(NotesDoc("a@x.org", "a.md", "file:///a.md")),
-        lambda: state.record_prepared("a@x.org", dt.date(2026, 1, 1)),
         lambda: state.audit(AT, "x", "a@x.org", "t", "d"),
         lambda: state.set_value("k", "v"),
     ]
@@ -209,14 +205,12 @@ def test_set_status_of_unknown_series_fails(state: State) -> None:
 # --- individual records ------------------------------------------------------------
 
 
-def test_upserts_and_idempotent_prepared(state: State) -> None:
+def test_upserts(state: State) -> None:
     fill(state)
     with state.transaction():
         state.record_series(OwnedSeries("u0", "ann@x.org", 3, "adopted", "ended"))
         state.set_series_status("u2", "deleted")
         state.record_notes(NotesDoc("ann@x.org", "renamed.md", "file:///renamed.md"))
-        state.record_prepared("ann@x.org", dt.date(2026, 3, 3))
-        state.record_prepared("ann@x.org", dt.date(2026, 3, 10))
     memory = state.memory()
     assert memory.series == (
         OwnedSeries("u0", "ann@x.org", 3, "adopted", "ended"),
@@ -224,10 +218,6 @@ def test_upserts_and_idempotent_prepared(state: State) -> None:
         OwnedSeries("u2", "bob@x.org", 1, "adopted", "deleted"),
     )
     assert memory.notes[0] == NotesDoc("ann@x.org", "renamed.md", "file:///renamed.md")
-    assert memory.prepared == {
-        ("ann@x.org", dt.date(2026, 3, 3)),
-        ("ann@x.org", dt.date(2026, 3, 10)),
-    }
 
 
 def test_audit_log_order_and_limit(state: State) -> None:
