@@ -92,13 +92,23 @@ def parse(text: str) -> tuple[object, Lines, list[Problem]]:
         try:
             # The pure-Python reader's character check first: libyaml's set differs.
             yaml.reader.Reader(text)
-            return _parse(text, _FAST)
-        except (Abort, yaml.YAMLError, RecursionError):
+            return _parse(text, _FAST, deepest=_FAST_DEPTH)
+        except (Abort, yaml.YAMLError, RecursionError, _TooDeep):
             pass  # every message, and its line, comes from the loader the tests pin
     return _parse(text, _Loader)
 
 
-def _parse(text: str, kind: type[_AnyLoader]) -> tuple[object, Lines, list[Problem]]:
+# libyaml composes any depth without recursing; a document nested deeper than a roster
+# ever is goes to the pure-Python loader, whose recursion limit says "nested too deeply".
+_FAST_DEPTH = 64
+
+
+class _TooDeep(Exception):
+    """A document deeper than _FAST_DEPTH on the fast path."""
+
+
+def _parse(text: str, kind: type[_AnyLoader],
+           deepest: int | None = None) -> tuple[object, Lines, list[Problem]]:
     try:
         loader = kind(text)
     except yaml.reader.ReaderError as exc:
@@ -111,7 +121,7 @@ def _parse(text: str, kind: type[_AnyLoader]) -> tuple[object, Lines, list[Probl
             found = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
             line = root.start_mark.line + 1
             raise Abort(Problem(line, "", f"top level must be a mapping of keys, not {found}"))
-        problems = _check_nodes(root)
+        problems = _check_nodes(root, deepest)
         data = loader.construct_document(root)
         lines = Lines({}, {})
         _map_lines(loader, root, (), lines)
@@ -140,14 +150,17 @@ def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> Problem:
     return Problem(line, "", f"YAML syntax error: {what}")
 
 
-def _check_nodes(root: yaml.Node) -> list[Problem]:
-    """Duplicate keys (YAML keeps the last silently), and aliases that loop or explode."""
+def _check_nodes(root: yaml.Node, deepest: int | None) -> list[Problem]:
+    """Duplicate keys (YAML keeps the last silently), and aliases that loop or explode;
+    _TooDeep past `deepest` levels."""
     problems: list[Problem] = []
     count = 0
 
     def visit(node: yaml.Node, path: NodePath, above: frozenset[int]) -> None:
         nonlocal count
         count += 1
+        if deepest is not None and len(path) > deepest:
+            raise _TooDeep
         if count > _MAX_NODES:
             message = f"more than {_MAX_NODES} values once aliases are expanded"
             raise Abort(Problem(node.start_mark.line + 1, "", message))
