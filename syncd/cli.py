@@ -147,6 +147,21 @@ def readonly_state(config: Config) -> State:
     return State.open_readonly(resolve_state_dir(config, os.environ))
 
 
+def run_state(config: Config, *, dry_run: bool) -> State:
+    """The state a run that may write works on: a read-only snapshot for a dry run;
+    otherwise the state itself, once the lock is held (a writing run must not race the
+    service or another run) and the config's private files are tightened."""
+    from syncd.config import resolve_state_dir
+    from syncd.state import State
+
+    state_dir = resolve_state_dir(config, os.environ)
+    if dry_run:
+        return State.open_readonly(state_dir)
+    hold_lock(state_dir)
+    tighten_or_exit(config)
+    return State.open(state_dir)
+
+
 def parse_now(value: str | None, timezone: str) -> dt.datetime:
     """--now as an aware datetime (naive values are in the roster's zone); else the clock."""
     if value is None:
@@ -304,16 +319,9 @@ def reconcile(config: Config, config_path: Path, dry_run: bool, as_json: bool,
     """Bring the calendar and notes in line with the roster."""
     from syncd import reconcile as reconciling
     from syncd import show
-    from syncd.config import resolve_state_dir
-    from syncd.state import State
 
     now = parse_now(now_text, config.roster.timezone)
-    state_dir = resolve_state_dir(config, os.environ)
-    if not dry_run:
-        # A writing run must not race the service (or another run) on the same state.
-        hold_lock(state_dir)
-        tighten_or_exit(config)
-    state = State.open_readonly(state_dir) if dry_run else State.open(state_dir)
+    state = run_state(config, dry_run=dry_run)
     try:
         result = reconciling.reconcile(config, state, now, dry_run=dry_run, force=force)
     finally:
@@ -436,9 +444,7 @@ def makeup_command(config: Config, config_path: Path, person: str, at_text: str 
     """Book a one-off 1:1 with PERSON to make up their skipped one (sends an invitation)."""
     from syncd import makeup, show
     from syncd import suggest as suggesting
-    from syncd.config import resolve_state_dir
     from syncd.core.oneline import one_line
-    from syncd.state import State
 
     if (at_text is None) == (not first_free):
         raise click.UsageError("give either --at ISO or --first-free")
@@ -451,11 +457,7 @@ def makeup_command(config: Config, config_path: Path, person: str, at_text: str 
         at = parse_now(at_text, config.roster.timezone)
         if at <= now:
             raise click.BadParameter(f"{at_text} is not in the future", param_hint="--at")
-    state_dir = resolve_state_dir(config, os.environ)
-    if not dry_run:
-        hold_lock(state_dir)
-        tighten_or_exit(config)
-    state = State.open_readonly(state_dir) if dry_run else State.open(state_dir)
+    state = run_state(config, dry_run=dry_run)
     try:
         choice = makeup.choose(config, state, person, now, at, anyway)
         result = makeup.book(config, state, choice, now, dry_run=dry_run, force=force)
