@@ -11,7 +11,6 @@ import base64
 import dataclasses
 import datetime as dt
 import http.server
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from syncd.state import State
 from tests.caldav_servers import SERVERS, Server
 from tests.contract import CONTRACT
 from tests.contracts.caldav import CalDAVHarness, client
+from tests.local_http import serving
 from tests.security.conftest import run_syncd
 from tests.workspace import NOW, Run, syncd
 
@@ -231,15 +231,8 @@ class HTMLPage(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def html_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HTMLPage)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(HTMLPage) as base:
+        yield base + "/"
 
 
 def test_a_server_answering_html_is_named_and_nothing_is_written(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from google.auth.credentials import AnonymousCredentials
 
 from syncd.google.api import Endpoints, GoogleApi, GoogleError
 from tests.emulator import Emulator
+from tests.local_http import serving
 
 
 def anonymous() -> AnonymousCredentials:
@@ -150,15 +150,8 @@ class HtmlErrors(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def html_proxy() -> Iterator[str]:
     HtmlErrors.calls = 0
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HtmlErrors)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(HtmlErrors) as base:
+        yield base
 
 
 def test_an_html_error_page_with_a_date_retry_after_falls_back_to_own_backoff(

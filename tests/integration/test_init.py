@@ -5,9 +5,7 @@ init found (each one is adopted, or left as the other person's)."""
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 
 from syncd.config import load_config
 from tests.integration.gdemo import GoogleDemo
+from tests.local_http import private_feed
 from tests.workspace import ROOT, Run, syncd
 
 NOW = "2026-11-25T09:00:00+01:00"
@@ -370,28 +369,8 @@ def feed_url(tmp_path: Path) -> Iterator[str]:
             + WINDOWS_ZONE.replace("\n", "\r\n")
             + "".join(e.replace("\n", "\r\n") for events in CASES.values() for e in events)
             + "END:VCALENDAR\r\n").encode()
-
-    class Feed(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            ok = SECRET in self.path
-            self.send_response(200 if ok else 404)
-            self.send_header("Content-Length", str(len(body) if ok else 0))
-            self.end_headers()
-            if ok:
-                self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feed)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/calendar/{SECRET}/basic.ics"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with private_feed(body, SECRET) as url:
+        yield url
 
 
 SECRET = "private-5c0ffee1d2b3"

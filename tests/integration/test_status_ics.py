@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import shutil
 import sqlite3
-import threading
 
 import icalendar
 import recurring_ical_events
 
+from tests.local_http import private_feed
 from tests.workspace import HEAD_YAML, NOW, PEOPLE_YAML, Workspace, snapshot
 
 LATER = "2026-12-20T09:00:00+01:00"
@@ -106,31 +105,11 @@ def test_a_private_feed_url_never_appears_in_output_or_logs(demo: Workspace) -> 
     body = (demo.calendar / "alice-weekly.ics").read_bytes()
     secret = "private-0f3c9a77d1e24b6b"
 
-    class Feed(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            ok = secret in self.path
-            self.send_response(200 if ok else 404)
-            self.send_header("Content-Length", str(len(body) if ok else 0))
-            self.end_headers()
-            if ok:
-                self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feed)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/calendar/{secret}/basic.ics"
+    with private_feed(body, secret) as url:
         demo.config.write_text(HEAD_YAML.replace("{kind: local, path: calendar}",
                                                  f"{{kind: ics, url: '{url}'}}") + PEOPLE_YAML)
         ok = demo.syncd("reconcile", "--dry-run", "--log-level", "debug")
         applied = demo.syncd("reconcile", "--log-level", "debug", "--json")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
     assert ok.code == 0 and "adopt-series" in ok.out
     assert applied.code == 0 and applied.json()["read_only"] is True
     for run in (ok, applied):
