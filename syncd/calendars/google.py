@@ -24,25 +24,19 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar
-
-import icalendar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from syncd.calendars.base import CalendarError, ConflictError
 from syncd.calendars.codec import dump_cache, dump_series, load_cache, load_series
-from syncd.calendars.ical import (
-    MARKER_PROP,
-    NOTES_PROP,
-    OOF_PROP,
-    series_from_calendar,
-    within,
-    zone_named,
-)
+from syncd.calendars.window import overlaps, zone_named
 from syncd.core import identity
 from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
 from syncd.core.relevance import Relevance
 from syncd.google.api import DOC_MIME, GoogleApi
 from syncd.google.errors import AlreadyExists, Gone, GoogleError, NotFound, PreconditionFailed
+
+if TYPE_CHECKING:
+    import icalendar
 
 log = logging.getLogger(__name__)
 
@@ -283,10 +277,17 @@ class GoogleCalendar:
     @staticmethod
     def _within(series: tuple[Series, ...], start: dt.datetime,
                 end: dt.datetime) -> tuple[Series, ...]:
-        return tuple(sorted((dataclasses.replace(within(s, start, end), private_props=True)
-                             for s in series), key=lambda s: s.uid))
+        return tuple(sorted((dataclasses.replace(s, private_props=True, instances=tuple(
+            i for i in s.instances if overlaps(i, start, end))) for s in series),
+            key=lambda s: s.uid))
 
     def _convert(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
+        # The iCalendar parser is loaded only when the calendar changed: an unchanged one
+        # is answered from the series converted before.
+        import icalendar
+
+        from syncd.calendars.ical import series_from_calendar
+
         events = self.cache.events
         uids = {i: _uid(e) for i, e in events.items() if not e.get("recurringEventId")}
         calendar = icalendar.Calendar()
@@ -312,6 +313,10 @@ class GoogleCalendar:
                 uid: str) -> icalendar.Event:
         """One Google event as a VEVENT; a cancelled instance carries no times of its own,
         so they are taken from its original start and the master's length."""
+        import icalendar
+
+        from syncd.calendars.ical import MARKER_PROP, NOTES_PROP, OOF_PROP
+
         out = icalendar.Event()
         out.add("UID", uid)
         original = event.get("originalStartTime")

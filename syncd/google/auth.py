@@ -14,7 +14,6 @@ from typing import Any
 
 import google.auth.exceptions
 from google.auth.credentials import AnonymousCredentials, Credentials
-from google.auth.transport.requests import Request
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
@@ -112,6 +111,9 @@ def _user_token(path: Path, wanted: list[str], welcome: list[str],
         raise AuthError(f"{path}: the token lacks {', '.join(sorted(missing))}; "
                         "run `syncd auth login` again")
     if not token.valid:
+        # requests (and urllib3) only for a refresh: a run with a valid token never loads them.
+        from google.auth.transport.requests import Request
+
         try:
             token.refresh(Request())  # type: ignore[no-untyped-call]
         except google.auth.exceptions.RefreshError:
