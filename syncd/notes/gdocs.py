@@ -61,6 +61,7 @@ class ReadCache:
     paragraphs, revision, end)."""
 
     docs: Mapping[str, tuple[str, _Read]] = dataclasses.field(default_factory=dict)
+    source: str = ""  # the JSON it was read from, written back as is when nothing changed
 
     VERSION: ClassVar[int] = 1  # bump when the shape changes: an older cache is dropped
 
@@ -82,7 +83,7 @@ class ReadCache:
             return cls({ident: (str(version), _Read(
                 tuple(_Paragraph(int(a), int(b), str(t), str(st), bl)
                       for a, b, t, st, bl in paragraphs), str(revision), int(end)))
-                for ident, (version, paragraphs, revision, end) in data["docs"].items()})
+                for ident, (version, paragraphs, revision, end) in data["docs"].items()}, text)
         except (TypeError, ValueError, AttributeError, KeyError):
             return cls()
 
@@ -95,7 +96,8 @@ class GoogleDocsNotes:
         """Docs go to `folder_id` (the Drive root when None); `cache` is what an earlier
         run read."""
         self.name = "google docs"
-        self._cached = dict((cache or ReadCache()).docs)
+        self._cache = cache or ReadCache()
+        self._cached = dict(self._cache.docs)
         self._seen: dict[str, tuple[str, _Read]] = {}  # read this run, not written since
         self._api = api
         self._folder = folder_id
@@ -132,6 +134,8 @@ class GoogleDocsNotes:
     def cache_json(self) -> str:
         """The Docs this run read and did not write since, with their Drive versions, for
         the next run."""
+        if self._cache.source and self._seen == self._cached:
+            return self._cache.source  # every Doc as an earlier run read it: nothing to encode
         return ReadCache(self._seen).to_json()
 
     def _list(self) -> dict[str, Mapping[str, Any]]:

@@ -123,6 +123,10 @@ def test_an_unchanged_doc_is_not_read_again_and_an_edited_one_is(g: GoogleDemo) 
     assert run.code == 0 and "Nothing to do" in run.out
     assert [r["path"] for r in g.emu.requests()[mark:] if r["path"].startswith("/v1/")] == [
         f"/v1/documents/{alice}"]
+    mark = len(g.emu.requests())  # what that run read is kept with the others
+    assert g.syncd("reconcile").code == 0
+    assert [r["path"] for r in g.emu.requests()[mark:]] == [
+        "/calendar/v3/calendars/primary/events", "/drive/v3/files"]
 
 
 def test_a_dry_run_sends_no_write_request(g: GoogleDemo) -> None:
