@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
 from syncd.core import identity
 from syncd.core.model import AgendaSection, AgendaWrite, NotesDoc, Person
@@ -475,8 +475,7 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-@dataclass(frozen=True)
-class _Paragraph:
+class _Paragraph(NamedTuple):  # a tuple: a cached read has tens of thousands
     start: int
     end: int
     text: str  # without its newline
@@ -577,8 +576,9 @@ class _Read:
             text = para.text
             if text.lstrip().startswith("<!--"):
                 text = "\\" + text  # typed text never counts as a section marker
-            match = notes_text.HEADING_TEXT.match(para.text)
-            if para.style == "HEADING_2" and match:
+            match = notes_text.HEADING_TEXT.match(para.text) if para.style == "HEADING_2" \
+                else None
+            if match:
                 key = match.group(3) or match.group(1)
                 when = f" {match.group(1)}T{match.group(2)}" if match.group(2) else ""
                 lines += [f"<!-- syncd:agenda {key}{when} -->", f"## {text}"]
