@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import subprocess
+import sys
 from collections import Counter
 from typing import Any
 
@@ -21,6 +24,7 @@ from syncd.core.planner import desired_spec
 from syncd.google.api import Endpoints, GoogleApi
 from tests.emulator import Emulator
 from tests.integration.gdemo import OWNER, PEOPLE, GoogleDemo
+from tests.workspace import NOW
 
 
 def _owned_by(event: dict[str, Any]) -> str | None:
@@ -127,6 +131,32 @@ def test_an_unchanged_doc_is_not_read_again_and_an_edited_one_is(g: GoogleDemo) 
     assert g.syncd("reconcile").code == 0
     assert [r["path"] for r in g.emu.requests()[mark:]] == [
         "/calendar/v3/calendars/primary/events", "/drive/v3/files"]
+
+
+# A fresh interpreter: this test process has loaded every library already.
+PROBE = """
+import json, sys
+from click.testing import CliRunner
+import syncd.cli
+run = CliRunner().invoke(syncd.cli.main, ["reconcile", "--config", {config!r}, "--now", {now!r}])
+heavy = ("icalendar", "recurring_ical_events", "requests", "urllib3")
+print(json.dumps({{"code": run.exit_code, "out": run.output,
+                  "loaded": sorted(m for m in heavy if m in sys.modules)}}))
+"""
+
+
+def test_an_unchanged_calendar_is_answered_without_icalendar_or_requests(g: GoogleDemo) -> None:
+    """A run with nothing changed answers from the series converted before: it never loads
+    the iCalendar parser (nor requests, which only a token refresh needs)."""
+    assert g.syncd("reconcile").code == 0
+    assert g.syncd("reconcile").code == 0
+    mark = len(g.emu.requests())
+    out = subprocess.run([sys.executable, "-c", PROBE.format(config=str(g.config), now=NOW)],
+                         capture_output=True, text=True, check=True).stdout
+    result = json.loads(out.splitlines()[-1])
+    assert result["code"] == 0 and "Nothing to do" in result["out"]
+    assert result["loaded"] == []
+    assert len(g.emu.requests()) == mark + 2  # the calendar and the Docs listed, nothing read
 
 
 def test_a_dry_run_sends_no_write_request(g: GoogleDemo) -> None:
