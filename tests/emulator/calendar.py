@@ -579,6 +579,7 @@ def _candidates(
     syncing = since is not None
     with_cancelled = syncing or bool(params.get("showDeleted")) or "updatedMin" in params
     horizon = _horizon(store, window)
+    unbounded = window.low is None and window.high is None
     by_master: dict[str, list[Json]] = defaultdict(list)
     for event in cal.events.values():
         if "recurringEventId" in event:
@@ -590,12 +591,14 @@ def _candidates(
         cancelled = event["status"] == "cancelled"
         if cancelled and not with_cancelled:
             continue
-        if event.get("recurrence") and not cancelled:
+        if event.get("recurrence") and not cancelled and not single and unbounded:
+            items.append(event)  # listed whatever its instances: no need to expand it
+        elif event.get("recurrence") and not cancelled:
             series = _series(cal, event, by_master[event["id"]], window,
                              show_deleted=with_cancelled, horizon=horizon)
             if single:
                 items.extend(series)
-            elif series or (window.low is None and window.high is None):
+            elif series:
                 items.append(event)
         elif "recurringEventId" in event and single and not syncing:
             continue  # shown in place by its master's expansion
