@@ -188,10 +188,12 @@ class StateReservations:
         """The Doc id reserved for `person`, if any."""
         return self._state.get_value(f"notes-id:{person_key(person)}")
 
-    def reserve(self, person: str, doc_id: str) -> None:
-        """Commit `doc_id` for `person` before the Doc is created."""
+    def reserve(self, ids: Mapping[str, str]) -> None:
+        """Commit each person's Doc id before the Docs are created, all in one transaction
+        (a first run of 500 people made 500 commits here)."""
         with self._state.transaction():
-            self._state.set_value(f"notes-id:{person_key(person)}", doc_id)
+            for person, doc_id in ids.items():
+                self._state.set_value(f"notes-id:{person_key(person)}", doc_id)
 
 
 def open_notes(

@@ -50,8 +50,9 @@ class Reservations(Protocol):
         """The id reserved for `person`'s Doc, if any."""
         ...
 
-    def reserve(self, person: str, doc_id: str) -> None:
-        """Remember `doc_id` for `person` (committed before the Doc is created)."""
+    def reserve(self, ids: Mapping[str, str]) -> None:
+        """Remember each person's Doc id (committed together, before those Docs are
+        created)."""
         ...
 
 
@@ -194,8 +195,8 @@ class GoogleDocsNotes:
         try:
             for first in range(0, len(need), _MAX_IDS):
                 chunk = need[first:first + _MAX_IDS]
-                for person, new_id in zip(chunk, self._generate_ids(len(chunk)), strict=True):
-                    self._reservations.reserve(person.email, new_id)
+                self._reservations.reserve({person.email: new_id for person, new_id in zip(
+                    chunk, self._generate_ids(len(chunk)), strict=True)})
         except NotesError:
             pass  # `create` reserves one by one what has no id yet
         wanted = [(p, doc_id) for p in todo
@@ -231,14 +232,14 @@ class GoogleDocsNotes:
             doc_id = self._reservations.reserved(person)
             if doc_id is None:
                 doc_id = self._generate_ids(1)[0]
-                self._reservations.reserve(person, doc_id)
+                self._reservations.reserve({person: doc_id})
             body = self._body(person, name, doc_id)
             file = self._create(person, body)
             if file is None:
                 # The reserved id belonged to a Doc that was deleted or trashed since: the
                 # lead's notes are gone, so a new Doc under a new id takes their place.
                 body["id"] = doc_id = self._generate_ids(1)[0]
-                self._reservations.reserve(person, doc_id)
+                self._reservations.reserve({person: doc_id})
                 file = self._create(person, body)
                 if file is None:
                     raise NotesError(f"{self.name}: Doc {doc_id} vanished while being created")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -23,8 +23,8 @@ class Reservations:
     def reserved(self, person: str) -> str | None:
         return self.ids.get(person)
 
-    def reserve(self, person: str, doc_id: str) -> None:
-        self.ids[person] = doc_id
+    def reserve(self, ids: Mapping[str, str]) -> None:
+        self.ids.update(ids)
 
 
 class DocsHarness(NotesHarness):
