@@ -62,7 +62,8 @@ class ReadCache:
     paragraphs, revision, end)."""
 
     docs: Mapping[str, tuple[str, _Read]] = dataclasses.field(default_factory=dict)
-    source: str = ""  # the JSON it was read from, written back as is when nothing changed
+    # The JSON it was read from, written back as is when nothing changed.
+    source: str = dataclasses.field(default="", compare=False, repr=False)
 
     VERSION: ClassVar[int] = 1  # bump when the shape changes: an older cache is dropped
 
