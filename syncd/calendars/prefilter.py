@@ -27,6 +27,7 @@ import bisect
 import datetime as dt
 import hashlib
 import itertools
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -311,22 +312,29 @@ def _mentioned_between(text: bytes, shape: _Shape, needles: re.Pattern[bytes],
 
 def _needles(emails: Iterable[str]) -> re.Pattern[bytes] | None:
     """A regex finding any of `emails` in reversed, lower-cased text; None when a plain
-    search cannot stand for the comparison relevance makes (an address not in ASCII)."""
+    search cannot stand for the comparison relevance makes (an address not in ASCII),
+    or the addresses branch too deeply to make one."""
     if not all(email.isascii() for email in emails):
         return None
-    return re.compile(_trie([email.encode()[::-1] for email in emails]))
+    try:
+        return re.compile(_trie([email.encode()[::-1] for email in emails]))
+    except RecursionError:
+        return None
 
 
 def _trie(words: list[bytes]) -> bytes:
     """A regex matching where any of `words` starts (or a word that starts one of them),
     its branches sharing their common beginnings: a thousand addresses cost about as
-    much to look for as ten."""
+    much to look for as ten. It nests once per place where the words part ways."""
     if b"" in words:
         return b""
     heads: dict[bytes, list[bytes]] = {}
     for word in sorted(set(words)):
         heads.setdefault(word[:1], []).append(word[1:])
-    branches = [re.escape(head) + _trie(rest) for head, rest in heads.items()]
+    branches = []
+    for head, rests in heads.items():
+        common = bytes(os.path.commonprefix(rests))
+        branches.append(re.escape(head + common) + _trie([r[len(common):] for r in rests]))
     return branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
 
 
