@@ -35,7 +35,7 @@ from syncd.calendars.ical import (
     within,
     zone_named,
 )
-from syncd.calendars.prefilter import prefilter
+from syncd.calendars.prefilter import prefilter, without_past_overrides
 from syncd.core.model import Person, Series
 from syncd.core.relevance import Relevance
 from syncd.redact import redact_url
@@ -223,8 +223,11 @@ class ICSFeed:
 
     def _series(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         digest = self.cache.sha256
+        # Overrides that ended before the window cannot change it: not parsed at all.
+        text = without_past_overrides(self.cache.kept.encode(),
+                                      start.astimezone(dt.UTC).date() - _MARGIN)
         try:
-            calendar = icalendar.Calendar.from_ical(self.cache.kept)
+            calendar = icalendar.Calendar.from_ical(text)
             # Before anything walks or serialises the components (see check_depth).
             check_depth(calendar)
         except Exception as exc:

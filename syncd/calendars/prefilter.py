@@ -27,7 +27,6 @@ import bisect
 import datetime as dt
 import hashlib
 import itertools
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -333,8 +332,13 @@ def _trie(words: list[bytes]) -> bytes:
         heads.setdefault(word[:1], []).append(word[1:])
     branches = []
     for head, rests in heads.items():
-        common = bytes(os.path.commonprefix(rests))
-        branches.append(re.escape(head + common) + _trie([r[len(common):] for r in rests]))
+        # The words are sorted: what the first and last share, all share.
+        common = 0
+        while common < min(len(rests[0]), len(rests[-1])) and \
+                rests[0][common] == rests[-1][common]:
+            common += 1
+        branches.append(re.escape(head + rests[0][:common])
+                        + _trie([r[common:] for r in rests]))
     return branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
 
 
@@ -430,3 +434,125 @@ def _after_line(text: bytes, position: int) -> int:
 
 def _unescape(value: str) -> str:
     return _ESCAPED.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
+# --- the part of the kept text a window needs ----------------------------------------
+
+
+def without_past_overrides(kept: bytes, since: dt.date) -> bytes:
+    """`kept` (what `prefilter` returned) without the overrides that cannot change a
+    series' meetings from the day `since` on: a moved or cancelled meeting of a series
+    with a master, which with everything it names ended before `since` and whose
+    meeting as the master has it (were the override not there) would have ended too.
+    Long-running 1:1s carry years of these, and parsing them is most of a changed
+    feed's read.
+
+    Only overrides without a rule of their own go, from series whose every event is
+    written plainly: dates, SEQUENCE and RECURRENCE-ID (a RANGE parameter is not
+    plain), no property twice, no components but alarms. Anything else stays whole, so
+    what the expansion reads, or fails on, is as before. `kept` comes back
+    unchanged when it cannot be read as prefilter's output.
+    """
+    try:
+        shape = _Shape.scan(kept, _NOBODY, "", "")
+    except CalendarError:
+        return kept
+    groups: dict[bytes, list[_Plain]] = {}
+    for index, uid in enumerate(shape.uids):
+        groups.setdefault(uid, []).append(_plain(kept, shape.begins[index], shape.ends[index]))
+    dropped: list[_Plain] = []
+    for members in groups.values():
+        masters = [m for m in members if not m.override]
+        if not masters or any(m.odd or m.days is None for m in members):
+            continue
+        # Without its override, a meeting lasts as long as the master's do.
+        reach = dt.timedelta(days=max(m.days or 0 for m in masters) + 1)
+        dropped += [m for m in members
+                    if m.override and not m.ruled and m.last + reach < since]
+    if not dropped:
+        return kept
+    dropped.sort(key=lambda m: m.begin)
+    pieces, at = [], 0
+    for member in dropped:
+        pieces.append(kept[at:member.begin])
+        at = member.end
+    pieces.append(kept[at:])
+    return b"".join(pieces)
+
+
+_NOBODY = Relevance(frozenset(), (), None, "")
+# A date or date-time written plainly: a DATE, a UTC or floating time, a time in a zone.
+_PLAIN_DATE = re.compile(rb"(?:;VALUE=DATE)?:(\d{8})|(?:;TZID=[^;:\"\r\n]+:|:)(\d{8})T(\d{6})Z?")
+_PLAIN_DURATION = re.compile(rb":P(?:(\d{1,5})W|(?:(\d{1,5})D)?(?:T(?:\d{1,5}H)?(?:\d{1,5}M)?"
+                             rb"(?:\d{1,5}S)?)?)")
+_PLAIN_LINES = _shape_patterns(b"BEGIN", b"END", b"RECURRENCE-ID", b"DTSTART", b"DTEND",
+                               b"DURATION", b"SEQUENCE", b"RRULE", b"RDATE", b"EXDATE",
+                               b"EXRULE")[1]
+
+
+@dataclass(slots=True)
+class _Plain:
+    """One VEVENT of the kept text, as far as leaving it out is concerned."""
+
+    begin: int
+    end: int
+    override: bool = False  # has a RECURRENCE-ID
+    ruled: bool = False  # has a rule or dates of its own (RRULE, RDATE, EXDATE, EXRULE)
+    odd: bool = False  # a property twice, SEQUENCE not a number, components in alarms
+    last: dt.date = dt.date.min  # the latest day it names or lasts into
+    days: int | None = None  # whole days it lasts, at least; None: its times are not plain
+
+
+def _plain(text: bytes, begin: int, end: int) -> _Plain:
+    event = _Plain(begin, end)
+    seen: set[bytes] = set()
+    days: dict[bytes, dt.date | None] = {}
+    span = 1
+    depth = 0
+    for match in _PLAIN_LINES.finditer(text, begin - 1, end):
+        what, rest = match.group(1).upper(), _unfold(match.group(2))
+        if what in (b"BEGIN", b"END"):
+            depth += 1 if what == b"BEGIN" else -1
+            event.odd = event.odd or depth > 2  # an alarm, nothing deeper
+            continue
+        if depth != 1:
+            continue
+        if what in (b"RRULE", b"RDATE", b"EXDATE", b"EXRULE"):
+            event.ruled = True
+            continue
+        event.odd = event.odd or what in seen
+        seen.add(what)
+        event.override = event.override or what == b"RECURRENCE-ID"
+        if what == b"SEQUENCE":
+            event.odd = event.odd or re.fullmatch(rb":\d{1,9}", rest) is None
+        elif what == b"DURATION":
+            found = _PLAIN_DURATION.fullmatch(rest)
+            days[what] = None if found is None else dt.date.min
+            if found is not None:
+                span = int(found.group(1) or 0) * 7 + int(found.group(2) or 0) + 1
+        elif what in (b"RECURRENCE-ID", b"DTSTART", b"DTEND"):
+            days[what] = _plain_date(rest)
+    start, stop = days.get(b"DTSTART"), days.get(b"DTEND", dt.date.min)
+    if start is None or None in days.values():
+        return event
+    assert stop is not None
+    event.days = max((stop - start).days + 1, span)
+    event.last = max(*(d for d in days.values() if d is not None),
+                     start + dt.timedelta(days=event.days))
+    return event
+
+
+def _plain_date(rest: bytes) -> dt.date | None:
+    """The day of a plainly written DATE or DATE-TIME value; None for anything else."""
+    found = _PLAIN_DATE.fullmatch(rest)
+    if found is None:
+        return None
+    digits = found.group(1) or found.group(2)
+    clock = found.group(3)
+    if clock is not None and not (int(clock[:2]) < 24 and int(clock[2:4]) < 60
+                                  and int(clock[4:]) < 61):
+        return None
+    try:
+        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None

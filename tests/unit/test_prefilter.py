@@ -10,18 +10,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
+from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import syncd.calendars.prefilter as fast
 from syncd.calendars.base import CalendarError
-from syncd.core.model import Cadence, Person, Slot
+from syncd.calendars.ical import series_from_calendar
+from syncd.calendars.prefilter import without_past_overrides
+from syncd.core.model import Cadence, Person, Series, Slot
 from syncd.core.relevance import Relevance, addresses
 from tests import prefilter_reference as reference
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "realworld"
+BERLIN = ZoneInfo("Europe/Berlin")
 OWNER = "lea@example.com"
 SINCE = dt.date(2026, 1, 1)
 LABEL = "feed.ics"
@@ -309,3 +314,146 @@ def test_overrides_naming_nobody_are_kept_with_their_series() -> None:
 def test_lf_and_cr_line_ends_read_as_the_line_walk_reads_them(ends: str) -> None:
     text = _calendar(ANN_EVENT).replace(b"\r\n", ends.encode())
     _assert_same(text, Relevance.of([_person("ann@example.com")], OWNER))
+
+
+# --- overrides a window cannot see ----------------------------------------------------
+
+
+def _series(text: bytes, start: dt.datetime, end: dt.datetime) -> list[Series] | None:
+    """What a read of `text` converts for [start, end); None when icalendar refuses it."""
+    try:
+        calendar = icalendar.Calendar.from_ical(text)
+    except Exception:
+        return None
+    found = series_from_calendar(calendar, start, end, BERLIN, lambda uid: uid)
+    return sorted(found, key=lambda s: s.uid)
+
+
+def _assert_window_unchanged(kept: bytes, start: dt.datetime, end: dt.datetime) -> bytes:
+    """The overrides left out for `start` change nothing a read of [start, end) gives."""
+    trimmed = without_past_overrides(kept, start.astimezone(dt.UTC).date()
+                                     - dt.timedelta(days=2))
+    whole = _series(kept, start, end)
+    if whole is not None:  # (a feed icalendar refuses is refused before this step)
+        assert _series(trimmed, start, end) == whole
+    return trimmed
+
+
+@st.composite
+def _recurring_feed(draw: st.DrawFn) -> tuple[bytes, list[dt.datetime]]:
+    """Series (timed, all-day, long, in zones) with overrides moved, cancelled, ranged,
+    with alarms or odd values; one-offs too. And the meetings the overrides change."""
+    events = []
+    originals = []
+    for number in range(draw(st.integers(1, 3))):
+        uid = f"s{number}"
+        first = dt.datetime(2025, 1, 6, 10) + dt.timedelta(days=draw(st.integers(0, 400)))
+        all_day = draw(st.booleans())
+        when = draw(st.sampled_from([";TZID=Europe/Berlin:{}", ":{}Z", ":{}"]))
+
+        def stamp(moment: dt.datetime, day: bool = all_day, how: str = when) -> str:
+            return f";VALUE=DATE:{moment:%Y%m%d}" if day else how.format(f"{moment:%Y%m%dT%H%M%S}")
+
+        length = draw(st.sampled_from([dt.timedelta(minutes=30), dt.timedelta(days=1),
+                                       dt.timedelta(days=9)]))
+        rule = draw(st.sampled_from(["FREQ=WEEKLY", "FREQ=DAILY;INTERVAL=5", "FREQ=MONTHLY"]))
+        master = [f"UID:{uid}", f"DTSTART{stamp(first)}", f"RRULE:{rule}"]
+        master.append(draw(st.sampled_from([f"DTEND{stamp(first + length)}",
+                                            f"DURATION:P{length.days}DT{length.seconds}S"])))
+        if draw(st.booleans()):
+            master.append("SEQUENCE:2")
+        if draw(st.integers(0, 5)):  # sometimes a series of overrides only
+            events.append(master)
+        for _ in range(draw(st.integers(0, 6))):
+            weeks = draw(st.integers(0, 100))
+            original = first + dt.timedelta(weeks=weeks)
+            originals.append(original)
+            moved = original + dt.timedelta(days=draw(st.integers(-20, 20)))
+            override = [f"UID:{uid}", f"RECURRENCE-ID{stamp(original)}",
+                        f"DTSTART{stamp(moved)}", f"DTEND{stamp(moved + length)}"]
+            for extra in draw(st.lists(st.sampled_from(
+                    ["cancelled", "range", "alarm", "sequence", "bad sequence", "bad date",
+                     "rule", "duration", "twice", "deep"]), max_size=2)):
+                override += {
+                    "cancelled": ["STATUS:CANCELLED"],
+                    "range": [],
+                    "alarm": ["BEGIN:VALARM", "TRIGGER:-PT5M", "END:VALARM"],
+                    "sequence": ["SEQUENCE:3"],
+                    "bad sequence": ["SEQUENCE:three"],
+                    "bad date": [f"DTEND:{moved:%Y%m%d}T256100"],
+                    "rule": ["RDATE:20260101T100000Z"],
+                    "duration": ["DURATION:PT1H"],
+                    "twice": [f"DTSTART{stamp(moved)}"],
+                    "deep": ["BEGIN:VALARM", "BEGIN:X-DEEP", "END:X-DEEP", "END:VALARM"],
+                }[extra]
+                if extra == "range":
+                    override[1] = "RECURRENCE-ID;RANGE=THISANDFUTURE" + override[1][13:]
+            events.append(override)
+    if draw(st.booleans()):
+        events.append(["UID:one-off", "DTSTART:20250301T100000Z", "DTEND:20250301T110000Z"])
+    events = draw(st.permutations(events))
+    body = "".join("BEGIN:VEVENT\r\n" + "".join(f"{line}\r\n" for line in event)
+                   + "END:VEVENT\r\n" for event in events)
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + body + "END:VCALENDAR\r\n").encode(), \
+        originals
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(feed=_recurring_feed(), pick=st.integers(0, 20), shift=st.integers(-15, 15))
+def test_overrides_left_out_change_nothing_in_the_window(
+        feed: tuple[bytes, list[dt.datetime]], pick: int, shift: int) -> None:
+    """Windows start close to an overridden meeting, where leaving it out could show."""
+    kept, originals = feed
+    near = originals[pick % len(originals)] if originals else dt.datetime(2025, 6, 1)
+    start = near.replace(tzinfo=dt.UTC) + dt.timedelta(days=shift)
+    _assert_window_unchanged(kept, start, start + dt.timedelta(days=497))
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_overrides_left_out_of_the_corpus_change_nothing(path: Path) -> None:
+    text = path.read_bytes()
+    outcome = _outcome(reference._prefilter, text, Relevance.of(
+        [_person("t@x.invalid", title=".")], OWNER), dt.date.min)
+    if isinstance(outcome, str):
+        return
+    for year in (2012, 2019, 2024):
+        start = dt.datetime(year, 3, 1, tzinfo=dt.UTC)
+        _assert_window_unchanged(outcome[0], start, start + dt.timedelta(days=497))
+
+
+def test_old_moved_meetings_of_a_series_are_not_parsed() -> None:
+    weekly = ("BEGIN:VEVENT\r\nUID:w\r\nDTSTART:20250106T100000Z\r\nDTEND:20250106T103000Z\r\n"
+              "RRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n")
+    moved = ("BEGIN:VEVENT\r\nUID:w\r\nRECURRENCE-ID:{0}T100000Z\r\nDTSTART:{0}T150000Z\r\n"
+             "DTEND:{0}T153000Z\r\nEND:VEVENT\r\n")
+    kept = _calendar(weekly, moved.format("20250113"), moved.format("20260105"))
+    trimmed = _assert_window_unchanged(kept, dt.datetime(2025, 12, 1, tzinfo=dt.UTC),
+                                       dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    assert b"RECURRENCE-ID:20250113" not in trimmed and b"RECURRENCE-ID:20260105" in trimmed
+
+
+@pytest.mark.parametrize(("master", "override"), [
+    ("", "RECURRENCE-ID;RANGE=THISANDFUTURE:20250113T100000Z"),  # moves every later one
+    ("", "RECURRENCE-ID:20250113T100000Z\r\nSEQUENCE:three"),  # the expansion reads it
+    ("", "RECURRENCE-ID:20250113T100000Z\r\nRDATE:20260107T100000Z"),  # a rule of its own
+    ("", "RECURRENCE-ID:20250113T100000Z\r\nBEGIN:VALARM\r\nBEGIN:X\r\nEND:X\r\nEND:VALARM"),
+    ("", "RECURRENCE-ID:20250113T250000Z"),  # not a time: the expansion fails on it
+    ("DURATION:P330D", "RECURRENCE-ID:20250113T100000Z"),  # the meeting would reach the window
+], ids=["range", "sequence", "rdate", "deep", "bad-time", "long-meetings"])
+def test_overrides_that_could_matter_are_kept(master: str, override: str) -> None:
+    weekly = ("BEGIN:VEVENT\r\nUID:w\r\nDTSTART:20250106T100000Z\r\n"
+              f"{master or 'DTEND:20250106T103000Z'}\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n")
+    moved = (f"BEGIN:VEVENT\r\nUID:w\r\n{override}\r\nDTSTART:20250114T100000Z\r\n"
+             "DTEND:20250114T103000Z\r\nEND:VEVENT\r\n")
+    kept = _calendar(weekly, moved)
+    trimmed = _assert_window_unchanged(kept, dt.datetime(2025, 12, 1, tzinfo=dt.UTC),
+                                       dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    assert trimmed == kept
+
+
+def test_a_series_of_overrides_only_keeps_them_all() -> None:
+    """Without a master, the first override stands for the series (its title, its start)."""
+    moved = ("BEGIN:VEVENT\r\nUID:w\r\nRECURRENCE-ID:{0}T100000Z\r\nDTSTART:{0}T150000Z\r\n"
+             "DTEND:{0}T153000Z\r\nEND:VEVENT\r\n")
+    kept = _calendar(moved.format("20250113"), moved.format("20260105"))
+    assert without_past_overrides(kept, dt.date(2025, 11, 1)) == kept
