@@ -28,7 +28,7 @@ import datetime as dt
 import hashlib
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from syncd.calendars.base import CalendarError
@@ -150,21 +150,22 @@ class _Shape:
         in_event = False  # a top-level VEVENT is open
         finished = False
         for match in _shape_lines(text, wanted):
+            if match.lastindex == 1:  # a UID line as plain as _PLAIN_UID says
+                if in_event and len(stack) == 2:
+                    uids[-1] = match.group(1)[1:]  # what _uid makes of it, made faster
+                continue
             known = usual.get(match.group())
             if known is None:
-                what = match.group(1).upper()
+                what = match.group(2).upper()
                 if what != b"BEGIN" and what != b"END":
                     if in_event and len(stack) == 2:
-                        rest = match.group(2)
-                        if what != b"UID":
-                            if _concerns(what, _unfold(rest), wanted):
-                                shape.noted.add(len(begins) - 1)
-                        elif _PLAIN_UID.fullmatch(rest):
-                            uids[-1] = rest[1:]  # what _uid makes of it, made faster
-                        else:
-                            uids[-1] = _uid(_unfold(rest))
+                        rest = _unfold(match.group(3))
+                        if what == b"UID":
+                            uids[-1] = _uid(rest)
+                        elif _concerns(what, rest, wanted):
+                            shape.noted.add(len(begins) - 1)
                     continue
-                known = (what == b"BEGIN", _unfold(match.group(2))[1:].strip().upper())
+                known = (what == b"BEGIN", _unfold(match.group(3))[1:].strip().upper())
             opening, kind = known
             if finished:
                 raise CalendarError(f"{name}: more than one VCALENDAR")
@@ -172,9 +173,9 @@ class _Shape:
                 if not stack:
                     if kind != b"VCALENDAR":
                         break
-                    gap = match.start(1)
+                    gap = match.start(2)
                 elif len(stack) == 1:
-                    component = match.start(1)
+                    component = match.start(2)
                     shape.header.append(text[gap:component])
                     if kind == b"VEVENT":
                         begins.append(component)
@@ -229,29 +230,34 @@ class _Shape:
         return chunk[:first] + b"UID:" + self.uids[index] + b"\r\n" + chunk[first:]
 
 
-def _shape_lines(text: bytes, wanted: Relevance) -> Iterator[re.Match[bytes]]:
+def _shape_lines(text: bytes, wanted: Relevance) -> Iterable[re.Match[bytes]]:
     """The lines step 1 reads, in order: BEGIN, END, UID, marker, out of office, and
-    SUMMARY when a title can make an event relevant."""
+    SUMMARY when a title can make an event relevant. Group 1 is the value of a plain UID
+    line (see _PLAIN_UID); any other line has its name in group 2, the rest in group 3."""
     first, rest = _SHAPE_LINES[bool(wanted.titles) or wanted.away is not None]
     found = first.match(text)
-    if found is not None:
-        yield found
-    yield from rest.finditer(text)
+    return itertools.chain([found] if found is not None else [], rest.finditer(text))
 
 
-def _shape_patterns(*names: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+def _shape_patterns(*names: bytes, plain_uid: bool = False
+                    ) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     """Lines named `names`: the first line, and every other (after its "\\n": a literal
     the regex engine skips ahead to, where `^` with MULTILINE costs a check at every
-    byte; then the names' first letters, a cheap test that rules out most lines)."""
-    alternation = b"(?i:(" + b"|".join(re.escape(n) for n in names) + b"))"
+    byte; then the names' first letters, a cheap test that rules out most lines). Name
+    in group 1, the rest in group 2; with `plain_uid`, a plain UID line (the usual one:
+    nothing to unfold, unescape or strip) has its value in group 1 instead, the others
+    their name and rest in groups 2 and 3."""
+    line = b"(?i:(" + b"|".join(re.escape(n) for n in names) + b"))" + _REST
+    if plain_uid:
+        line = b"UID(" + _PLAIN_UID.pattern + rb")(?=[\r\n]|\Z)(?!\r?\n[ \t])|" + line
     initials = bytes(sorted({c for n in names for c in (n[0], n.lower()[0])}))
-    return re.compile(alternation + _REST), \
-        re.compile(b"\n(?=[" + re.escape(initials) + b"])" + alternation + _REST)
+    return re.compile(b"(?:" + line + b")"), \
+        re.compile(b"\n(?=[" + re.escape(initials) + b"])(?:" + line + b")")
 
 
 _SHAPE_LINES = {
     titled: _shape_patterns(b"BEGIN", b"END", b"UID", MARKER_PROP.encode(), OOF_PROP.encode(),
-                            *([b"SUMMARY"] if titled else []))
+                            *([b"SUMMARY"] if titled else []), plain_uid=True)
     for titled in (False, True)
 }
 _LINES = _shape_patterns(*_NAMES)[1]
