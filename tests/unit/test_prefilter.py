@@ -209,7 +209,7 @@ def _wanted(draw: st.DrawFn) -> Relevance:
     return Relevance.of(people, OWNER, away, everyone=everyone)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_feed(), wanted=_wanted(), since=st.sampled_from([SINCE, dt.date.min]))
 def test_the_fast_prefilter_keeps_exactly_what_the_line_walk_keeps(
         text: bytes, wanted: Relevance, since: dt.date) -> None:
@@ -226,7 +226,7 @@ def _rosters(text: bytes) -> Iterator[Relevance]:
     """Every address in the file on the roster; each one alone; titles; `syncd init`."""
     found = sorted(set(addresses(text.decode("utf-8", "replace"))) - {OWNER})
     yield Relevance.of([_person(e) for e in found], OWNER)
-    for email in found[:20]:
+    for email in found[:5]:
         yield Relevance.of([_person(email)], OWNER)
     yield Relevance.of([_person("t@x.invalid", title="meeting|call")], OWNER, "vacation|ooo")
     yield Relevance.of([], OWNER, everyone=True)
@@ -237,7 +237,7 @@ def _rosters(text: bytes) -> Iterator[Relevance]:
 def test_the_corpus_is_filtered_as_by_the_line_walk(path: Path) -> None:
     text = path.read_bytes()
     for wanted in _rosters(text):
-        for since in (dt.date.min, dt.date(2019, 1, 1), dt.date(2030, 1, 1)):
+        for since in (dt.date.min, dt.date(2019, 1, 1)):
             _assert_same(text, wanted, since)
 
 
@@ -398,7 +398,7 @@ def _recurring_feed(draw: st.DrawFn) -> tuple[bytes, list[dt.datetime]]:
         originals
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(feed=_recurring_feed(), pick=st.integers(0, 20), shift=st.integers(-15, 15))
 def test_overrides_left_out_change_nothing_in_the_window(
         feed: tuple[bytes, list[dt.datetime]], pick: int, shift: int) -> None:
@@ -416,7 +416,7 @@ def test_overrides_left_out_of_the_corpus_change_nothing(path: Path) -> None:
         [_person("t@x.invalid", title=".")], OWNER), dt.date.min)
     if isinstance(outcome, str):
         return
-    for year in (2012, 2019, 2024):
+    for year in (2019,) if len(outcome[0]) > 500_000 else (2012, 2019, 2024):
         start = dt.datetime(year, 3, 1, tzinfo=dt.UTC)
         _assert_window_unchanged(outcome[0], start, start + dt.timedelta(days=497))
 
