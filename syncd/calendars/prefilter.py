@@ -486,7 +486,7 @@ def without_past_overrides(kept: bytes, since: dt.date) -> bytes:
     return b"".join(pieces)
 
 
-_NOBODY = Relevance(frozenset(), (), None, "")
+_NOBODY = Relevance.of([], "")  # scanning kept text: whom it concerns is settled
 # A date or date-time written plainly: a DATE, a UTC or floating time, a time in a zone.
 _PLAIN_DATE = re.compile(rb"(?:;VALUE=DATE)?:(\d{8})|(?:;TZID=[^;:\"\r\n]+:|:)(\d{8})T(\d{6})Z?")
 _PLAIN_DURATION = re.compile(rb":P(?:(\d{1,5})W|(?:(\d{1,5})D)?(?:T(?:\d{1,5}H)?(?:\d{1,5}M)?"
