@@ -198,7 +198,7 @@ class LocalCalendar:
         if old is not None and usable and (raw is None or _etag(raw) == old.sha256):
             try:
                 return replace(old, stat=stat, racy=racy), series_of_rows(old.series or [])
-            except (KeyError, TypeError, ValueError, IndexError):
+            except (KeyError, TypeError, ValueError, IndexError, OverflowError):
                 pass  # a cache of the right version but not of this shape: read the file
         if raw is None:
             raw = path.read_bytes()
