@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import enum
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from syncd import EXIT_FAILED, EXIT_OK, placing
@@ -31,7 +31,7 @@ from syncd.calendars.base import (
     WritableCalendar,
 )
 from syncd.config import Config
-from syncd.core import history, matching, observe, placement, planner, schedule
+from syncd.core import classify, history, matching, observe, placement, planner, schedule
 from syncd.core.model import (
     Action,
     AttachNotes,
@@ -192,7 +192,10 @@ def reconcile(
         from syncd import makeup  # only for configs that book make-ups themselves
 
         makeups = (*makeups, *makeup.auto_requests(config, state, roster, observed, now))
-    plan = planner.plan(roster, observed, docs, memory, now, roster_lines(config), makeups)
+    # Each person's events are classified twice (their agenda, the history): read once.
+    prepared = observe.prepare_roster(roster, observed) if observed is not None else None
+    plan = planner.plan(roster, observed, docs, memory, now, roster_lines(config), makeups,
+                        prepared)
     if keep is not None:
         plan = dataclasses.replace(plan, actions=tuple(filter(keep, plan.actions)))
     # Without the calendar nothing is done; without a person's notes, nothing about them.
@@ -211,7 +214,7 @@ def reconcile(
         return result
     if dry_run or observed is None:
         return result
-    record_history(roster, state, observed, window[0], now)
+    record_history(roster, state, observed, window[0], now, prepared)
     # A read-only calendar is never written; the notes are still the lead's own.
     todo = dataclasses.replace(plan, actions=tuple(
         a for a in plan.actions if not (plan.read_only and isinstance(a, SeriesStep))))
@@ -251,13 +254,14 @@ def schedule_notes(roster: Roster, observed: tuple[Series, ...] | None,
 
 def record_history(
     roster: Roster, state: State, observed: tuple[Series, ...], start: dt.datetime,
-    now: dt.datetime,
+    now: dt.datetime, prepared: Mapping[str, classify.Prepared] | None = None,
 ) -> None:
-    """Store the settled occurrences between `start` (where the read began) and now.
+    """Store the settled occurrences between `start` (where the read began) and now
+    (`prepared`: what `observe.prepare_roster` gave for `observed`, if at hand).
 
     Only the span actually read: an occurrence before it would look `missing`.
     """
-    fresh = observe.classify_roster(roster, observed, start, now, now)
+    fresh = observe.classify_roster(roster, observed, start, now, now, prepared)
     with state.transaction():
         state.record_occurrences(history.settled(
             (o for rows in observe.with_history(fresh, state.occurrences(start, now)).values()

@@ -21,17 +21,21 @@ from syncd.core.matching import person_emails
 from syncd.core.model import Instance, Occurrence, OccurrenceStatus, Person, Series, SkipReason
 
 _DAY = dt.timedelta(days=1)
+_MIDNIGHT = dt.time(0)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Candidate:
-    """One instance of one of the person's series, with what the rules ask of it."""
+    """One instance of one of the person's series, with what the rules ask of it (its slot
+    and start as UTC instants, compared many times)."""
 
     series: Series
     instance: Instance
     cancelled: bool
     declined: SkipReason | None
     all_day: bool
+    slot_at: dt.datetime  # the recurrence id, UTC
+    start_at: dt.datetime  # the start, UTC
 
     @property
     def usable(self) -> bool:
@@ -57,9 +61,10 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 def _is_all_day(instance: Instance) -> bool:
     """Starts at midnight in its own zone and ends at the next midnight (23-25 h on DST days)."""
     start = instance.start
+    if start.time() != _MIDNIGHT:
+        return False
     end = instance.end.astimezone(start.tzinfo)
-    return (start.time() == dt.time(0) and end.time() == dt.time(0)
-            and end.date() == start.date() + _DAY)
+    return end.time() == _MIDNIGHT and end.date() == start.date() + _DAY
 
 
 def _declined(instance: Instance, emails: frozenset[str], owner: str) -> SkipReason | None:
@@ -73,21 +78,31 @@ def _declined(instance: Instance, emails: frozenset[str], owner: str) -> SkipRea
 
 def _candidates(person: Person, owner: str, series: Sequence[Series]) -> list[_Candidate]:
     emails = person_emails(person)
-    return [
-        _Candidate(s, inst, inst.status == "CANCELLED" or s.status == "CANCELLED",
-                   _declined(inst, emails, owner), _is_all_day(inst))
-        for s in series for inst in s.instances
-    ]
+    # Instances mostly share their series' guests (one tuple): each tuple is asked once,
+    # remembered by identity while the instances holding it are alive (this call).
+    declined: dict[int, SkipReason | None] = {}
+    out = []
+    for s in series:
+        for inst in s.instances:
+            guests = id(inst.attendees)
+            if guests not in declined:
+                declined[guests] = _declined(inst, emails, owner)
+            out.append(_Candidate(
+                s, inst, inst.status == "CANCELLED" or s.status == "CANCELLED",
+                declined[guests], _is_all_day(inst), _utc(inst.recurrence_id),
+                _utc(inst.start)))
+    return out
 
 
 def _slot_key(
-    expected: dt.datetime, cand: _Candidate, grace: dt.timedelta
+    expected: dt.datetime, at: dt.datetime, cand: _Candidate, grace: dt.timedelta
 ) -> tuple[int, dt.timedelta] | None:
-    """How well an instance fills an expected slot (smaller is better), None if it cannot."""
+    """How well an instance fills an expected slot (`at`: the slot in UTC; smaller is
+    better), None if it cannot."""
     if cand.all_day:
         # An all-day event on the right day is a 1:1 entered without its time.
         return (1, dt.timedelta(0)) if cand.instance.start.date() == expected.date() else None
-    distance = abs(_utc(cand.instance.recurrence_id) - _utc(expected))
+    distance = abs(cand.slot_at - at)
     if distance == dt.timedelta(0):
         return 0, distance
     # Only a recurring series has a slot of its own; a single event elsewhere is a make-up.
@@ -97,9 +112,11 @@ def _slot_key(
 
 
 def _assign_slots(
-    expected: Sequence[dt.datetime], cands: Sequence[_Candidate], grace: dt.timedelta
+    expected: Sequence[dt.datetime], at: Sequence[dt.datetime], cands: Sequence[_Candidate],
+    grace: dt.timedelta,
 ) -> dict[int, int]:
-    """Expected index → candidate index, best pairs first, each instance used once."""
+    """Expected index → candidate index, best pairs first, each instance used once (`at`:
+    the expected slots in UTC)."""
     # Each expected slot is compared only with the instances `_slot_key` could accept: the
     # all-day ones on its date, the others whose slot lies within `grace` (by bisection),
     # not with every instance of the window.
@@ -109,16 +126,15 @@ def _assign_slots(
         if cand.all_day:
             by_date.setdefault(cand.instance.start.date(), []).append(c)
         else:
-            timed.append((_utc(cand.instance.recurrence_id), c))
+            timed.append((cand.slot_at, c))
     timed.sort()
     slots = [t for t, _ in timed]
     pairs: list[tuple[tuple[int, dt.timedelta], bool, int, int]] = []
     for e, when in enumerate(expected):
-        at = _utc(when)
-        near = [c for _, c in timed[bisect.bisect_left(slots, at - grace):
-                                    bisect.bisect_right(slots, at + grace)]]
-        for c in [*near, *by_date.get(when.date(), [])]:
-            key = _slot_key(when, cands[c], grace)
+        near = [c for _, c in timed[bisect.bisect_left(slots, at[e] - grace):
+                                    bisect.bisect_right(slots, at[e] + grace)]]
+        for c in [*near, *by_date.get(when.date(), [])] if by_date else near:
+            key = _slot_key(when, at[e], cands[c], grace)
             if key is not None:
                 # A usable duplicate beats a cancelled one at the same time.
                 pairs.append((key, not cands[c].usable, e, c))
@@ -148,7 +164,8 @@ def _covering(
         s.rrule, s.start, expected - grace, expected + grace)), None)
 
 
-def _from_slot(expected: dt.datetime, cand: _Candidate) -> _Slot:
+def _from_slot(at: dt.datetime, cand: _Candidate) -> _Slot:
+    """The outcome of the expected slot (`at`, UTC) that `cand` fills."""
     uid = cand.series.uid
     if cand.cancelled:
         return _Slot("skipped", "cancelled", series_uid=uid, explicit=True)
@@ -158,7 +175,7 @@ def _from_slot(expected: dt.datetime, cand: _Candidate) -> _Slot:
     if inst.moved and not cand.all_day:
         return _Slot("rescheduled", actual_start=inst.start, series_uid=uid)
     # A series kept at another time (10:30, or Thursdays) held the 1:1 at its own time.
-    actual = None if cand.all_day or _utc(inst.start) == _utc(expected) else inst.start
+    actual = None if cand.all_day or cand.start_at == at else inst.start
     return _Slot("held", actual_start=actual, series_uid=uid)
 
 
@@ -182,18 +199,19 @@ def _excluded(series: Series, expected: dt.datetime, grace: dt.timedelta) -> boo
 
 
 def _assign_makeups(
-    expected: Sequence[dt.datetime], wanting: Sequence[int], cands: Sequence[_Candidate],
+    at: Sequence[dt.datetime], wanting: Sequence[int], cands: Sequence[_Candidate],
     taken: set[int], grace: dt.timedelta,
 ) -> dict[int, int]:
-    """Expected index → make-up candidate: nearest first, each instance used once."""
+    """Expected index → make-up candidate: nearest first, each instance used once (`at`:
+    the expected slots in UTC)."""
     pairs: list[tuple[dt.timedelta, dt.datetime, int, int]] = []
+    free = [(c, cand.start_at) for c, cand in enumerate(cands)
+            if c not in taken and cand.usable and not cand.all_day]
     for e in wanting:
-        for c, cand in enumerate(cands):
-            if c in taken or not cand.usable or cand.all_day:
-                continue
-            distance = abs(_utc(cand.instance.start) - _utc(expected[e]))
+        for c, start in free:
+            distance = abs(start - at[e])
             if distance <= grace:
-                pairs.append((distance, _utc(cand.instance.start), e, c))
+                pairs.append((distance, start, e, c))
     return _pair_off(pairs)
 
 
@@ -206,9 +224,10 @@ def _booked_makeups(
     slots = {_utc(expected[e]): e for e in wanting}
     out: dict[int, int] = {}
     for c, cand in enumerate(cands):
+        if cand.series.rrule or not cand.series.marker or c in taken or not cand.usable:
+            continue  # a make-up is a usable one-off event with a marker
         parsed = identity.parse_makeup_marker(cand.series.marker)
-        if (parsed is None or parsed[0] != key or c in taken or not cand.usable
-                or cand.series.rrule):
+        if parsed is None or parsed[0] != key:
             continue
         e = slots.get(parsed[1])
         if e is not None and e not in out:
@@ -239,6 +258,34 @@ def _with_clock(person: str, expected: dt.datetime, slot: _Slot, now: dt.datetim
     )
 
 
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """One person's events as classification reads them: in a fixed order, each instance
+    with what the rules ask of it. Made once (`prepare`) for any number of windows and both
+    cadence phases, as it depends on neither."""
+
+    given: tuple[Series, ...]  # the events as given, in their order
+    series: tuple[Series, ...]  # the same, in the order ties are broken by
+    candidates: tuple[_Candidate, ...]
+    emails: frozenset[str]  # the person's addresses (their own declines)
+    owner: str
+
+    def holds(self, series: Sequence[Series]) -> bool:
+        """Whether these are exactly the events given (the same objects, in order)."""
+        return len(series) == len(self.given) and all(
+            a is b for a, b in zip(series, self.given, strict=True))
+
+
+def prepare(person: Person, owner: str, series: Sequence[Series]) -> Prepared:
+    """`series` (the person's events, see `matching.series_by_person`) prepared for
+    `classify_prepared`; `owner` is the lead's lower-case email."""
+    # Ties between equally good events are broken by position: fix the order, so the
+    # same events give the same rows whatever order a source listed them in.
+    ordered = tuple(sorted(series, key=lambda s: (s.uid, s.start)))
+    return Prepared(tuple(series), ordered, tuple(_candidates(person, owner, ordered)),
+                    person_emails(person), owner)
+
+
 def classify(
     person: Person, timezone: str, owner: str, series: Sequence[Series],
     start: dt.datetime, end: dt.datetime, now: dt.datetime, anchor: dt.date,
@@ -250,20 +297,32 @@ def classify(
     lead's lower-case email, `anchor` where the cadence phase counts from when the
     roster gives no `start`. Rules and examples: docs/skips.md.
     """
-    # Ties between equally good events are broken by position: fix the order, so the
-    # same events give the same rows whatever order a source listed them in.
+    return classify_prepared(prepare(person, owner, series), person, timezone, start, end, now,
+                             anchor)
+
+
+def classify_prepared(
+    prepared: Prepared, person: Person, timezone: str, start: dt.datetime, end: dt.datetime,
+    now: dt.datetime, anchor: dt.date,
+) -> list[Occurrence]:
+    """`classify` of the events `prepared` holds, prepared for this person and owner: the
+    same rows, the events read once for several windows."""
+    if person_emails(person) != prepared.emails:
+        raise ValueError(f"events prepared for another person than {person.email}")
     split = cadence.phases(person, timezone)
     if split is not None:
         # Each cadence phase on its own, the same events for both: one continuous history.
         (before, cut), after = split
-        return (classify(before, timezone, owner, series, start, min(end, cut), now, anchor)
-                + classify(after, timezone, owner, series, max(start, cut), end, now, anchor))
-    series = sorted(series, key=lambda s: (s.uid, s.start))
+        return (classify_prepared(prepared, before, timezone, start, min(end, cut), now, anchor)
+                + classify_prepared(prepared, after, timezone, max(start, cut), end, now,
+                                    anchor))
+    series = prepared.series
     zone = ZoneInfo(timezone)
     first = cadence.first_start(person, person.start or anchor, timezone)
     rule = cadence.rrule_text(person.cadence, person.fixed_slot)
     expected = [w.astimezone(zone) for w in cadence.expand(rule, first, start, end)]
-    pauses = [cadence.in_pause(w, person.pauses) for w in expected]
+    pauses = [cadence.in_pause(w, person.pauses) for w in expected] if person.pauses \
+        else [None] * len(expected)
     # A roster pause pauses the 1:1 outright; time off only one that did not take place.
     paused = [p is not None and p.time_off is None for p in pauses]
     off = [p.time_off if p is not None else None for p in pauses]
@@ -273,22 +332,23 @@ def classify(
                 else Occurrence(person.email, w, "unknown") for e, w in enumerate(expected)]
 
     grace = dt.timedelta(days=cadence.interval_days(person.cadence) / 2)
-    cands = _candidates(person, owner, series)
-    slots = _assign_slots(expected, cands, grace)
+    cands = prepared.candidates
+    at = [_utc(w) for w in expected]
+    slots = _assign_slots(expected, at, cands, grace)
     outcomes: dict[int, _Slot] = {}
     for e, when in enumerate(expected):
         if paused[e]:
             continue
         c = slots.get(e)
-        outcomes[e] = (_from_slot(when, cands[c]) if c is not None
+        outcomes[e] = (_from_slot(at[e], cands[c]) if c is not None
                        else _without_slot(series, when, grace))
     wanting = [e for e, o in outcomes.items() if o.status in ("skipped", "missing")]
     taken = set(slots.values())
     # A make-up syncd booked names the slot it makes up, however far from it it lies.
     makeups = _booked_makeups(person, expected, wanting, cands, taken)
     taken |= set(makeups.values())
-    makeups |= _assign_makeups(expected, [e for e in wanting if e not in makeups], cands,
-                               taken, grace)
+    makeups |= _assign_makeups(at, [e for e in wanting if e not in makeups], cands, taken,
+                               grace)
     for e, c in makeups.items():
         cand = cands[c]
         outcomes[e] = _Slot("rescheduled", actual_start=cand.instance.start,

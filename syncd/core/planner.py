@@ -159,8 +159,10 @@ class _Planner:
         self, roster: Roster, observed: tuple[Series, ...] | None,
         notes: Mapping[str, NotesDoc] | None, memory: Memory, now: dt.datetime,
         roster_lines: Mapping[str, str], makeups: Sequence[MakeUpRequest] = (),
+        prepared: Mapping[str, classify.Prepared] | None = None,
     ) -> None:
         self.roster = roster
+        self.prepared = prepared or {}
         self.makeups: dict[str, list[MakeUpRequest]] = defaultdict(list)
         for request in makeups:
             self.makeups[request.person].append(request)
@@ -643,8 +645,11 @@ class _Planner:
         made = [a.spec for a in self.actions
                 if isinstance(a, CreateSeries | BookMakeUp) and a.person == person.email]
         mine += [_as_series(spec, start, self.now + HORIZON) for spec in made]
-        occurrences = classify.classify(
-            person, self.tz, self.owner, mine, start, self.now + HORIZON, self.now,
+        events = self.prepared.get(person.email)
+        if events is None or events.owner != self.owner or not events.holds(mine):
+            events = classify.prepare(person, self.owner, mine)
+        occurrences = classify.classify_prepared(
+            events, person, self.tz, start, self.now + HORIZON, self.now,
             anchor_for(person, series, self.today))
         self.actions += agenda.plan(person, occurrences, doc, self.now, self.zone,
                                     self.one_offs | {s.uid for s in made if not s.rrule})
@@ -767,13 +772,17 @@ def plan(
     now: dt.datetime,
     roster_lines: Mapping[str, str] | None = None,
     makeups: Sequence[MakeUpRequest] = (),
+    prepared: Mapping[str, classify.Prepared] | None = None,
 ) -> Plan:
     """Compute the plan. `observed` None means the calendar could not be read completely:
     then no calendar action is planned at all. `notes` None likewise for notes.
     `roster_lines`: email → where that person's slot is in the config, for messages.
     `makeups`: one-off make-ups to book (each only once: one on the calendar for the same
-    slot already is left as it is)."""
-    return _Planner(roster, observed, notes, memory, now, roster_lines or {}, makeups).run()
+    slot already is left as it is). `prepared`: people's events as `observe.prepare_roster`
+    gave them for `observed`, when the caller classifies them too (a person's are used
+    where the plan leaves their events as read; the same plan, less work)."""
+    return _Planner(roster, observed, notes, memory, now, roster_lines or {}, makeups,
+                    prepared).run()
 
 
 def events_written(plan: Plan) -> int:
