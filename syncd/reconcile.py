@@ -263,9 +263,10 @@ def record_history(
     """
     fresh = observe.classify_roster(roster, observed, start, now, now, prepared)
     with state.transaction():
+        stored = state.occurrences(start, now)
         state.record_occurrences(history.settled(
-            (o for rows in observe.with_history(fresh, state.occurrences(start, now)).values()
-             for o in rows), now))
+            (o for rows in observe.with_history(fresh, stored).values() for o in rows), now),
+            known=stored)
 
 
 @dataclass(frozen=True)

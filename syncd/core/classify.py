@@ -111,15 +111,20 @@ def _slot_key(
     return None
 
 
-def _assign_slots(
-    expected: Sequence[dt.datetime], at: Sequence[dt.datetime], cands: Sequence[_Candidate],
-    grace: dt.timedelta,
-) -> dict[int, int]:
-    """Expected index → candidate index, best pairs first, each instance used once (`at`:
-    the expected slots in UTC)."""
-    # Each expected slot is compared only with the instances `_slot_key` could accept: the
-    # all-day ones on its date, the others whose slot lies within `grace` (by bisection),
-    # not with every instance of the window.
+@dataclass(frozen=True)
+class _Index:
+    """Candidates the way `_assign_slots` looks them up: all-day ones by date, the others
+    by their slot (UTC, sorted, for bisection)."""
+
+    by_date: dict[dt.date, list[int]]
+    timed: list[int]  # candidate indexes, by slot
+    slots: list[dt.datetime]  # their slots, in the same order
+    # Those that can make up a skipped 1:1 (`_assign_makeups`), by start (UTC).
+    usable: list[int]
+    starts: list[dt.datetime]
+
+
+def _index(cands: Sequence[_Candidate]) -> _Index:
     by_date: dict[dt.date, list[int]] = {}
     timed: list[tuple[dt.datetime, int]] = []
     for c, cand in enumerate(cands):
@@ -128,11 +133,26 @@ def _assign_slots(
         else:
             timed.append((cand.slot_at, c))
     timed.sort()
-    slots = [t for t, _ in timed]
+    usable = sorted((cand.start_at, c) for c, cand in enumerate(cands)
+                    if cand.usable and not cand.all_day)
+    return _Index(by_date, [c for _, c in timed], [t for t, _ in timed],
+                  [c for _, c in usable], [t for t, _ in usable])
+
+
+def _assign_slots(
+    expected: Sequence[dt.datetime], at: Sequence[dt.datetime], cands: Sequence[_Candidate],
+    index: _Index, grace: dt.timedelta,
+) -> dict[int, int]:
+    """Expected index → candidate index, best pairs first, each instance used once (`at`:
+    the expected slots in UTC)."""
+    # Each expected slot is compared only with the instances `_slot_key` could accept: the
+    # all-day ones on its date, the others whose slot lies within `grace` (by bisection),
+    # not with every instance of the window.
+    by_date, slots = index.by_date, index.slots
     pairs: list[tuple[tuple[int, dt.timedelta], bool, int, int]] = []
     for e, when in enumerate(expected):
-        near = [c for _, c in timed[bisect.bisect_left(slots, at[e] - grace):
-                                    bisect.bisect_right(slots, at[e] + grace)]]
+        near = index.timed[bisect.bisect_left(slots, at[e] - grace):
+                           bisect.bisect_right(slots, at[e] + grace)]
         for c in [*near, *by_date.get(when.date(), [])] if by_date else near:
             key = _slot_key(when, at[e], cands[c], grace)
             if key is not None:
@@ -199,19 +219,19 @@ def _excluded(series: Series, expected: dt.datetime, grace: dt.timedelta) -> boo
 
 
 def _assign_makeups(
-    at: Sequence[dt.datetime], wanting: Sequence[int], cands: Sequence[_Candidate],
-    taken: set[int], grace: dt.timedelta,
+    at: Sequence[dt.datetime], wanting: Sequence[int], index: _Index, taken: set[int],
+    grace: dt.timedelta,
 ) -> dict[int, int]:
-    """Expected index → make-up candidate: nearest first, each instance used once (`at`:
-    the expected slots in UTC)."""
+    """Expected index → make-up candidate (usable, timed, not taken, starting within
+    `grace`): nearest first, each instance used once (`at`: the expected slots in UTC)."""
     pairs: list[tuple[dt.timedelta, dt.datetime, int, int]] = []
-    free = [(c, cand.start_at) for c, cand in enumerate(cands)
-            if c not in taken and cand.usable and not cand.all_day]
+    starts = index.starts
     for e in wanting:
-        for c, start in free:
-            distance = abs(start - at[e])
-            if distance <= grace:
-                pairs.append((distance, start, e, c))
+        for n in range(bisect.bisect_left(starts, at[e] - grace),
+                       bisect.bisect_right(starts, at[e] + grace)):
+            c = index.usable[n]
+            if c not in taken:
+                pairs.append((abs(starts[n] - at[e]), starts[n], e, c))
     return _pair_off(pairs)
 
 
@@ -267,6 +287,7 @@ class Prepared:
     given: tuple[Series, ...]  # the events as given, in their order
     series: tuple[Series, ...]  # the same, in the order ties are broken by
     candidates: tuple[_Candidate, ...]
+    index: _Index  # of the candidates
     emails: frozenset[str]  # the person's addresses (their own declines)
     owner: str
 
@@ -282,8 +303,8 @@ def prepare(person: Person, owner: str, series: Sequence[Series]) -> Prepared:
     # Ties between equally good events are broken by position: fix the order, so the
     # same events give the same rows whatever order a source listed them in.
     ordered = tuple(sorted(series, key=lambda s: (s.uid, s.start)))
-    return Prepared(tuple(series), ordered, tuple(_candidates(person, owner, ordered)),
-                    person_emails(person), owner)
+    cands = tuple(_candidates(person, owner, ordered))
+    return Prepared(tuple(series), ordered, cands, _index(cands), person_emails(person), owner)
 
 
 def classify(
@@ -334,7 +355,7 @@ def classify_prepared(
     grace = dt.timedelta(days=cadence.interval_days(person.cadence) / 2)
     cands = prepared.candidates
     at = [_utc(w) for w in expected]
-    slots = _assign_slots(expected, at, cands, grace)
+    slots = _assign_slots(expected, at, cands, prepared.index, grace)
     outcomes: dict[int, _Slot] = {}
     for e, when in enumerate(expected):
         if paused[e]:
@@ -347,8 +368,8 @@ def classify_prepared(
     # A make-up syncd booked names the slot it makes up, however far from it it lies.
     makeups = _booked_makeups(person, expected, wanting, cands, taken)
     taken |= set(makeups.values())
-    makeups |= _assign_makeups(at, [e for e in wanting if e not in makeups], cands, taken,
-                               grace)
+    makeups |= _assign_makeups(at, [e for e in wanting if e not in makeups], prepared.index,
+                               taken, grace)
     for e, c in makeups.items():
         cand = cands[c]
         outcomes[e] = _Slot("rescheduled", actual_start=cand.instance.start,

@@ -142,25 +142,29 @@ def _pair_clashes(people: Mapping[str, Person], meetings: Mapping[str, Sequence[
     overlapping: dict[tuple[int, int], set[int]] = defaultdict(set)
     timeline = sorted((m.start, m.end, n, k) for n, email in enumerate(emails)
                       for k, m in enumerate(meetings[email]))
-    running: list[tuple[int, int]] = []  # (person, meeting) of meetings not over yet
-    for start, _, person, k in timeline:
-        meeting = meetings[emails[person]][k]
-        running = [(n, j) for n, j in running if meetings[emails[n]][j].end > start]
-        for other, j in running:
-            if other == person or not meeting.overlaps(meetings[emails[other]][j]):
+    running: list[tuple[dt.datetime, dt.datetime, int, int]] = []  # (end, start, person, k)
+    for start, end, person, k in timeline:
+        # Those still running end after this one starts; it overlaps one of them when that
+        # one also started before this one ends.
+        running = [r for r in running if r[0] > start]
+        for _, began, other, j in running:
+            if other == person or not began < end:
                 continue
             if other < person:
                 overlapping[(other, person)].add(j)
             else:
                 overlapping[(person, other)].add(k)
-        running.append((person, k))
+        running.append((end, start, person, k))
     lines = []
+    shown: dict[dt.datetime, str] = {}  # many pairs first clash at the same time
     for (first, second), found in sorted(overlapping.items()):
-        when = meetings[emails[first]][min(found)].start.astimezone(zone)
+        start = meetings[emails[first]][min(found)].start
+        if start not in shown:
+            when = start.astimezone(zone)
+            shown[start] = f"{DAY_NAMES[when.weekday()]} {when:%Y-%m-%d %H:%M}"
         lines.append(
             f"{people[emails[first]].name} and {people[emails[second]].name}: 1:1s overlap on "
-            f"{len(found)} of the next {weeks} weeks, first {DAY_NAMES[when.weekday()]} "
-            f"{when:%Y-%m-%d %H:%M}")
+            f"{len(found)} of the next {weeks} weeks, first {shown[start]}")
     return lines
 
 
