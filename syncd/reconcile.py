@@ -10,9 +10,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
+import gc
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ParamSpec, TypeVar
 
 from syncd import EXIT_FAILED, EXIT_OK, placing
 from syncd.apply import Outcome, apply
@@ -135,6 +138,31 @@ def read_notes(
     return found, frozenset(failed)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _collector_paused(run: Callable[_P, _R]) -> Callable[_P, _R]:
+    """`run` without automatic cyclic garbage collection, which then resumes as it was.
+
+    A run builds a lot that lives until it ends (every event and instance read, the
+    occurrences classified) and hardly any reference cycles: the collector would traverse
+    it all again and again while it grows (a fifth of a steady 1,000-person run, more when
+    every file is parsed) and free next to nothing. What a run leaves in cycles is
+    collected after it; memory grows by a few percent meanwhile."""
+    @functools.wraps(run)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not gc.isenabled():
+            return run(*args, **kwargs)
+        gc.disable()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            gc.enable()
+    return paused
+
+
+@_collector_paused
 def reconcile(
     config: Config, state: State, now: dt.datetime, *, dry_run: bool, force: bool,
     calendar: CalendarSource | None = None, notes: NotesStore | None = None,
