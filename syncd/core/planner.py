@@ -101,6 +101,14 @@ def follows_roster(series: Series, person: Person, tz: str, now: dt.datetime) ->
     since = max(now, series.start)
     wanted = desired_starts(person, tz, anchor_for(person, series, now.date()), since)
     actual = cadence.expand(series.rrule, series.start, since, since + HORIZON)
+    if len(wanted) != len(actual):
+        return False
+    # The same wall times in the same zone and fold are the same instants (a rule kept to
+    # the roster, run after run): only else are they compared as instants.
+    # (`==` of two times in one zone compares wall times.)
+    if all(w.tzinfo is a.tzinfo and w.fold == a.fold and w == a
+           for w, a in zip(wanted, actual, strict=True)):
+        return True
     return [w.astimezone(dt.UTC) for w in wanted] == [a.astimezone(dt.UTC) for a in actual]
 
 
