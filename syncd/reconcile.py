@@ -271,13 +271,14 @@ def schedule_notes(roster: Roster, observed: tuple[Series, ...] | None,
     if observed is None:
         return [], []
     end = now + dt.timedelta(weeks=schedule.CLASH_WEEKS)
-    meetings = schedule.roster_meetings(roster, observed, now)
-    busy = schedule.owner_busy(roster, observed, now, end)
-    taken = [*busy.intervals, *(m for found in meetings.values() for m in found)]
+    # Who is in which event, worked out once for the four steps below.
     mine = matching.series_by_person(roster.people, roster.owner.email, observed)
+    meetings = schedule.roster_meetings(roster, observed, now, mine=mine)
+    busy = schedule.owner_busy(roster, observed, now, end, mine=mine)
+    taken = [*busy.intervals, *(m for found in meetings.values() for m in found)]
     return (schedule.clash_warnings(roster, meetings, busy)
             + placement.move_suggestions(roster, meetings, busy.intervals, mine, now),
-            schedule.time_off_notes(roster, observed, taken, now))
+            schedule.time_off_notes(roster, observed, taken, now, mine=mine))
 
 
 def record_history(

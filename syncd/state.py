@@ -591,5 +591,9 @@ def _occurrence_values(occ: Occurrence) -> tuple[Any, ...]:
 
 
 def _utc(moment: dt.datetime) -> str:
-    # One fixed-width UTC form, so stored instants compare correctly as text.
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    # One fixed-width UTC form, so stored instants compare correctly as text; isoformat
+    # writes it faster wherever it writes the same (whole seconds, four-digit years).
+    utc = moment.astimezone(dt.UTC)
+    if utc.microsecond == 0 and utc.year >= 1000:
+        return utc.isoformat()
+    return utc.strftime("%Y-%m-%dT%H:%M:%S+00:00")

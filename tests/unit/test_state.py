@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from syncd import state as state_module
 from syncd.core.model import Memory, NotesDoc, Occurrence, OwnedSeries, Placement, Slot
 from syncd.state import DB_NAME, MIGRATIONS, AuditEntry, State, StateError
 
@@ -448,3 +449,11 @@ def test_a_row_stored_just_so_is_not_written_again(state: State) -> None:
         "INSERT OR REPLACE INTO occurrences (person, expected, status, reason, actual_start, "
         "series_uid) VALUES ('a@x.org', '2026-03-09T08:30:00+00:00', 'rescheduled', NULL, "
         "'2026-03-10T08:30:00+00:00', 'u1')"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(moment=st.datetimes(dt.datetime(1, 1, 2), dt.datetime(9999, 12, 30),
+                           timezones=st.sampled_from((UTC, ZoneInfo("Europe/Berlin")))))
+def test_instants_are_stored_in_one_fixed_width_utc_form(moment: dt.datetime) -> None:
+    assert state_module._utc(moment) == moment.astimezone(UTC).strftime(
+        "%Y-%m-%dT%H:%M:%S+00:00")
