@@ -123,6 +123,8 @@ class _Index:
     # Those that can make up a skipped 1:1 (`_assign_makeups`), by start (UTC).
     usable: list[int]
     starts: list[dt.datetime]
+    # Usable one-off events with a make-up marker: (candidate, person key, slot made up).
+    booked: list[tuple[int, str, dt.datetime]]
 
 
 def _index(cands: Sequence[_Candidate]) -> _Index:
@@ -136,8 +138,15 @@ def _index(cands: Sequence[_Candidate]) -> _Index:
     timed.sort()
     usable = sorted((cand.start_at, c) for c, cand in enumerate(cands)
                     if cand.usable and not cand.all_day)
+    booked = []
+    for c, cand in enumerate(cands):
+        if cand.series.rrule or not cand.series.marker or not cand.usable:
+            continue
+        parsed = identity.parse_makeup_marker(cand.series.marker)
+        if parsed is not None:
+            booked.append((c, *parsed))
     return _Index(by_date, [c for _, c in timed], [t for t, _ in timed],
-                  [c for _, c in usable], [t for t, _ in usable])
+                  [c for _, c in usable], [t for t, _ in usable], booked)
 
 
 def _assign_slots(
@@ -237,20 +246,19 @@ def _assign_makeups(
 
 
 def _booked_makeups(
-    person: Person, expected: Sequence[dt.datetime], wanting: Sequence[int],
-    cands: Sequence[_Candidate], taken: set[int],
+    person: Person, expected: Sequence[dt.datetime], wanting: Sequence[int], index: _Index,
+    taken: set[int],
 ) -> dict[int, int]:
     """Expected index → the usable one-off event whose make-up marker names that slot."""
+    if not index.booked or not wanting:
+        return {}
     key = identity.person_key(person.email)
     slots = {_utc(expected[e]): e for e in wanting}
     out: dict[int, int] = {}
-    for c, cand in enumerate(cands):
-        if cand.series.rrule or not cand.series.marker or c in taken or not cand.usable:
-            continue  # a make-up is a usable one-off event with a marker
-        parsed = identity.parse_makeup_marker(cand.series.marker)
-        if parsed is None or parsed[0] != key:
+    for c, marked, slot in index.booked:
+        if marked != key or c in taken:
             continue
-        e = slots.get(parsed[1])
+        e = slots.get(slot)
         if e is not None and e not in out:
             out[e] = c
     return out
@@ -367,7 +375,7 @@ def classify_prepared(
     wanting = [e for e, o in outcomes.items() if o.status in ("skipped", "missing")]
     taken = set(slots.values())
     # A make-up syncd booked names the slot it makes up, however far from it it lies.
-    makeups = _booked_makeups(person, expected, wanting, cands, taken)
+    makeups = _booked_makeups(person, expected, wanting, prepared.index, taken)
     taken |= set(makeups.values())
     makeups |= _assign_makeups(at, [e for e in wanting if e not in makeups], prepared.index,
                                taken, grace)

@@ -199,6 +199,7 @@ class _Planner:
         # steps below: computed once per series (and person).
         self._live: dict[tuple[str, str, dt.datetime], bool] = {}
         self._follows: dict[tuple[str, str, dt.datetime, str], bool] = {}
+        self._ownership: dict[str, _Ownership] = {}  # by email: asked by several steps
 
     def is_live(self, series: Series) -> bool:
         """`is_live(series, now)`, remembered for the run."""
@@ -217,6 +218,13 @@ class _Planner:
     # --- ownership ---------------------------------------------------------
 
     def ownership(self, person: Person) -> _Ownership:
+        """`_ownership_of(person)`, remembered for the run (it depends only on what the
+        planner was given)."""
+        if person.email not in self._ownership:
+            self._ownership[person.email] = self._ownership_of(person)
+        return self._ownership[person.email]
+
+    def _ownership_of(self, person: Person) -> _Ownership:
         """The person's series that are syncd's, copies of them, and ones no longer syncd's.
 
         A series is syncd's only when its UID, its marker and what syncd recorded at write

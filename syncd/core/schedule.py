@@ -374,8 +374,9 @@ def time_off_notes(roster: Roster, observed: Sequence[Series], busy: Sequence[In
                                          roster.owner.email, observed)
     lines = []
     for person in (p for p in roster.people if p.active and p.slot is not None):
-        plain = dataclasses.replace(
-            person, pauses=tuple(p for p in person.pauses if p.time_off is None))
+        plain = person if all(p.time_off is None for p in person.pauses) else \
+            dataclasses.replace(person, pauses=tuple(p for p in person.pauses
+                                                     if p.time_off is None))
         anchor = observe.anchor(person, mine.get(person.email, []), today)
         starts = cadence.expected(plain, roster.timezone, now, now + dt.timedelta(weeks=weeks),
                                   anchor)
