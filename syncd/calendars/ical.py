@@ -8,16 +8,19 @@ marked `broken` that carries whatever of its master could be read.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 from icalendar import Component
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
+# within and zone_named are also imported from here by the readers.
+from syncd.calendars.window import overlaps
+from syncd.calendars.window import within as within
+from syncd.calendars.window import zone_named as zone_named
 from syncd.core.model import Attendee, Instance, Series
 
 MARKER_PROP = "X-SYNCD-ID"
@@ -134,15 +137,6 @@ def floating_zone(calendar: icalendar.Calendar, default: ZoneInfo) -> ZoneInfo:
     declared = calendar.get("X-WR-TIMEZONE")
     return (zone_named(str(declared)) if declared else None) or default
 
-
-def zone_named(key: str) -> ZoneInfo | None:
-    """The IANA zone called `key`, or None when there is no such zone."""
-    if not key:
-        return None
-    try:
-        return ZoneInfo(key)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return None
 
 
 def master_of(events: list[Component]) -> Component | None:
@@ -307,7 +301,7 @@ def _series(
         notes_url=text_of(base, NOTES_PROP),
         instances=tuple(
             sorted(
-                (i for i in instances if _overlaps(i, start, end)),
+                (i for i in instances if overlaps(i, start, end)),
                 key=lambda i: i.recurrence_id,
             )
         ),
@@ -380,16 +374,6 @@ def _instance(
         overridden=changed,
     )
 
-
-def within(series: Series, start: dt.datetime, end: dt.datetime) -> Series:
-    """`series` with only the instances between start and end (read from a wider window)."""
-    return dataclasses.replace(
-        series, instances=tuple(i for i in series.instances if _overlaps(i, start, end)))
-
-
-def _overlaps(instance: Instance, start: dt.datetime, end: dt.datetime) -> bool:
-    # Zero-length events at the very start of the window count as inside it.
-    return instance.start < end and (instance.end > start or instance.start >= start)
 
 
 def _is_override(event: Component) -> bool:
