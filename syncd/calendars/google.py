@@ -59,6 +59,24 @@ _DRIVE_URL = re.compile(r"^https://(docs|drive)\.google\.com/")
 _AHEAD = dt.timedelta(days=7)
 
 
+_GMT_OFFSET = re.compile(r"(?:GMT|UTC)([+-])(\d{2}):(\d{2})")
+
+
+def _event_zone(name: str) -> dt.tzinfo | None:
+    """The zone an event time names: an IANA name, or a fixed offset named like `GMT+03:00`
+    (such names occur in list answers; issue 11), None for none or one unknown.
+
+    A whole-hour offset becomes its IANA `Etc/GMT-3` zone, so the series can be cached."""
+    match = _GMT_OFFSET.fullmatch(name)
+    if match is None:
+        return zone_named(name)
+    ahead, hours, minutes = match[1] == "+", int(match[2]), int(match[3])
+    # Etc/GMT signs are POSIX style: Etc/GMT-3 is three hours ahead of UTC.
+    named = zone_named(f"Etc/GMT{'-' if ahead else '+'}{hours}") if minutes == 0 else None
+    offset = dt.timedelta(hours=hours, minutes=minutes)
+    return named or dt.timezone(offset if ahead else -offset)
+
+
 @dataclasses.dataclass(frozen=True)
 class Converted:
     """Series converted from the kept events, so an unchanged calendar is not converted
@@ -359,11 +377,11 @@ class GoogleCalendar:
     def _time(self, value: Mapping[str, Any]) -> dt.date | dt.datetime:
         if "dateTime" in value:
             moment = dt.datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
-            zone = zone_named(str(value.get("timeZone", ""))) if value.get("timeZone") else None
+            zone = _event_zone(str(value.get("timeZone", "")))
             if moment.tzinfo is None:
                 return moment.replace(tzinfo=zone or self._zone)
-            # An offset without a zone Google knows (none given, or "GMT+03:00"): the rule
-            # then runs on the lead's wall time, not on a fixed offset that DST would break.
+            # An offset with no zone named: the rule then runs on the lead's wall time, not
+            # on a fixed offset that DST would break.
             return moment.astimezone(zone or self._zone)
         return dt.date.fromisoformat(str(value["date"]))
 

@@ -30,7 +30,14 @@ from tests.emulator.recurrence import (
     occurrences,
 )
 from tests.emulator.store import Calendar, Store
-from tests.emulator.times import When, parse_when, query_instant, timestamp, zone
+from tests.emulator.times import (
+    When,
+    parse_when,
+    query_instant,
+    stored_zone,
+    timestamp,
+    zone,
+)
 
 Json = dict[str, Any]
 HANDLERS, _register = registry()
@@ -253,7 +260,8 @@ def _normalize(
         if key in event and event[key] not in allowed:
             raise invalid(f"Invalid {key} value: {event[key]!r}.", key)
     tz = zone(cal.time_zone)
-    start, end = parse_when(event.get("start"), "start"), parse_when(event.get("end"), "end")
+    start = parse_when(event.get("start"), "start", written=not seeding)
+    end = parse_when(event.get("end"), "end", written=not seeding)
     if start.all_day != end.all_day:
         raise invalid("Start and end times must either both be date or both be dateTime.")
     if end.start_in(tz) < start.start_in(tz):
@@ -284,7 +292,7 @@ def _normalize(
 
 def _stored(when: When, calendar_zone: ZoneInfo) -> Json:
     """Stored start/end: written in the value's own zone, else the calendar's."""
-    return when.render(zone(when.zone_name) if when.zone_name else calendar_zone)
+    return when.render(stored_zone(when.zone_name) if when.zone_name else calendar_zone)
 
 
 def _attendee(raw: Json, calendar_id: str, organizer: str) -> Json:

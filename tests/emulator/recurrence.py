@@ -16,7 +16,7 @@ from itertools import islice
 
 from dateutil.rrule import rrule, rrulestr
 
-from tests.emulator.times import When, zone
+from tests.emulator.times import When, stored_zone, zone
 
 MAX_INSTANCES = 5000
 # How far past the window anchor an unbounded query expands (Google bounds it too).
@@ -49,7 +49,8 @@ def occurrences(
         assert start.instant is not None
         # A seeded master may carry an offset but no timeZone: its wall time is then the
         # calendar's (`tz`), as for its other times.
-        first = start.instant.astimezone(zone(start.zone_name) if start.zone_name else tz)
+        first = start.instant.astimezone(stored_zone(start.zone_name) if start.zone_name
+                                         else tz)
         bound = until
         floor = since or first
     rules: list[Iterator[datetime]] = []
@@ -179,7 +180,7 @@ def _dates(params: dict[str, str], value: str, start: When) -> list[datetime | d
     except ValueError as error:
         raise RecurrenceError(str(error)) from None
     if tz is None and start.zone_name and not start.all_day:
-        tz = zone(start.zone_name)  # floating values are in the event's zone
+        tz = stored_zone(start.zone_name)  # floating values are in the event's zone
     found: list[datetime | date] = []
     for text in value.split(","):
         parsed = _value(text, tz)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +15,9 @@ _RFC3339 = re.compile(
 )
 
 
+_GMT_OFFSET = re.compile(r"GMT([+-])(\d{2}):(\d{2})")
+
+
 def zone(name: str) -> ZoneInfo:
     """An IANA zone; ValueError for an unknown name."""
     try:
@@ -23,7 +26,19 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}") from None
 
 
-def parse_datetime(text: str, default_zone: ZoneInfo | None = None) -> datetime:
+def stored_zone(name: str) -> tzinfo:
+    """The zone of a stored event's time: an IANA name, or a fixed offset named like
+    `GMT+03:00`. Events read from real calendars carry such names (issue 11 reports them in
+    list answers; Google's own zone picker labels zones "(GMT+03:00) Moscow"), so a seeded
+    event may hold one; a write may not (`parse_when`). ValueError for anything else."""
+    match = _GMT_OFFSET.fullmatch(name)
+    if match is None:
+        return zone(name)
+    sign = 1 if match[1] == "+" else -1
+    return timezone(sign * timedelta(hours=int(match[2]), minutes=int(match[3])), name)
+
+
+def parse_datetime(text: str, default_zone: tzinfo | None = None) -> datetime:
     """An aware datetime from RFC 3339; without an offset it needs `default_zone`."""
     match = _RFC3339.fullmatch(text)
     if not match:
@@ -43,7 +58,7 @@ def parse_datetime(text: str, default_zone: ZoneInfo | None = None) -> datetime:
     return naive.replace(tzinfo=UTC) - sign * delta
 
 
-def format_datetime(instant: datetime, in_zone: ZoneInfo) -> str:
+def format_datetime(instant: datetime, in_zone: tzinfo) -> str:
     """`2026-03-24T10:00:00+01:00` in the given zone, `Z` when the offset is zero (as Google)."""
     local = instant.astimezone(in_zone)
     offset = local.utcoffset() or timedelta()
@@ -97,7 +112,7 @@ class When:
         return When(instant=original.instant + (self.instant - start.instant),
                     zone_name=self.zone_name)
 
-    def render(self, tz: ZoneInfo) -> dict[str, Any]:
+    def render(self, tz: tzinfo) -> dict[str, Any]:
         """The JSON object, with dateTime written in `tz` (the calendar's or the request's)."""
         if self.day is not None:
             return {"date": self.day.isoformat()}
@@ -108,15 +123,18 @@ class When:
         return out
 
 
-def parse_when(value: Any, which: str) -> When:
-    """Read an event's `start`/`end`/`originalStartTime` object; 400 like Google if it is bad."""
+def parse_when(value: Any, which: str, *, written: bool = False) -> When:
+    """Read an event's `start`/`end`/`originalStartTime` object; 400 like Google if it is bad.
+    A client's write (`written`) must name an IANA zone: Google refuses others ("Invalid time
+    zone definition for start time.", recorded in fmeum/ics2gcal#1); a stored (seeded) event
+    may carry `GMT+03:00`."""
     if not isinstance(value, dict) or not (value.get("date") or value.get("dateTime")):
         raise ApiError(400, "required", f"Missing {which} time.")
     zone_name = value.get("timeZone")
-    tz = None
+    tz: tzinfo | None = None
     if zone_name:
         try:
-            tz = zone(zone_name)
+            tz = zone(zone_name) if written else stored_zone(zone_name)
         except ValueError:
             raise invalid(f"Invalid time zone definition for {which} time.") from None
     if value.get("date") and value.get("dateTime"):

@@ -73,3 +73,27 @@ def test_seeded_list_shapes_are_read(g: GoogleDemo) -> None:
     assert {line for line in result["info"] if "cancelled" in line} == {
         "alice@example.com: Tue 2026-12-08 10:00 CET is cancelled (left as made)",
         "alice@example.com: Tue 2026-12-15 10:00 CET is cancelled (left as made)"}
+
+
+def test_seeded_fixed_offset_zone_is_read_as_that_offset(g: GoogleDemo) -> None:
+    """A master whose zone is named `GMT+03:00` (seeded, as a list may answer it; an insert
+    is refused): its weekly 10:00+03:00 stays at 07:00 UTC all year, so in December it is
+    08:00 in the lead's Berlin, not 09:00 as the September wall time would say."""
+    master = {
+        "id": "alicefixed01", "summary": "Alice / Dana", "status": "confirmed",
+        "start": {"dateTime": "2026-09-01T10:00:00+03:00", "timeZone": "GMT+03:00"},
+        "end": {"dateTime": "2026-09-01T10:45:00+03:00", "timeZone": "GMT+03:00"},
+        "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=TU"],
+        "attendees": [{"email": OWNER, "responseStatus": "accepted", "self": True},
+                      {"email": PEOPLE[0], "responseStatus": "accepted"}],
+    }
+    state = g.emu.state()
+    state["calendars"][0]["events"] = [master]
+    g.emu.seed(state)
+    listed = g.emu.state()["calendars"][0]["events"][0]
+    assert listed["start"] == master["start"]
+    run = g.syncd("status", "--json")
+    assert run.code == 0, run.out + run.err
+    alice = next(p for p in run.json()["people"] if p["email"] == PEOPLE[0])
+    assert alice["last_held"] == "2026-11-24T08:00:00+01:00"
+    assert alice["occurrences"][0]["actual_start"] == "2026-09-01T09:00:00+02:00"

@@ -106,6 +106,17 @@ def test_insert_with_client_id_then_get_then_duplicate(google: Google) -> None:
     assert caught.value.status_code == 400
 
 
+def test_insert_refuses_a_zone_that_is_not_iana(google: Google) -> None:
+    """A stored event may be listed with `GMT+03:00` (see seeding), but a write may not name
+    one: Google answers "Invalid time zone definition" (recorded in fmeum/ics2gcal#1)."""
+    body = {"start": {"dateTime": "2026-05-05T10:00:00", "timeZone": "GMT+03:00"},
+            "end": {"dateTime": "2026-05-05T10:30:00", "timeZone": "GMT+03:00"}}
+    with pytest.raises(HttpError) as caught:
+        google.calendar.events().insert(calendarId="primary", body=body).execute()
+    assert caught.value.status_code == 400
+    assert _error(caught)["message"] == "Invalid time zone definition for start time."
+
+
 def test_deleted_event_stays_visible_and_keeps_its_id(google: Google) -> None:
     events = google.calendar.events()
     events.insert(calendarId="primary", body=_timed(
