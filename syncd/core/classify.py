@@ -36,11 +36,7 @@ class _Candidate:
     all_day: bool
     slot_at: dt.datetime  # the recurrence id, UTC
     start_at: dt.datetime  # the start, UTC
-
-    @property
-    def usable(self) -> bool:
-        """True when the instance can stand for a 1:1 that took place."""
-        return not self.cancelled and self.declined is None
+    usable: bool  # it can stand for a 1:1 that took place: neither cancelled nor declined
 
 
 class _Slot(NamedTuple):
@@ -88,10 +84,11 @@ def _candidates(person: Person, owner: str, series: Sequence[Series]) -> list[_C
             if guests not in declined:
                 declined[guests] = _declined(inst, emails, owner)
             slot_at = _utc(inst.recurrence_id)
+            cancelled = inst.status == "CANCELLED" or s.status == "CANCELLED"
             out.append(_Candidate(
-                s, inst, inst.status == "CANCELLED" or s.status == "CANCELLED",
-                declined[guests], _is_all_day(inst), slot_at,
-                slot_at if inst.start is inst.recurrence_id else _utc(inst.start)))
+                s, inst, cancelled, declined[guests], _is_all_day(inst), slot_at,
+                slot_at if inst.start is inst.recurrence_id else _utc(inst.start),
+                not cancelled and declined[guests] is None))
     return out
 
 
@@ -158,12 +155,14 @@ def _assign_slots(
     # Each expected slot is compared only with the instances `_slot_key` could accept: the
     # all-day ones on its date, the others whose slot lies within `grace` (by bisection),
     # not with every instance of the window.
-    by_date, slots = index.by_date, index.slots
+    by_date, slots, timed = index.by_date, index.slots, index.timed
     pairs: list[tuple[tuple[int, dt.timedelta], bool, int, int]] = []
     for e, when in enumerate(expected):
-        near = index.timed[bisect.bisect_left(slots, at[e] - grace):
-                           bisect.bisect_right(slots, at[e] + grace)]
-        for c in [*near, *by_date.get(when.date(), [])] if by_date else near:
+        found = [timed[n] for n in range(bisect.bisect_left(slots, at[e] - grace),
+                                         bisect.bisect_right(slots, at[e] + grace))]
+        if by_date:
+            found += by_date.get(when.date(), [])
+        for c in found:
             key = _slot_key(when, at[e], cands[c], grace)
             if key is not None:
                 # A usable duplicate beats a cancelled one at the same time.
@@ -351,11 +350,13 @@ def classify_prepared(
     first = cadence.first_start(person, person.start or anchor, timezone)
     rule = cadence.rrule_text(person.cadence, person.fixed_slot)
     expected = [w.astimezone(zone) for w in cadence.expand(rule, first, start, end)]
-    pauses = [cadence.in_pause(w, person.pauses) for w in expected] if person.pauses \
-        else [None] * len(expected)
-    # A roster pause pauses the 1:1 outright; time off only one that did not take place.
-    paused = [p is not None and p.time_off is None for p in pauses]
-    off = [p.time_off if p is not None else None for p in pauses]
+    if person.pauses:
+        pauses = [cadence.in_pause(w, person.pauses) for w in expected]
+        # A roster pause pauses the 1:1 outright; time off only one that did not take place.
+        paused = [p is not None and p.time_off is None for p in pauses]
+        off = [p.time_off if p is not None else None for p in pauses]
+    else:
+        paused, off = [False] * len(expected), [None] * len(expected)
     if any(s.broken for s in series):
         # One unreadable event may hide any of these 1:1s: never guess a skip.
         return [Occurrence(person.email, w, "paused", off[e]) if paused[e] or off[e]
@@ -389,6 +390,8 @@ def classify_prepared(
         else _with_clock(person.email, when, outcomes[e], now)
         for e, when in enumerate(expected)
     ]
+    if not any(off):
+        return rows
     return [Occurrence(row.person, row.expected, "paused", off[e])
             if off[e] and row.status not in ("held", "rescheduled") else row
             for e, row in enumerate(rows)]
