@@ -345,16 +345,22 @@ class State:
         if cursor.rowcount == 0:
             raise StateError(f"no owned series with uid {uid!r}")
 
-    def record_occurrences(self, rows: Iterable[Occurrence]) -> None:
-        """Insert or replace classified occurrences (keyed by person and expected instant)."""
+    def record_occurrences(self, rows: Iterable[Occurrence],
+                           known: Iterable[Occurrence] = ()) -> None:
+        """Insert or replace classified occurrences (keyed by person and expected instant).
+
+        `known`: rows `occurrences` read in this transaction; a row stored just so already
+        is not written again (run after run, most of them)."""
+        stored = {(values[0], values[1]): values for values in map(_occurrence_values, known)}
         for occ in rows:
+            values = _occurrence_values(occ)
+            if stored.get((values[0], values[1])) == values:
+                continue
             self._write(
                 "INSERT OR REPLACE INTO occurrences"
                 " (person, expected, status, reason, actual_start, series_uid)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (occ.person, _utc(occ.expected), occ.status, occ.reason,
-                 _utc(occ.actual_start) if occ.actual_start else None, occ.series_uid),
-            )
+                " VALUES (?, ?, ?, ?, ?, ?)", values)
+            stored[(values[0], values[1])] = values
 
     def record_placement(self, placed: Placement) -> None:
         """Insert or replace what syncd decided about where `placed.person`'s 1:1s begin."""
@@ -578,6 +584,16 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
+def _occurrence_values(occ: Occurrence) -> tuple[Any, ...]:
+    """An occurrence as its row in the occurrences table holds it."""
+    return (occ.person, _utc(occ.expected), occ.status, occ.reason,
+            _utc(occ.actual_start) if occ.actual_start else None, occ.series_uid)
+
+
 def _utc(moment: dt.datetime) -> str:
-    # One fixed-width UTC form, so stored instants compare correctly as text.
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    # One fixed-width UTC form, so stored instants compare correctly as text; isoformat
+    # writes it faster wherever it writes the same (whole seconds, four-digit years).
+    utc = moment.astimezone(dt.UTC)
+    if utc.microsecond == 0 and utc.year >= 1000:
+        return utc.isoformat()
+    return utc.strftime("%Y-%m-%dT%H:%M:%S+00:00")

@@ -27,11 +27,8 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
-
-import icalendar
-from icalendar import Component
 
 from syncd.calendars.base import CalendarError, ConflictError
 from syncd.calendars.codec import (
@@ -41,23 +38,13 @@ from syncd.calendars.codec import (
     series_of_rows,
     series_rows,
 )
-from syncd.calendars.ical import (
-    MARKER_PROP,
-    NOTES_PROP,
-    all_values,
-    aware,
-    floating_zone,
-    master_of,
-    name_anonymous_events,
-    series_from_calendar,
-    text_of,
-    uid_of,
-    when,
-    within,
-    zone_named,
-)
+from syncd.calendars.window import within, zone_named
 from syncd.core.model import Attendee, Series, SeriesPatch, SeriesSpec
 from syncd.fsutil import atomic_write
+
+if TYPE_CHECKING:
+    import icalendar
+    from icalendar import Component
 
 PRODID = "-//syncd//syncd//EN"
 NOTES_LINE = "Notes: {url}"
@@ -208,18 +195,22 @@ class LocalCalendar:
     def _convert(self, name: str, raw: bytes, stat: tuple[int, ...], racy: bool,
                  start: dt.datetime, end: dt.datetime) -> tuple[_Entry, tuple[Series, ...]]:
         """Parse and expand one file's bytes: its series, and its entry for the cache."""
+        from syncd.calendars import ical  # iCalendar only for a file that is parsed
+
         etag = _etag(raw)
         calendar = _parsed(raw)
-        name_anonymous_events(calendar, name)
-        uids = tuple(dict.fromkeys(uid_of(e) for e in calendar.walk("VEVENT")))
+        ical.name_anonymous_events(calendar, name)
+        uids = tuple(dict.fromkeys(ical.uid_of(e) for e in calendar.walk("VEVENT")))
         until = end + _AHEAD
-        series = series_from_calendar(calendar, start, until, self._default, lambda _: etag)
+        series = ical.series_from_calendar(calendar, start, until, self._default,
+                                           lambda _: etag)
         rows = series_rows(series)
         if any(s.broken for s in series):
             # What a broken series shows can depend on the window (an unreadable start falls
             # back to it, a rule too dense up to `until` may not be up to `end`): such a file
             # is converted for exactly this window, and again on every read.
-            series = series_from_calendar(calendar, start, end, self._default, lambda _: etag)
+            series = ical.series_from_calendar(calendar, start, end, self._default,
+                                               lambda _: etag)
             rows = None
         entry = _Entry(stat, racy, etag, uids, start.isoformat() if rows is not None else "",
                        until.isoformat() if rows is not None else "", rows)
@@ -268,16 +259,18 @@ class LocalCalendar:
             raise CalendarError(
                 f"{self.name}: event {uid} in {found.path.name} has no UID of its own; not changed"
             )
+        from syncd.calendars import ical
+
         with self._about(found.path):
             events = found.calendar.walk("VEVENT")
-            master = master_of([e for e in events if uid_of(e) == uid])
+            master = ical.master_of([e for e in events if ical.uid_of(e) == uid])
             if master is None:
                 raise CalendarError(
                     f"{self.name}: {found.path.name} has only changed instances of {uid}"
                 )
             patch_master(master, patch, self._floating_zone(found.calendar))
             for event in events:
-                if uid_of(event) in found.synthetic:
+                if ical.uid_of(event) in found.synthetic:
                     event.pop("UID")
             data = found.calendar.to_ical()
         atomic_write(found.path, data)
@@ -304,10 +297,12 @@ class LocalCalendar:
         return [self._load(self.path / n) for n in self._names()]
 
     def _load(self, path: Path) -> _File:
+        from syncd.calendars import ical
+
         with self._about(path):
             raw = path.read_bytes()
             calendar = _parsed(raw)
-        return _File(path, raw, calendar, name_anonymous_events(calendar, path.name))
+        return _File(path, raw, calendar, ical.name_anonymous_events(calendar, path.name))
 
     def _index_of(self, files: Iterable[tuple[Path, Iterable[str]]]) -> dict[str, Path]:
         """UID → the file holding it; a UID in two files fails the read."""
@@ -324,18 +319,22 @@ class LocalCalendar:
 
     def _find(self, uid: str) -> _File | None:
         """The file holding `uid`: the indexed one if it still does, else after a rescan."""
+        from syncd.calendars import ical
+
         path = self._index.get(uid)
         if path is not None and path.is_file():
             file = self._load(path)
-            if any(uid_of(e) == uid for e in file.calendar.walk("VEVENT")):
+            if any(ical.uid_of(e) == uid for e in file.calendar.walk("VEVENT")):
                 return file
         files = self._scan()
         self._index = self._index_of(
-            (f.path, (uid_of(e) for e in f.calendar.walk("VEVENT"))) for f in files)
+            (f.path, (ical.uid_of(e) for e in f.calendar.walk("VEVENT"))) for f in files)
         return next((f for f in files if f.path == self._index.get(uid)), None)
 
     def _floating_zone(self, calendar: icalendar.Calendar) -> ZoneInfo:
-        return floating_zone(calendar, self._default)
+        from syncd.calendars import ical
+
+        return ical.floating_zone(calendar, self._default)
 
     @contextlib.contextmanager
     def _about(self, path: Path) -> Iterator[None]:
@@ -355,6 +354,8 @@ def _etag(data: bytes) -> str:
 
 
 def _parsed(raw: bytes) -> icalendar.Calendar:
+    import icalendar  # only for a file that is parsed: an unchanged one is not
+
     calendar = icalendar.Calendar.from_ical(raw)
     if not isinstance(calendar, icalendar.Calendar):
         raise ValueError("not a VCALENDAR")
@@ -374,7 +375,11 @@ def _file_name(uid: str) -> str:
 
 def series_event(spec: SeriesSpec, zone: ZoneInfo) -> icalendar.Event:
     """The VEVENT of a new series syncd writes (marker, organizer and guest included)."""
-    start = aware(spec.start, zone).astimezone(zone)
+    import icalendar
+
+    from syncd.calendars import ical
+
+    start = ical.aware(spec.start, zone).astimezone(zone)
     event = icalendar.Event()
     event.add("UID", spec.uid)
     event.add("DTSTAMP", _now())
@@ -396,7 +401,7 @@ def series_event(spec: SeriesSpec, zone: ZoneInfo) -> icalendar.Event:
         _address(spec.attendee.email),
         parameters={**_cn(spec.attendee), "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"},
     )
-    event.add(MARKER_PROP, spec.marker)
+    event.add(ical.MARKER_PROP, spec.marker)
     if spec.description:
         event.add("DESCRIPTION", spec.description)
     if spec.notes_url:
@@ -406,6 +411,8 @@ def series_event(spec: SeriesSpec, zone: ZoneInfo) -> icalendar.Event:
 
 def calendar_bytes(events: list[icalendar.Event]) -> bytes:
     """A VCALENDAR holding `events` and the VTIMEZONEs they use."""
+    import icalendar
+
     calendar = icalendar.Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
@@ -432,15 +439,17 @@ def _now() -> dt.datetime:
 
 def patch_master(master: Component, patch: SeriesPatch, floating: ZoneInfo) -> None:
     """Apply `patch` to the master VEVENT in place; other components are not touched."""
+    from syncd.calendars import ical
+
     if patch.marker is not None:
-        _replace(master, MARKER_PROP, patch.marker)
+        _replace(master, ical.MARKER_PROP, patch.marker)
     if patch.summary is not None:
         _replace(master, "SUMMARY", patch.summary)
     if patch.duration is not None:
         if "DTEND" not in master and "DURATION" in master:
             _replace(master, "DURATION", patch.duration)
         else:
-            _replace(master, "DTEND", when(master, "DTSTART") + patch.duration)
+            _replace(master, "DTEND", ical.when(master, "DTSTART") + patch.duration)
     if patch.until is not None:
         _set_until(master, patch.until, floating)
     if patch.notes_url is not None:
@@ -458,7 +467,9 @@ def _replace(component: Component, name: str, value: Any) -> None:
 
 def _set_until(master: Component, until: dt.datetime, floating: ZoneInfo) -> None:
     """End every RRULE at `until` in the form RFC 5545 requires for this DTSTART."""
-    start = when(master, "DTSTART")
+    from syncd.calendars import ical
+
+    start = ical.when(master, "DTSTART")
     value: dt.date
     if not isinstance(start, dt.datetime):
         value = until.astimezone(floating).date()
@@ -466,17 +477,19 @@ def _set_until(master: Component, until: dt.datetime, floating: ZoneInfo) -> Non
         value = until.astimezone(floating).replace(tzinfo=None)
     else:
         value = until.astimezone(dt.UTC)
-    for rule in all_values(master.get("RRULE")):
+    for rule in ical.all_values(master.get("RRULE")):
         rule.pop("COUNT", None)
         rule["UNTIL"] = [value]
 
 
 def set_notes(master: Component, url: str) -> None:
     """Link the notes without clobbering anything a person wrote."""
-    previous = text_of(master, NOTES_PROP)
-    _replace(master, NOTES_PROP, url)
+    from syncd.calendars import ical
 
-    attachments = all_values(master.pop("ATTACH", None))
+    previous = ical.text_of(master, ical.NOTES_PROP)
+    _replace(master, ical.NOTES_PROP, url)
+
+    attachments = ical.all_values(master.pop("ATTACH", None))
     if previous and previous != url:
         attachments = [a for a in attachments if str(a) != previous]
     for attachment in attachments:
@@ -484,12 +497,12 @@ def set_notes(master: Component, url: str) -> None:
     if not any(str(a) == url for a in attachments):
         master.add("ATTACH", url)
 
-    current_url = text_of(master, "URL")
+    current_url = ical.text_of(master, "URL")
     if not current_url or (previous and current_url == previous):
         _replace(master, "URL", url)
 
     line = NOTES_LINE.format(url=url)
-    text = text_of(master, "DESCRIPTION")
+    text = ical.text_of(master, "DESCRIPTION")
     lines = text.split("\n")
     if line in lines:
         return

@@ -1,6 +1,6 @@
-"""Converted series narrowed to a read's window, and IANA zones by name: what a read that
-reuses cached series needs, without the iCalendar parser (a Google read whose calendar did
-not change never loads it)."""
+"""What every calendar reader needs that takes no iCalendar: the zone a name means, and
+a series read for a wider window trimmed to the one asked for (a local calendar whose
+files did not change is read without loading iCalendar at all)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,6 @@ def within(series: Series, start: dt.datetime, end: dt.datetime) -> Series:
 
 
 def overlaps(instance: Instance, start: dt.datetime, end: dt.datetime) -> bool:
-    """Whether the instance falls in [start, end)."""
+    """Whether the instance lies (partly) between start and end."""
     # Zero-length events at the very start of the window count as inside it.
     return instance.start < end and (instance.end > start or instance.start >= start)

@@ -24,6 +24,7 @@ _FORBIDDEN_PARTS = ("DTSTART", "UNTIL", "COUNT", "BYHOUR", "BYMINUTE", "BYSECOND
 _ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 # Enough occurrences to tell one schedule from another, bounded for hostile rules.
 _MAX_EXPANSION = 5000
+_DAY = dt.timedelta(days=1)
 
 
 def parse_cadence(text: str) -> Cadence:
@@ -143,22 +144,48 @@ def expand(
     if not rrule:
         return [dtstart] if start <= dtstart < end else []
     # Pad by a day either side: the bounds are instants, the rule runs on wall time.
-    lo = start.astimezone(zone).replace(tzinfo=None) - dt.timedelta(days=1)
-    hi = end.astimezone(zone).replace(tzinfo=None) + dt.timedelta(days=1)
+    lo = start.astimezone(zone).replace(tzinfo=None) - _DAY
+    hi = end.astimezone(zone).replace(tzinfo=None) + _DAY
+    # A wall time two days inside the bounds is inside them as an instant too (a zone's
+    # offsets differ by less than two days): only those nearer the bounds are compared.
+    inside = (lo + 3 * _DAY, hi - 3 * _DAY)
     wall_rule = _until_on_wall_time(rrule, zone)
-    walk = _one_day_a_week(wall_rule, local, max(lo, local))
-    if walk is None:
-        rule = _naive_rule(wall_rule, _fast_forward(rrule, local, lo))
-        walk = rule.xafter(max(lo, local), count=_MAX_EXPANSION, inc=True)
     skipped = {x.astimezone(dt.UTC) for x in exdates}
-    out: list[dt.datetime] = []
-    for naive in walk:
-        if naive > hi:
-            break
-        when = naive.replace(tzinfo=zone)
-        if start <= when < end and when.astimezone(dt.UTC) not in skipped:
-            out.append(when)
-    return out
+    weekly = _weekly_shape(wall_rule)
+    if weekly is not None:
+        found = _every_few_weeks(weekly, local, max(lo, local), hi, inside, zone)
+    else:
+        rule = _naive_rule(wall_rule, _fast_forward(rrule, local, lo))
+        found = []
+        for naive in rule.xafter(max(lo, local), count=_MAX_EXPANSION, inc=True):
+            if naive > hi:
+                break
+            found.append((naive.replace(tzinfo=zone), inside[0] <= naive <= inside[1]))
+    return [when for when, sure in found if (sure or start <= when < end) and not (
+        skipped and when.astimezone(dt.UTC) in skipped)]
+
+
+def _every_few_weeks(
+    shape: tuple[int, int | None, int, dt.datetime | None], dtstart: dt.datetime,
+    since: dt.datetime, hi: dt.datetime, inside: tuple[dt.datetime, dt.datetime],
+    zone: dt.tzinfo | None,
+) -> list[tuple[dt.datetime, bool]]:
+    """(occurrence, whether its wall time lies in `inside`) for each occurrence in [since,
+    hi] (wall time) of a rule of `_weekly_shape`, from naive `dtstart`, given `zone`: what
+    `_one_day_a_week` walks, counted out instead (as many, at most _MAX_EXPANSION)."""
+    weeks, _, _, until = shape
+    step = dt.timedelta(weeks=weeks)
+    first = _first_week(shape, dtstart, since)
+    last = hi if until is None else min(hi, until)
+    if first > last:
+        return []
+    count = min((last - first) // step + 1, _MAX_EXPANSION)
+    # Aware plus a timedelta is wall-clock arithmetic, fold 0: the same as adding to the
+    # naive time and giving it the zone then.
+    origin = first.replace(tzinfo=zone)
+    sure_from = max(0, -((first - inside[0]) // step))
+    sure_to = (inside[1] - first) // step + 1
+    return [(origin + step * k, sure_from <= k < sure_to) for k in range(count)]
 
 
 def _one_day_a_week(
@@ -171,7 +198,14 @@ def _one_day_a_week(
     shape = _weekly_shape(rrule)
     if shape is None:
         return None
-    weeks, byday, wkst, until = shape
+    return _weeks(_first_week(shape, dtstart, since), dt.timedelta(weeks=shape[0]), shape[3])
+
+
+def _first_week(shape: tuple[int, int | None, int, dt.datetime | None], dtstart: dt.datetime,
+                since: dt.datetime) -> dt.datetime:
+    """The first occurrence on or after `since` (>= `dtstart`) of a rule of `_weekly_shape`,
+    UNTIL aside."""
+    weeks, byday, wkst, _ = shape
     step = dt.timedelta(weeks=weeks)
     day = dtstart.weekday() if byday is None else byday
     week = dtstart - dt.timedelta(days=(dtstart.weekday() - wkst) % 7)
@@ -179,7 +213,7 @@ def _one_day_a_week(
     first = week + dt.timedelta(days=(day - wkst) % 7)
     if first < since:
         first += step * -((first - since) // step)
-    return _weeks(first, step, until)
+    return first
 
 
 @functools.lru_cache(maxsize=256)

@@ -13,7 +13,7 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from syncd.core import cadence, identity
@@ -21,27 +21,27 @@ from syncd.core.matching import person_emails
 from syncd.core.model import Instance, Occurrence, OccurrenceStatus, Person, Series, SkipReason
 
 _DAY = dt.timedelta(days=1)
+_MIDNIGHT = dt.time(0)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Candidate:
-    """One instance of one of the person's series, with what the rules ask of it."""
+    """One instance of one of the person's series, with what the rules ask of it (its slot
+    and start as UTC instants, compared many times)."""
 
     series: Series
     instance: Instance
     cancelled: bool
     declined: SkipReason | None
     all_day: bool
-
-    @property
-    def usable(self) -> bool:
-        """True when the instance can stand for a 1:1 that took place."""
-        return not self.cancelled and self.declined is None
+    slot_at: dt.datetime  # the recurrence id, UTC
+    start_at: dt.datetime  # the start, UTC
+    usable: bool  # it can stand for a 1:1 that took place: neither cancelled nor declined
 
 
-@dataclass(frozen=True)
-class _Slot:
-    """The outcome of an expected occurrence before the make-up search and the clock."""
+class _Slot(NamedTuple):
+    """The outcome of an expected occurrence before the make-up search and the clock (a
+    tuple: made for every expected 1:1, and cheaper so)."""
 
     status: OccurrenceStatus
     reason: SkipReason | None = None
@@ -57,9 +57,10 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 def _is_all_day(instance: Instance) -> bool:
     """Starts at midnight in its own zone and ends at the next midnight (23-25 h on DST days)."""
     start = instance.start
+    if start.time() != _MIDNIGHT:
+        return False
     end = instance.end.astimezone(start.tzinfo)
-    return (start.time() == dt.time(0) and end.time() == dt.time(0)
-            and end.date() == start.date() + _DAY)
+    return end.time() == _MIDNIGHT and end.date() == start.date() + _DAY
 
 
 def _declined(instance: Instance, emails: frozenset[str], owner: str) -> SkipReason | None:
@@ -73,21 +74,33 @@ def _declined(instance: Instance, emails: frozenset[str], owner: str) -> SkipRea
 
 def _candidates(person: Person, owner: str, series: Sequence[Series]) -> list[_Candidate]:
     emails = person_emails(person)
-    return [
-        _Candidate(s, inst, inst.status == "CANCELLED" or s.status == "CANCELLED",
-                   _declined(inst, emails, owner), _is_all_day(inst))
-        for s in series for inst in s.instances
-    ]
+    # Instances mostly share their series' guests (one tuple): each tuple is asked once,
+    # remembered by identity while the instances holding it are alive (this call).
+    declined: dict[int, SkipReason | None] = {}
+    out = []
+    for s in series:
+        for inst in s.instances:
+            guests = id(inst.attendees)
+            if guests not in declined:
+                declined[guests] = _declined(inst, emails, owner)
+            slot_at = _utc(inst.recurrence_id)
+            cancelled = inst.status == "CANCELLED" or s.status == "CANCELLED"
+            out.append(_Candidate(
+                s, inst, cancelled, declined[guests], _is_all_day(inst), slot_at,
+                slot_at if inst.start is inst.recurrence_id else _utc(inst.start),
+                not cancelled and declined[guests] is None))
+    return out
 
 
 def _slot_key(
-    expected: dt.datetime, cand: _Candidate, grace: dt.timedelta
+    expected: dt.datetime, at: dt.datetime, cand: _Candidate, grace: dt.timedelta
 ) -> tuple[int, dt.timedelta] | None:
-    """How well an instance fills an expected slot (smaller is better), None if it cannot."""
+    """How well an instance fills an expected slot (`at`: the slot in UTC; smaller is
+    better), None if it cannot."""
     if cand.all_day:
         # An all-day event on the right day is a 1:1 entered without its time.
         return (1, dt.timedelta(0)) if cand.instance.start.date() == expected.date() else None
-    distance = abs(_utc(cand.instance.recurrence_id) - _utc(expected))
+    distance = abs(cand.slot_at - at)
     if distance == dt.timedelta(0):
         return 0, distance
     # Only a recurring series has a slot of its own; a single event elsewhere is a make-up.
@@ -96,29 +109,61 @@ def _slot_key(
     return None
 
 
-def _assign_slots(
-    expected: Sequence[dt.datetime], cands: Sequence[_Candidate], grace: dt.timedelta
-) -> dict[int, int]:
-    """Expected index → candidate index, best pairs first, each instance used once."""
-    # Each expected slot is compared only with the instances `_slot_key` could accept: the
-    # all-day ones on its date, the others whose slot lies within `grace` (by bisection),
-    # not with every instance of the window.
+@dataclass(frozen=True)
+class _Index:
+    """Candidates the way `_assign_slots` looks them up: all-day ones by date, the others
+    by their slot (UTC, sorted, for bisection)."""
+
+    by_date: dict[dt.date, list[int]]
+    timed: list[int]  # candidate indexes, by slot
+    slots: list[dt.datetime]  # their slots, in the same order
+    # Those that can make up a skipped 1:1 (`_assign_makeups`), by start (UTC).
+    usable: list[int]
+    starts: list[dt.datetime]
+    # Usable one-off events with a make-up marker: (candidate, person key, slot made up).
+    booked: list[tuple[int, str, dt.datetime]]
+
+
+def _index(cands: Sequence[_Candidate]) -> _Index:
     by_date: dict[dt.date, list[int]] = {}
     timed: list[tuple[dt.datetime, int]] = []
     for c, cand in enumerate(cands):
         if cand.all_day:
             by_date.setdefault(cand.instance.start.date(), []).append(c)
         else:
-            timed.append((_utc(cand.instance.recurrence_id), c))
+            timed.append((cand.slot_at, c))
     timed.sort()
-    slots = [t for t, _ in timed]
+    usable = sorted((cand.start_at, c) for c, cand in enumerate(cands)
+                    if cand.usable and not cand.all_day)
+    booked = []
+    for c, cand in enumerate(cands):
+        if cand.series.rrule or not cand.series.marker or not cand.usable:
+            continue
+        parsed = identity.parse_makeup_marker(cand.series.marker)
+        if parsed is not None:
+            booked.append((c, *parsed))
+    return _Index(by_date, [c for _, c in timed], [t for t, _ in timed],
+                  [c for _, c in usable], [t for t, _ in usable], booked)
+
+
+def _assign_slots(
+    expected: Sequence[dt.datetime], at: Sequence[dt.datetime], cands: Sequence[_Candidate],
+    index: _Index, grace: dt.timedelta,
+) -> dict[int, int]:
+    """Expected index → candidate index, best pairs first, each instance used once (`at`:
+    the expected slots in UTC)."""
+    # Each expected slot is compared only with the instances `_slot_key` could accept: the
+    # all-day ones on its date, the others whose slot lies within `grace` (by bisection),
+    # not with every instance of the window.
+    by_date, slots, timed = index.by_date, index.slots, index.timed
     pairs: list[tuple[tuple[int, dt.timedelta], bool, int, int]] = []
     for e, when in enumerate(expected):
-        at = _utc(when)
-        near = [c for _, c in timed[bisect.bisect_left(slots, at - grace):
-                                    bisect.bisect_right(slots, at + grace)]]
-        for c in [*near, *by_date.get(when.date(), [])]:
-            key = _slot_key(when, cands[c], grace)
+        found = [timed[n] for n in range(bisect.bisect_left(slots, at[e] - grace),
+                                         bisect.bisect_right(slots, at[e] + grace))]
+        if by_date:
+            found += by_date.get(when.date(), [])
+        for c in found:
+            key = _slot_key(when, at[e], cands[c], grace)
             if key is not None:
                 # A usable duplicate beats a cancelled one at the same time.
                 pairs.append((key, not cands[c].usable, e, c))
@@ -148,7 +193,8 @@ def _covering(
         s.rrule, s.start, expected - grace, expected + grace)), None)
 
 
-def _from_slot(expected: dt.datetime, cand: _Candidate) -> _Slot:
+def _from_slot(at: dt.datetime, cand: _Candidate) -> _Slot:
+    """The outcome of the expected slot (`at`, UTC) that `cand` fills."""
     uid = cand.series.uid
     if cand.cancelled:
         return _Slot("skipped", "cancelled", series_uid=uid, explicit=True)
@@ -158,7 +204,7 @@ def _from_slot(expected: dt.datetime, cand: _Candidate) -> _Slot:
     if inst.moved and not cand.all_day:
         return _Slot("rescheduled", actual_start=inst.start, series_uid=uid)
     # A series kept at another time (10:30, or Thursdays) held the 1:1 at its own time.
-    actual = None if cand.all_day or _utc(inst.start) == _utc(expected) else inst.start
+    actual = None if cand.all_day or cand.start_at == at else inst.start
     return _Slot("held", actual_start=actual, series_uid=uid)
 
 
@@ -182,35 +228,36 @@ def _excluded(series: Series, expected: dt.datetime, grace: dt.timedelta) -> boo
 
 
 def _assign_makeups(
-    expected: Sequence[dt.datetime], wanting: Sequence[int], cands: Sequence[_Candidate],
-    taken: set[int], grace: dt.timedelta,
+    at: Sequence[dt.datetime], wanting: Sequence[int], index: _Index, taken: set[int],
+    grace: dt.timedelta,
 ) -> dict[int, int]:
-    """Expected index → make-up candidate: nearest first, each instance used once."""
+    """Expected index → make-up candidate (usable, timed, not taken, starting within
+    `grace`): nearest first, each instance used once (`at`: the expected slots in UTC)."""
     pairs: list[tuple[dt.timedelta, dt.datetime, int, int]] = []
+    starts = index.starts
     for e in wanting:
-        for c, cand in enumerate(cands):
-            if c in taken or not cand.usable or cand.all_day:
-                continue
-            distance = abs(_utc(cand.instance.start) - _utc(expected[e]))
-            if distance <= grace:
-                pairs.append((distance, _utc(cand.instance.start), e, c))
+        for n in range(bisect.bisect_left(starts, at[e] - grace),
+                       bisect.bisect_right(starts, at[e] + grace)):
+            c = index.usable[n]
+            if c not in taken:
+                pairs.append((abs(starts[n] - at[e]), starts[n], e, c))
     return _pair_off(pairs)
 
 
 def _booked_makeups(
-    person: Person, expected: Sequence[dt.datetime], wanting: Sequence[int],
-    cands: Sequence[_Candidate], taken: set[int],
+    person: Person, expected: Sequence[dt.datetime], wanting: Sequence[int], index: _Index,
+    taken: set[int],
 ) -> dict[int, int]:
     """Expected index → the usable one-off event whose make-up marker names that slot."""
+    if not index.booked or not wanting:
+        return {}
     key = identity.person_key(person.email)
     slots = {_utc(expected[e]): e for e in wanting}
     out: dict[int, int] = {}
-    for c, cand in enumerate(cands):
-        parsed = identity.parse_makeup_marker(cand.series.marker)
-        if (parsed is None or parsed[0] != key or c in taken or not cand.usable
-                or cand.series.rrule):
+    for c, marked, slot in index.booked:
+        if marked != key or c in taken:
             continue
-        e = slots.get(parsed[1])
+        e = slots.get(slot)
         if e is not None and e not in out:
             out[e] = c
     return out
@@ -230,13 +277,42 @@ def _not_yet(expected: dt.datetime, slot: _Slot, now: dt.datetime) -> bool:
 def _with_clock(person: str, expected: dt.datetime, slot: _Slot, now: dt.datetime) -> Occurrence:
     """Apply time: what has not happened yet is upcoming."""
     status: OccurrenceStatus = "upcoming" if _not_yet(expected, slot, now) else slot.status
+    # Positional (person, expected, status, reason, actual_start, series_uid): made for
+    # every expected 1:1.
     return Occurrence(
-        person=person, expected=expected, status=status,
-        reason=slot.reason if status == "skipped" else None,
-        actual_start=slot.actual_start if status in ("held", "rescheduled", "upcoming")
-        else None,
-        series_uid=slot.series_uid if status != "missing" else "",
+        person, expected, status, slot.reason if status == "skipped" else None,
+        slot.actual_start if status in ("held", "rescheduled", "upcoming") else None,
+        slot.series_uid if status != "missing" else "",
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """One person's events as classification reads them: in a fixed order, each instance
+    with what the rules ask of it. Made once (`prepare`) for any number of windows and both
+    cadence phases, as it depends on neither."""
+
+    given: tuple[Series, ...]  # the events as given, in their order
+    series: tuple[Series, ...]  # the same, in the order ties are broken by
+    candidates: tuple[_Candidate, ...]
+    index: _Index  # of the candidates
+    emails: frozenset[str]  # the person's addresses (their own declines)
+    owner: str
+
+    def holds(self, series: Sequence[Series]) -> bool:
+        """Whether these are exactly the events given (the same objects, in order)."""
+        return len(series) == len(self.given) and all(
+            a is b for a, b in zip(series, self.given, strict=True))
+
+
+def prepare(person: Person, owner: str, series: Sequence[Series]) -> Prepared:
+    """`series` (the person's events, see `matching.series_by_person`) prepared for
+    `classify_prepared`; `owner` is the lead's lower-case email."""
+    # Ties between equally good events are broken by position: fix the order, so the
+    # same events give the same rows whatever order a source listed them in.
+    ordered = tuple(sorted(series, key=lambda s: (s.uid, s.start)))
+    cands = tuple(_candidates(person, owner, ordered))
+    return Prepared(tuple(series), ordered, cands, _index(cands), person_emails(person), owner)
 
 
 def classify(
@@ -250,44 +326,59 @@ def classify(
     lead's lower-case email, `anchor` where the cadence phase counts from when the
     roster gives no `start`. Rules and examples: docs/skips.md.
     """
-    # Ties between equally good events are broken by position: fix the order, so the
-    # same events give the same rows whatever order a source listed them in.
+    return classify_prepared(prepare(person, owner, series), person, timezone, start, end, now,
+                             anchor)
+
+
+def classify_prepared(
+    prepared: Prepared, person: Person, timezone: str, start: dt.datetime, end: dt.datetime,
+    now: dt.datetime, anchor: dt.date,
+) -> list[Occurrence]:
+    """`classify` of the events `prepared` holds, prepared for this person and owner: the
+    same rows, the events read once for several windows."""
+    if person_emails(person) != prepared.emails:
+        raise ValueError(f"events prepared for another person than {person.email}")
     split = cadence.phases(person, timezone)
     if split is not None:
         # Each cadence phase on its own, the same events for both: one continuous history.
         (before, cut), after = split
-        return (classify(before, timezone, owner, series, start, min(end, cut), now, anchor)
-                + classify(after, timezone, owner, series, max(start, cut), end, now, anchor))
-    series = sorted(series, key=lambda s: (s.uid, s.start))
+        return (classify_prepared(prepared, before, timezone, start, min(end, cut), now, anchor)
+                + classify_prepared(prepared, after, timezone, max(start, cut), end, now,
+                                    anchor))
+    series = prepared.series
     zone = ZoneInfo(timezone)
     first = cadence.first_start(person, person.start or anchor, timezone)
     rule = cadence.rrule_text(person.cadence, person.fixed_slot)
     expected = [w.astimezone(zone) for w in cadence.expand(rule, first, start, end)]
-    pauses = [cadence.in_pause(w, person.pauses) for w in expected]
-    # A roster pause pauses the 1:1 outright; time off only one that did not take place.
-    paused = [p is not None and p.time_off is None for p in pauses]
-    off = [p.time_off if p is not None else None for p in pauses]
+    if person.pauses:
+        pauses = [cadence.in_pause(w, person.pauses) for w in expected]
+        # A roster pause pauses the 1:1 outright; time off only one that did not take place.
+        paused = [p is not None and p.time_off is None for p in pauses]
+        off = [p.time_off if p is not None else None for p in pauses]
+    else:
+        paused, off = [False] * len(expected), [None] * len(expected)
     if any(s.broken for s in series):
         # One unreadable event may hide any of these 1:1s: never guess a skip.
         return [Occurrence(person.email, w, "paused", off[e]) if paused[e] or off[e]
                 else Occurrence(person.email, w, "unknown") for e, w in enumerate(expected)]
 
     grace = dt.timedelta(days=cadence.interval_days(person.cadence) / 2)
-    cands = _candidates(person, owner, series)
-    slots = _assign_slots(expected, cands, grace)
+    cands = prepared.candidates
+    at = [_utc(w) for w in expected]
+    slots = _assign_slots(expected, at, cands, prepared.index, grace)
     outcomes: dict[int, _Slot] = {}
     for e, when in enumerate(expected):
         if paused[e]:
             continue
         c = slots.get(e)
-        outcomes[e] = (_from_slot(when, cands[c]) if c is not None
+        outcomes[e] = (_from_slot(at[e], cands[c]) if c is not None
                        else _without_slot(series, when, grace))
     wanting = [e for e, o in outcomes.items() if o.status in ("skipped", "missing")]
     taken = set(slots.values())
     # A make-up syncd booked names the slot it makes up, however far from it it lies.
-    makeups = _booked_makeups(person, expected, wanting, cands, taken)
+    makeups = _booked_makeups(person, expected, wanting, prepared.index, taken)
     taken |= set(makeups.values())
-    makeups |= _assign_makeups(expected, [e for e in wanting if e not in makeups], cands,
+    makeups |= _assign_makeups(at, [e for e in wanting if e not in makeups], prepared.index,
                                taken, grace)
     for e, c in makeups.items():
         cand = cands[c]
@@ -299,6 +390,8 @@ def classify(
         else _with_clock(person.email, when, outcomes[e], now)
         for e, when in enumerate(expected)
     ]
+    if not any(off):
+        return rows
     return [Occurrence(row.person, row.expected, "paused", off[e])
             if off[e] and row.status not in ("held", "rescheduled") else row
             for e, row in enumerate(rows)]

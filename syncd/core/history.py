@@ -25,10 +25,11 @@ def merge(stored: Iterable[Occurrence], fresh: Iterable[Occurrence]) -> list[Occ
     stored rows the fresh read no longer covers are kept. Sorted by person, then time."""
     rows = {_key(o): o for o in stored}
     for occ in fresh:
-        known = rows.get(_key(occ))
+        key = _key(occ)
+        known = rows.get(key)
         if known is None or occ.status not in _BLIND or known.status in _BLIND:
-            rows[_key(occ)] = occ
-    return sorted(rows.values(), key=_key)
+            rows[key] = occ
+    return [rows[key] for key in sorted(rows)]
 
 
 def settled(rows: Iterable[Occurrence], now: dt.datetime) -> list[Occurrence]:

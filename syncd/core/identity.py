@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -17,8 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 UID_DOMAIN = "syncd"
 
 
+@functools.lru_cache(maxsize=4096)
 def person_key(email: str) -> str:
-    """A short, stable, lower-case base32hex key for a person (no email in markers)."""
+    """A short, stable, lower-case base32hex key for a person (no email in markers).
+    Remembered: a run asks for each roster person's key many times."""
     digest = hashlib.sha256(email.strip().lower().encode()).digest()
     return base64.b32hexencode(digest).decode().lower()[:16]
 

@@ -7,7 +7,7 @@ reconcile feed them and store the result.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from syncd.core import cadence, classify, history, matching
 from syncd.core.model import Occurrence, Person, Roster, Series
@@ -22,24 +22,37 @@ def anchor(person: Person, series: Sequence[Series], today: dt.date) -> dt.date:
     return min(starts, default=today)
 
 
-def classify_roster(
-    roster: Roster, observed: Iterable[Series], start: dt.datetime, end: dt.datetime,
-    now: dt.datetime,
-) -> dict[str, list[Occurrence]]:
-    """Every active person's expected occurrences in [start, end), classified."""
+def prepare_roster(roster: Roster, observed: Iterable[Series]) -> dict[str, classify.Prepared]:
+    """Every active person's events (`matching.series_by_person`), prepared for
+    classification once for a run that classifies them more than once."""
     people = [p for p in roster.people if p.active]
     owner = roster.owner.email
-    # A person whose slot is not chosen yet has no expected 1:1s.
     by_person = matching.series_by_person(people, owner, observed)
+    return {p.email: classify.prepare(p, owner, by_person.get(p.email, [])) for p in people}
+
+
+def classify_roster(
+    roster: Roster, observed: Iterable[Series], start: dt.datetime, end: dt.datetime,
+    now: dt.datetime, prepared: Mapping[str, classify.Prepared] | None = None,
+) -> dict[str, list[Occurrence]]:
+    """Every active person's expected occurrences in [start, end), classified.
+
+    `prepared`: what `prepare_roster` gave for the same roster and events, when the
+    caller has it (the same rows, the events not read again)."""
+    people = [p for p in roster.people if p.active]
+    if prepared is None:
+        prepared = prepare_roster(roster, observed)
     today = now.astimezone(start.tzinfo).date()
     out: dict[str, list[Occurrence]] = {}
     for person in people:
-        mine = by_person.get(person.email, [])
+        events = prepared[person.email]
+        # A person whose slot is not chosen yet has no expected 1:1s.
         if person.slot is None:
             out[person.email] = []
             continue
-        out[person.email] = classify.classify(
-            person, roster.timezone, owner, mine, start, end, now, anchor(person, mine, today))
+        out[person.email] = classify.classify_prepared(
+            events, person, roster.timezone, start, end, now,
+            anchor(person, events.given, today))
     return out
 
 

@@ -101,6 +101,14 @@ def follows_roster(series: Series, person: Person, tz: str, now: dt.datetime) ->
     since = max(now, series.start)
     wanted = desired_starts(person, tz, anchor_for(person, series, now.date()), since)
     actual = cadence.expand(series.rrule, series.start, since, since + HORIZON)
+    if len(wanted) != len(actual):
+        return False
+    # The same wall times in the same zone and fold are the same instants (a rule kept to
+    # the roster, run after run): only else are they compared as instants.
+    # (`==` of two times in one zone compares wall times.)
+    if all(w.tzinfo is a.tzinfo and w.fold == a.fold and w == a
+           for w, a in zip(wanted, actual, strict=True)):
+        return True
     return [w.astimezone(dt.UTC) for w in wanted] == [a.astimezone(dt.UTC) for a in actual]
 
 
@@ -159,8 +167,10 @@ class _Planner:
         self, roster: Roster, observed: tuple[Series, ...] | None,
         notes: Mapping[str, NotesDoc] | None, memory: Memory, now: dt.datetime,
         roster_lines: Mapping[str, str], makeups: Sequence[MakeUpRequest] = (),
+        prepared: Mapping[str, classify.Prepared] | None = None,
     ) -> None:
         self.roster = roster
+        self.prepared = prepared or {}
         self.makeups: dict[str, list[MakeUpRequest]] = defaultdict(list)
         for request in makeups:
             self.makeups[request.person].append(request)
@@ -189,6 +199,7 @@ class _Planner:
         # steps below: computed once per series (and person).
         self._live: dict[tuple[str, str, dt.datetime], bool] = {}
         self._follows: dict[tuple[str, str, dt.datetime, str], bool] = {}
+        self._ownership: dict[str, _Ownership] = {}  # by email: asked by several steps
 
     def is_live(self, series: Series) -> bool:
         """`is_live(series, now)`, remembered for the run."""
@@ -207,6 +218,13 @@ class _Planner:
     # --- ownership ---------------------------------------------------------
 
     def ownership(self, person: Person) -> _Ownership:
+        """`_ownership_of(person)`, remembered for the run (it depends only on what the
+        planner was given)."""
+        if person.email not in self._ownership:
+            self._ownership[person.email] = self._ownership_of(person)
+        return self._ownership[person.email]
+
+    def _ownership_of(self, person: Person) -> _Ownership:
         """The person's series that are syncd's, copies of them, and ones no longer syncd's.
 
         A series is syncd's only when its UID, its marker and what syncd recorded at write
@@ -643,8 +661,11 @@ class _Planner:
         made = [a.spec for a in self.actions
                 if isinstance(a, CreateSeries | BookMakeUp) and a.person == person.email]
         mine += [_as_series(spec, start, self.now + HORIZON) for spec in made]
-        occurrences = classify.classify(
-            person, self.tz, self.owner, mine, start, self.now + HORIZON, self.now,
+        events = self.prepared.get(person.email)
+        if events is None or events.owner != self.owner or not events.holds(mine):
+            events = classify.prepare(person, self.owner, mine)
+        occurrences = classify.classify_prepared(
+            events, person, self.tz, start, self.now + HORIZON, self.now,
             anchor_for(person, series, self.today))
         self.actions += agenda.plan(person, occurrences, doc, self.now, self.zone,
                                     self.one_offs | {s.uid for s in made if not s.rrule})
@@ -767,13 +788,17 @@ def plan(
     now: dt.datetime,
     roster_lines: Mapping[str, str] | None = None,
     makeups: Sequence[MakeUpRequest] = (),
+    prepared: Mapping[str, classify.Prepared] | None = None,
 ) -> Plan:
     """Compute the plan. `observed` None means the calendar could not be read completely:
     then no calendar action is planned at all. `notes` None likewise for notes.
     `roster_lines`: email → where that person's slot is in the config, for messages.
     `makeups`: one-off make-ups to book (each only once: one on the calendar for the same
-    slot already is left as it is)."""
-    return _Planner(roster, observed, notes, memory, now, roster_lines or {}, makeups).run()
+    slot already is left as it is). `prepared`: people's events as `observe.prepare_roster`
+    gave them for `observed`, when the caller classifies them too (a person's are used
+    where the plan leaves their events as read; the same plan, less work)."""
+    return _Planner(roster, observed, notes, memory, now, roster_lines or {}, makeups,
+                    prepared).run()
 
 
 def events_written(plan: Plan) -> int:

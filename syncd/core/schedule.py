@@ -52,17 +52,20 @@ class Busy:
 
 
 def owner_busy(roster: Roster, observed: Iterable[Series], start: dt.datetime,
-               end: dt.datetime) -> Busy:
+               end: dt.datetime, mine: Mapping[str, Sequence[Series]] | None = None) -> Busy:
     """The lead's busy time in [start, end) from their own calendar's events.
 
     Left out: the roster's 1:1s (compared separately), cancelled events and
     instances, events marked free (transparent), all-day events (holidays and
     out-of-office markers rather than meetings), and events the lead declined.
+    `mine`: `matching.series_by_person` of the roster's people for `observed`, when the
+    caller has it (each person's matches are their own: any superset serves).
     """
     owner = roster.owner.email
     series = list(observed)
-    ones = matching.series_by_person([p for p in roster.people if p.active], owner, series)
-    roster_uids = {s.uid for found in ones.values() for s in found}
+    active = [p for p in roster.people if p.active]
+    ones = matching.series_by_person(active, owner, series) if mine is None else mine
+    roster_uids = {s.uid for p in active for s in ones.get(p.email, ())}
     intervals = [
         Interval(max(i.start, start), min(i.end, end), s.summary)
         for s in series
@@ -84,13 +87,17 @@ def _stands(series: Series, owner: str) -> bool:
 
 
 def roster_meetings(roster: Roster, observed: Sequence[Series], now: dt.datetime,
-                    weeks: int = CLASH_WEEKS) -> dict[str, list[Interval]]:
-    """Every active person's expected 1:1s over the next `weeks`, phased like reconcile."""
+                    weeks: int = CLASH_WEEKS,
+                    mine: Mapping[str, Sequence[Series]] | None = None,
+                    ) -> dict[str, list[Interval]]:
+    """Every active person's expected 1:1s over the next `weeks`, phased like reconcile
+    (`mine` as for `owner_busy`)."""
     zone = ZoneInfo(roster.timezone)
     today = now.astimezone(zone).date()
     end = now + dt.timedelta(weeks=weeks)
     people = [p for p in roster.people if p.active and p.slot is not None]
-    mine = matching.series_by_person(people, roster.owner.email, observed)
+    if mine is None:
+        mine = matching.series_by_person(people, roster.owner.email, observed)
     return {
         p.email: [
             Interval(s, s + p.duration, p.name)
@@ -142,25 +149,29 @@ def _pair_clashes(people: Mapping[str, Person], meetings: Mapping[str, Sequence[
     overlapping: dict[tuple[int, int], set[int]] = defaultdict(set)
     timeline = sorted((m.start, m.end, n, k) for n, email in enumerate(emails)
                       for k, m in enumerate(meetings[email]))
-    running: list[tuple[int, int]] = []  # (person, meeting) of meetings not over yet
-    for start, _, person, k in timeline:
-        meeting = meetings[emails[person]][k]
-        running = [(n, j) for n, j in running if meetings[emails[n]][j].end > start]
-        for other, j in running:
-            if other == person or not meeting.overlaps(meetings[emails[other]][j]):
+    running: list[tuple[dt.datetime, dt.datetime, int, int]] = []  # (end, start, person, k)
+    for start, end, person, k in timeline:
+        # Those still running end after this one starts; it overlaps one of them when that
+        # one also started before this one ends.
+        running = [r for r in running if r[0] > start]
+        for _, began, other, j in running:
+            if other == person or not began < end:
                 continue
             if other < person:
                 overlapping[(other, person)].add(j)
             else:
                 overlapping[(person, other)].add(k)
-        running.append((person, k))
+        running.append((end, start, person, k))
     lines = []
+    shown: dict[dt.datetime, str] = {}  # many pairs first clash at the same time
     for (first, second), found in sorted(overlapping.items()):
-        when = meetings[emails[first]][min(found)].start.astimezone(zone)
+        start = meetings[emails[first]][min(found)].start
+        if start not in shown:
+            when = start.astimezone(zone)
+            shown[start] = f"{DAY_NAMES[when.weekday()]} {when:%Y-%m-%d %H:%M}"
         lines.append(
             f"{people[emails[first]].name} and {people[emails[second]].name}: 1:1s overlap on "
-            f"{len(found)} of the next {weeks} weeks, first {DAY_NAMES[when.weekday()]} "
-            f"{when:%Y-%m-%d %H:%M}")
+            f"{len(found)} of the next {weeks} weeks, first {shown[start]}")
     return lines
 
 
@@ -351,17 +362,21 @@ def _first_free(day: dt.date, opens: dt.time, closes: dt.time, length: dt.timede
 
 
 def time_off_notes(roster: Roster, observed: Sequence[Series], busy: Sequence[Interval],
-                   now: dt.datetime, weeks: int = 4) -> list[str]:
+                   now: dt.datetime, weeks: int = 4,
+                   mine: Mapping[str, Sequence[Series]] | None = None) -> list[str]:
     """A line per 1:1 in the coming `weeks` that a holiday or the lead's time off pauses,
-    with the first free slot before the person's next 1:1 (`roster` carries time off)."""
+    with the first free slot before the person's next 1:1 (`roster` carries time off;
+    `mine` as for `owner_busy`)."""
     zone = ZoneInfo(roster.timezone)
     today = now.astimezone(zone).date()
-    mine = matching.series_by_person([p for p in roster.people if p.active],
-                                     roster.owner.email, observed)
+    if mine is None:
+        mine = matching.series_by_person([p for p in roster.people if p.active],
+                                         roster.owner.email, observed)
     lines = []
     for person in (p for p in roster.people if p.active and p.slot is not None):
-        plain = dataclasses.replace(
-            person, pauses=tuple(p for p in person.pauses if p.time_off is None))
+        plain = person if all(p.time_off is None for p in person.pauses) else \
+            dataclasses.replace(person, pauses=tuple(p for p in person.pauses
+                                                     if p.time_off is None))
         anchor = observe.anchor(person, mine.get(person.email, []), today)
         starts = cadence.expected(plain, roster.timezone, now, now + dt.timedelta(weeks=weeks),
                                   anchor)

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.workspace import NOW, Workspace
+
 ROOT = Path(__file__).resolve().parents[2]
 # The libraries a command that does not use them must not pay for.
 HEAVY = ("googleapiclient", "google.auth", "google.oauth2", "google_auth_httplib2", "httplib2",
@@ -99,3 +101,26 @@ def test_a_feed_read_from_a_file_never_loads_the_http_stack(tmp_path: Path) -> N
             for _ in range(2)]
     assert runs[0] == {"series": 1, "not_modified": False, "loaded": ["recurring_ical_events"]}
     assert runs[1] == {"series": 1, "not_modified": True, "loaded": []}
+
+
+STEADY_PROBE = """
+import json, sys
+from click.testing import CliRunner
+import syncd.cli
+run = CliRunner().invoke(syncd.cli.main, ["reconcile", "--json", "--config", {config!r},
+                                          "--now", {now!r}])
+print(json.dumps({{"code": run.exit_code, "actions": json.loads(run.output)["actions"],
+                  "loaded": sorted(m for m in ("icalendar", "recurring_ical_events")
+                                   if m in sys.modules)}}))
+"""
+
+
+def test_a_local_calendar_that_did_not_change_is_reconciled_without_icalendar(
+        tmp_path: Path) -> None:
+    """Its converted series come from state: parsing them needs no iCalendar, nor loading it."""
+    demo = Workspace.demo(tmp_path)
+    assert demo.syncd("reconcile").code == 0  # the files syncd writes, and the cache
+    code = STEADY_PROBE.format(config=str(demo.config), now=NOW)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    assert json.loads(out.splitlines()[-1]) == {"code": 0, "actions": [], "loaded": []}

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 import icalendar
+import pytest
 
 from syncd.calendars.local import LocalCalendar
+from syncd.config import load_config
 from syncd.core import identity, planner
 from syncd.core.model import Series
+from syncd.reconcile import reconcile
+from syncd.state import State
+from tests.memory import MemoryNotes
 from tests.workspace import DEMO, NOW, ROOT, Workspace, snapshot, syncd
 
 PEOPLE = ("alice@example.com", "bob@example.com", "erin@example.com", "carol@example.com")
@@ -189,3 +195,30 @@ def test_make_run_shows_a_plan_that_does_not_depend_on_the_clock_and_no_raw_uids
     assert run.code == 0, run.err
     assert "attach notes link to the 1:1 series" in run.out
     assert "@syncd" not in run.out and "@google.com" not in run.out
+
+
+class _Exploding:
+    """A calendar whose read fails as no calendar should (not a CalendarError)."""
+
+    name = "exploding calendar"
+
+    def read(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
+        raise RuntimeError("disk on fire")
+
+
+def test_a_run_leaves_the_garbage_collector_on(demo: Workspace) -> None:
+    """Reconcile pauses automatic garbage collection while it runs (it builds much and frees
+    little); a daemon running it for months must have it back after every run, also after
+    one that failed."""
+    assert gc.isenabled()
+    assert demo.syncd("reconcile").code == 0
+    assert gc.isenabled()
+    config = load_config(demo.config)
+    state = State.open(demo.state)
+    try:
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            reconcile(config, state, dt.datetime.fromisoformat(NOW), dry_run=True, force=False,
+                      calendar=_Exploding(), notes=MemoryNotes())
+    finally:
+        state.close()
+    assert gc.isenabled()

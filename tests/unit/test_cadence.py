@@ -125,18 +125,25 @@ _RULES = st.builds(
          and not ("BYSETPOS" in r and "BYDAY" not in r and "BYMONTHDAY" not in r))
 
 
+# Window bounds are instants, given in any zone: the farthest offsets from Berlin's too.
+_SHOWN_IN = (BERLIN, dt.UTC, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Pago_Pago"))
+
+
 @settings(max_examples=300, deadline=None)
 @given(rule=_RULES,
        first=st.datetimes(dt.datetime(2015, 1, 1), dt.datetime(2026, 6, 1)),
-       offset=st.integers(0, 4000), length=st.integers(1, 400))
+       offset=st.integers(0, 4000), length=st.integers(1, 400),
+       minutes=st.integers(-24 * 60, 24 * 60), shown=st.sampled_from(_SHOWN_IN))
 def test_expanding_a_window_gives_what_walking_from_the_first_date_gives(
-        rule: str, first: dt.datetime, offset: int, length: int) -> None:
+        rule: str, first: dt.datetime, offset: int, length: int, minutes: int,
+        shown: ZoneInfo) -> None:
     """expand() starts near the window, not at the series' first date (a year-old series is
     expanded on every run): the instances must be exactly those the full walk gives, for
-    every frequency, interval, week start, day of month (29th-31st too), COUNT and UNTIL."""
+    every frequency, interval, week start, day of month (29th-31st too), COUNT and UNTIL,
+    and window bounds anywhere (on an occurrence or not) in any zone."""
     first = first.replace(second=0, microsecond=0, tzinfo=BERLIN)
-    start = first + dt.timedelta(days=offset)
-    end = start + dt.timedelta(days=length)
+    start = (first + dt.timedelta(days=offset, minutes=minutes)).astimezone(shown)
+    end = (start + dt.timedelta(days=length, minutes=minutes)).astimezone(shown)
     assert cadence.expand(rule, first, start, end) == _from_the_first_date(
         rule, first, start, end)
 

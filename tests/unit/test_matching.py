@@ -6,6 +6,9 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from syncd.core import cadence, identity
 from syncd.core.matching import belongs_to, series_by_person
 from syncd.core.model import Attendee, Person, Series, Slot
@@ -99,3 +102,31 @@ def test_series_by_person_agrees_with_belongs_to() -> None:
         assert [s.uid for s in found.get(person.email, [])] == expect
     assert [s.uid for s in found["alice@example.com"]] == ["pair", "alias", "marker", "title"]
     assert [s.uid for s in found["bob@example.com"]] == ["marker", "title", "room"]
+
+
+# --- each person's matches are their own --------------------------------------------------
+
+_POOL = (ALICE, BOB, dataclasses.replace(ALICE, email="ann@example.com", aliases=(
+    "ally@example.com",), title_pattern="ann|alice"), dataclasses.replace(
+    BOB, email="ben@example.com", title_pattern="sync"))
+_GUESTS = ("alice@example.com", "bob@example.com", "ally@example.com", "ben@example.com",
+           "carol@example.com")
+_events = st.lists(st.builds(
+    lambda n, guests, title, marked: event(
+        f"e{n}", *(guest(g) for g in guests), summary=title,
+        marker=identity.marker(marked, 1) if marked else ""),
+    st.integers(0, 999), st.lists(st.sampled_from(_GUESTS), max_size=2, unique=True),
+    st.sampled_from(("1:1", "Alice sync", "ann", "weekly sync")),
+    st.sampled_from(("", "", "bob@example.com", "ann@example.com"))), max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(observed=_events, chosen=st.lists(st.sampled_from(range(len(_POOL))), unique=True))
+def test_matching_fewer_people_gives_each_the_same_events(
+        observed: list[Series], chosen: list[int]) -> None:
+    """Callers that worked out everyone's events once hand them to steps that need only some
+    people's (the active ones, those with a slot): the same as matching those alone."""
+    everyone = series_by_person(_POOL, OWNER, observed)
+    some = [_POOL[n] for n in chosen]
+    assert series_by_person(some, OWNER, observed) == {
+        p.email: everyone[p.email] for p in some if p.email in everyone}

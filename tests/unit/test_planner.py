@@ -6,6 +6,9 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from syncd.core import cadence, identity, planner
 from syncd.core.model import (
     AgendaSection,
@@ -192,3 +195,36 @@ def test_person_in_an_unreadable_event_gets_no_actions() -> None:
     plan = planner.plan(roster(ALICE, BOB), (broken,), {}, Memory(), NOW)
     assert {a.person for a in plan.actions} == {BOB.email}
     assert any("alice@example.com" in w and "could not be read" in w for w in plan.warnings)
+
+
+# --- follows_roster compares instants ----------------------------------------------------
+
+def _follows_by_instants(found: Series, person: Person, now: dt.datetime) -> bool:
+    """The definition: the roster's starts and the series' over the horizon, as instants."""
+    since = max(now, found.start)
+    wanted = planner.desired_starts(person, "Europe/Berlin",
+                                    planner.anchor_for(person, found, now.date()), since)
+    actual = cadence.expand(found.rrule, found.start, since, since + planner.HORIZON)
+    return [w.astimezone(dt.UTC) for w in wanted] == [a.astimezone(dt.UTC) for a in actual]
+
+
+@settings(max_examples=200, deadline=None)
+@given(spec=st.sampled_from(("weekly", "biweekly", "monthly")),
+       slot=st.sampled_from((dt.time(10, 0), dt.time(2, 30), dt.time(3, 30))),
+       shown=st.sampled_from((BERLIN, dt.UTC, ZoneInfo("America/New_York"))),
+       shift=st.sampled_from((0, 0, 60, 7 * 24 * 60)), fold=st.sampled_from((0, 1)),
+       rule=st.sampled_from(("FREQ=WEEKLY;BYDAY=SU", "FREQ=WEEKLY;INTERVAL=2;BYDAY=SU",
+                             "FREQ=MONTHLY;BYDAY=1SU", "FREQ=WEEKLY")),
+       days=st.integers(0, 400))
+def test_following_the_roster_is_judged_on_instants(
+        spec: str, slot: dt.time, shown: dt.tzinfo, shift: int, fold: int, rule: str,
+        days: int) -> None:
+    # Sundays, through both DST changes: 02:30 is skipped in March and shown twice in October.
+    person = Person("Alice Example", "alice@example.com", cadence.parse_cadence(spec),
+                    Slot(6, slot, 1), dt.timedelta(minutes=45), start=dt.date(2026, 3, 1))
+    first = (dt.datetime.combine(dt.date(2026, 3, 1), slot, BERLIN)
+             + dt.timedelta(minutes=shift)).astimezone(shown).replace(fold=fold)
+    found = series("s", "alice@example.com", rrule=rule, start=first)
+    now = NOW - dt.timedelta(days=days)
+    assert planner.follows_roster(found, person, "Europe/Berlin", now) == _follows_by_instants(
+        found, person, now)

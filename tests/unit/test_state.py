@@ -9,9 +9,13 @@ import sqlite3
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from syncd import state as state_module
 from syncd.core.model import Memory, NotesDoc, Occurrence, OwnedSeries, Placement, Slot
 from syncd.state import DB_NAME, MIGRATIONS, AuditEntry, State, StateError
 
@@ -386,3 +390,70 @@ def test_a_damaged_placement_or_make_up_record_is_a_state_error(
     read = state.memory if table_row.startswith("INSERT INTO kv") else state.placements
     with pytest.raises(StateError, match=re.escape(message)):
         read()
+
+
+# --- occurrences already stored just so are not written again -------------------------
+
+_instants = st.builds(
+    lambda hours, micro, zone: (dt.datetime(2026, 10, 5, 8, tzinfo=UTC) + dt.timedelta(
+        hours=hours, microseconds=micro)).astimezone(zone),
+    st.sampled_from((0, 0, 1, 168)), st.sampled_from((0, 0, 0, 300)),
+    st.sampled_from((UTC, dt.timezone(dt.timedelta(hours=1)), ZoneInfo("Europe/Berlin"))))
+_occurrences = st.builds(
+    Occurrence, st.sampled_from(("a@x.org", "b@x.org")), _instants,
+    st.sampled_from(("held", "skipped", "missing", "rescheduled")),
+    st.sampled_from((None, "cancelled")), st.none() | _instants, st.sampled_from(("", "u1")))
+
+
+def _table(state: State) -> list[tuple[object, ...]]:
+    return sorted(state._query("SELECT * FROM occurrences"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(before=st.lists(_occurrences, max_size=6), rows=st.lists(_occurrences, max_size=8))
+def test_rows_stored_just_so_are_skipped_and_the_table_is_as_if_all_were_written(
+        tmp_path_factory: pytest.TempPathFactory, before: list[Occurrence],
+        rows: list[Occurrence]) -> None:
+    states = [State.open(tmp_path_factory.mktemp("state")) for _ in range(2)]
+    try:
+        for state in states:
+            with state.transaction():
+                state.record_occurrences(before)
+        everything, skipping = states
+        with everything.transaction():
+            everything.record_occurrences(rows)
+        with skipping.transaction():
+            known = skipping.occurrences(dt.datetime(2026, 1, 1, tzinfo=UTC),
+                                         dt.datetime(2027, 1, 1, tzinfo=UTC))
+            skipping.record_occurrences(rows, known=known)
+        assert _table(skipping) == _table(everything)
+    finally:
+        for state in states:
+            state.close()
+
+
+def test_a_row_stored_just_so_is_not_written_again(state: State) -> None:
+    held = Occurrence("a@x.org", AT, "held", series_uid="u1")
+    with state.transaction():
+        state.record_occurrences([held])
+    writes: list[str] = []
+    state._conn.set_trace_callback(writes.append)
+    moved = Occurrence("a@x.org", AT + dt.timedelta(weeks=1), "rescheduled",
+                       actual_start=AT + dt.timedelta(days=8), series_uid="u1")
+    with state.transaction():
+        state.record_occurrences([Occurrence(held.person, AT.astimezone(UTC), "held",
+                                              series_uid="u1"), moved],
+                                 known=state.occurrences(AT - dt.timedelta(days=1),
+                                                         AT + dt.timedelta(days=30)))
+    assert [w for w in writes if w.startswith("INSERT")] == [
+        "INSERT OR REPLACE INTO occurrences (person, expected, status, reason, actual_start, "
+        "series_uid) VALUES ('a@x.org', '2026-03-09T08:30:00+00:00', 'rescheduled', NULL, "
+        "'2026-03-10T08:30:00+00:00', 'u1')"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(moment=st.datetimes(dt.datetime(1, 1, 2), dt.datetime(9999, 12, 30),
+                           timezones=st.sampled_from((UTC, ZoneInfo("Europe/Berlin")))))
+def test_instants_are_stored_in_one_fixed_width_utc_form(moment: dt.datetime) -> None:
+    assert state_module._utc(moment) == moment.astimezone(UTC).strftime(
+        "%Y-%m-%dT%H:%M:%S+00:00")
