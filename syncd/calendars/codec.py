@@ -134,11 +134,15 @@ def dump_series(series: tuple[Series, ...]) -> str | None:
 
 
 def load_series(text: str) -> tuple[Series, ...] | None:
-    """The series `dump_series` wrote, or None when the text is from another version."""
-    data = json.loads(text)
-    if data.get("version") != _VERSION:
+    """The series `dump_series` wrote, or None when the text is from another version or
+    not of this shape (then the caller converts afresh, as without a cache)."""
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("version") != _VERSION:
+            return None
+        return series_of_rows(data["series"])
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError):
         return None
-    return series_of_rows(data["series"])
 
 
 SERIES_VERSION = _VERSION  # of the rows below: a cache holding them keeps it to compare

@@ -4,6 +4,7 @@ microseconds included, whichever of its compact forms a time or an instance took
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -99,3 +100,20 @@ def test_a_time_in_a_zone_that_is_not_iana_is_not_stored() -> None:
     start = dt.datetime(2026, 3, 2, 10, 0, tzinfo=odd)
     series = Series(uid="a@x", summary="1:1", start=start, end=start, timezone="")
     assert dump_series((series,)) is None
+
+
+def test_a_damaged_cache_of_this_version_is_no_cache() -> None:
+    """A series cache with the right version but rows of another shape (a damaged state,
+    an unreleased build) is no cache: the reader converts afresh instead of failing."""
+    start = dt.datetime(2026, 3, 3, 10, tzinfo=BERLIN)
+    series = Series(uid="a@x", summary="1:1", start=start, end=start + dt.timedelta(hours=1),
+                    timezone="Europe/Berlin", rrule="FREQ=WEEKLY", instances=())
+    text = dump_series((series,))
+    assert text is not None and load_series(text) == (series,)
+    data = json.loads(text)
+    renamed = [{("uuid" if k == "uid" else k): v for k, v in row.items()}
+               for row in data["series"]]
+    bad_time = [{**row, "start": "x"} for row in data["series"]]
+    for rows in (renamed, bad_time, 7, [[1, 2]]):
+        assert load_series(json.dumps({**data, "series": rows})) is None, rows
+    assert load_series("[]") is None
