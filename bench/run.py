@@ -11,6 +11,11 @@ run, and the table written to bench/RESULTS.md with the date and the machine.
 - with `--before REF`, the same commands run from that git revision's `syncd/` (in
   turn with these, so both see the same load), as each roster's previous figure.
 
+syncd's own modules are byte-compiled first, as an installed package has them (pip
+compiles on install; an editable install writes them on first use unless
+PYTHONDONTWRITEBYTECODE is set, as it is in some sandboxes), so no figure includes
+compiling them.
+
 The other benches (daemon_idle.py, caldav_requests.py, google_requests.py) are run after
 the table and their output is appended to RESULTS.md as printed.
 Usage: python bench/run.py [--before REF] [--sizes 100 1000] [--runs 7] [--no-others]
@@ -19,6 +24,7 @@ Usage: python bench/run.py [--before REF] [--sizes 100 1000] [--runs 7] [--no-ot
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import os
 import platform
@@ -91,6 +97,7 @@ def before_tree(ref: str, folder: Path) -> dict[str, str]:
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "syncd"], check=True,
                              capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    compileall.compile_dir(folder / "syncd", quiet=1)
     return {"PYTHONPATH": str(folder)}
 
 
@@ -228,6 +235,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     options = parser.parse_args()
     began = dt.datetime.now(dt.UTC)
+    compileall.compile_dir(ROOT / "syncd", quiet=1)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
