@@ -24,6 +24,8 @@ _FORBIDDEN_PARTS = ("DTSTART", "UNTIL", "COUNT", "BYHOUR", "BYMINUTE", "BYSECOND
 _ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 # Enough occurrences to tell one schedule from another, bounded for hostile rules.
 _MAX_EXPANSION = 5000
+# An nth weekday of the month: 2TU, -1FR (the fifth at most, either way).
+_NTH_DAY = re.compile(r"([+-]?[1-5])(MO|TU|WE|TH|FR|SA|SU)")
 _DAY = dt.timedelta(days=1)
 
 
@@ -152,8 +154,11 @@ def expand(
     wall_rule = _until_on_wall_time(rrule, zone)
     skipped = {x.astimezone(dt.UTC) for x in exdates}
     weekly = _weekly_shape(wall_rule)
+    monthly = None if weekly is not None else _monthly_shape(wall_rule)
     if weekly is not None:
         found = _every_few_weeks(weekly, local, max(lo, local), hi, inside, zone)
+    elif monthly is not None:
+        found = _every_few_months(monthly, local, max(lo, local), hi, inside, zone)
     else:
         rule = _naive_rule(wall_rule, _fast_forward(rrule, local, lo))
         found = []
@@ -186,6 +191,72 @@ def _every_few_weeks(
     sure_from = max(0, -((first - inside[0]) // step))
     sure_to = (inside[1] - first) // step + 1
     return [(origin + step * k, sure_from <= k < sure_to) for k in range(count)]
+
+
+def _every_few_months(
+    shape: tuple[int, int, int, dt.datetime | None], dtstart: dt.datetime,
+    since: dt.datetime, hi: dt.datetime, inside: tuple[dt.datetime, dt.datetime],
+    zone: dt.tzinfo | None,
+) -> list[tuple[dt.datetime, bool]]:
+    """(occurrence, whether its wall time lies in `inside`) for each occurrence in [since,
+    hi] (wall time) of a rule of `_monthly_shape` from naive `dtstart`, given `zone`: the
+    nth weekday of every Nth month from the start's, at its time of day (dateutil drops
+    microseconds), a month without that weekday skipped; what dateutil gives, computed."""
+    months, nth, weekday, until = shape
+    last = hi if until is None else min(hi, until)
+    at = dtstart.time().replace(microsecond=0)
+    first_month = dtstart.year * 12 + dtstart.month - 1
+    # The first month of the rule's phase that can hold an occurrence on or after `since`.
+    month = first_month + months * max(
+        0, -(-(since.year * 12 + since.month - 1 - first_month) // months))
+    found: list[tuple[dt.datetime, bool]] = []
+    while len(found) < _MAX_EXPANSION:
+        year, index = divmod(month, 12)
+        if year > dt.MAXYEAR or dt.datetime(year, index + 1, 1) > last:
+            break
+        day = _nth_weekday(year, index + 1, nth, weekday)
+        if day is not None:
+            when = dt.datetime.combine(day, at)
+            if when > last:
+                break
+            if when >= since:
+                found.append((when.replace(tzinfo=zone), inside[0] <= when <= inside[1]))
+        month += months
+    return found
+
+
+def _nth_weekday(year: int, month: int, nth: int, weekday: int) -> dt.date | None:
+    """The nth (from the end when negative) `weekday` of the month, None if it has none."""
+    if nth > 0:
+        first = dt.date(year, month, 1)
+        day = first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+    else:
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        end = following - _DAY
+        day = end - dt.timedelta(days=(end.weekday() - weekday) % 7 + 7 * (-nth - 1))
+    return day if day.month == month else None
+
+
+@functools.lru_cache(maxsize=256)
+def _monthly_shape(rrule: str) -> tuple[int, int, int, dt.datetime | None] | None:
+    """(months between, nth (negative from the end), weekday, wall-time UNTIL) of a rule
+    that is one nth weekday every N months (every monthly roster cadence), else None."""
+    parts = dict(p.partition("=")[::2] for p in rrule.upper().split(";") if p)
+    if parts.get("FREQ") != "MONTHLY" or not set(parts) <= {"FREQ", "INTERVAL", "BYDAY",
+                                                            "WKST", "UNTIL"}:
+        return None
+    interval = parts.get("INTERVAL", "1")
+    byday = _NTH_DAY.fullmatch(parts.get("BYDAY", ""))
+    if not interval.isdigit() or int(interval) < 1 or byday is None:
+        return None
+    until = None
+    if "UNTIL" in parts:
+        try:
+            until = dt.datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%S")
+        except ValueError:
+            return None
+    nth = int(byday[1])
+    return int(interval), nth, DAYS.index(byday[2]), until
 
 
 def _one_day_a_week(
