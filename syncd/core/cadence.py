@@ -241,13 +241,26 @@ def _nth_weekday(year: int, month: int, nth: int, weekday: int) -> dt.date | Non
 def _monthly_shape(rrule: str) -> tuple[int, int, int, dt.datetime | None] | None:
     """(months between, nth (negative from the end), weekday, wall-time UNTIL) of a rule
     that is one nth weekday every N months (every monthly roster cadence), else None."""
+    simple = _one_day_rule(rrule, "MONTHLY")
+    if simple is None:
+        return None
+    parts, interval, until = simple
+    byday = _NTH_DAY.fullmatch(parts.get("BYDAY", ""))
+    if byday is None:
+        return None
+    return interval, int(byday[1]), DAYS.index(byday[2]), until
+
+
+def _one_day_rule(rrule: str, freq: str) -> tuple[dict[str, str], int,
+                                                   dt.datetime | None] | None:
+    """(its parts, its interval, its wall-time UNTIL) of a rule of frequency `freq` with
+    no parts but INTERVAL, BYDAY, WKST and UNTIL, well formed; else None."""
     parts = dict(p.partition("=")[::2] for p in rrule.upper().split(";") if p)
-    if parts.get("FREQ") != "MONTHLY" or not set(parts) <= {"FREQ", "INTERVAL", "BYDAY",
-                                                            "WKST", "UNTIL"}:
+    if parts.get("FREQ") != freq or not set(parts) <= {"FREQ", "INTERVAL", "BYDAY", "WKST",
+                                                       "UNTIL"}:
         return None
     interval = parts.get("INTERVAL", "1")
-    byday = _NTH_DAY.fullmatch(parts.get("BYDAY", ""))
-    if not interval.isdigit() or int(interval) < 1 or byday is None:
+    if not interval.isdigit() or int(interval) < 1:
         return None
     until = None
     if "UNTIL" in parts:
@@ -255,8 +268,7 @@ def _monthly_shape(rrule: str) -> tuple[int, int, int, dt.datetime | None] | Non
             until = dt.datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%S")
         except ValueError:
             return None
-    nth = int(byday[1])
-    return int(interval), nth, DAYS.index(byday[2]), until
+    return parts, int(interval), until
 
 
 def _one_day_a_week(
@@ -292,23 +304,16 @@ def _weekly_shape(rrule: str) -> tuple[int, int | None, int, dt.datetime | None]
     """(weeks between, weekday or None for the start's, WKST, wall-time UNTIL) of a rule
     that is one weekday every N weeks, else None. Remembered: a run asks for the same few
     rule texts thousands of times."""
-    parts = dict(p.partition("=")[::2] for p in rrule.upper().split(";") if p)
-    if parts.get("FREQ") != "WEEKLY" or not set(parts) <= {"FREQ", "INTERVAL", "BYDAY",
-                                                           "WKST", "UNTIL"}:
+    simple = _one_day_rule(rrule, "WEEKLY")
+    if simple is None:
         return None
+    parts, interval, until = simple
     days = {d: n for n, d in enumerate(DAYS)}
-    interval, byday = parts.get("INTERVAL", "1"), parts.get("BYDAY")
-    if not interval.isdigit() or int(interval) < 1 or (byday is not None and byday not in days) \
-            or parts.get("WKST", "MO") not in days:
+    byday = parts.get("BYDAY")
+    if (byday is not None and byday not in days) or parts.get("WKST", "MO") not in days:
         return None
-    until = None
-    if "UNTIL" in parts:
-        try:
-            until = dt.datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%S")
-        except ValueError:
-            return None
-    return (int(interval), None if byday is None else days[byday],
-            days[parts.get("WKST", "MO")], until)
+    return (interval, None if byday is None else days[byday], days[parts.get("WKST", "MO")],
+            until)
 
 
 def _weeks(first: dt.datetime, step: dt.timedelta,
