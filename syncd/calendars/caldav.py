@@ -36,7 +36,8 @@ from caldav.lib import error as dav_error
 from syncd.calendars import resource
 from syncd.calendars.base import AccessError, CalendarError, ConflictError
 from syncd.calendars.codec import dump_cache, load_cache
-from syncd.calendars.ical import MARKER_PROP, OOF_PROP, zone_named
+from syncd.calendars.ical import MARKER_PROP, OOF_PROP
+from syncd.calendars.window import zone_named
 from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
 from syncd.core.relevance import Relevance, addresses
 

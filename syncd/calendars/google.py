@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from syncd.calendars.base import CalendarError, ConflictError
 from syncd.calendars.codec import dump_cache, dump_series, load_cache, load_series
-from syncd.calendars.window import overlaps, zone_named
+from syncd.calendars.window import within, zone_named
 from syncd.core import identity
 from syncd.core.model import Person, Series, SeriesPatch, SeriesSpec
 from syncd.core.relevance import Relevance
@@ -295,9 +295,8 @@ class GoogleCalendar:
     @staticmethod
     def _within(series: tuple[Series, ...], start: dt.datetime,
                 end: dt.datetime) -> tuple[Series, ...]:
-        return tuple(sorted((dataclasses.replace(s, private_props=True, instances=tuple(
-            i for i in s.instances if overlaps(i, start, end))) for s in series),
-            key=lambda s: s.uid))
+        return tuple(sorted((dataclasses.replace(within(s, start, end), private_props=True)
+                             for s in series), key=lambda s: s.uid))
 
     def _convert(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         # The iCalendar parser is loaded only when the calendar changed: an unchanged one

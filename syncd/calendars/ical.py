@@ -17,11 +17,7 @@ import icalendar
 from icalendar import Component
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-# within and zone_named live with the cached reads that need no parser; the readers
-# that parse still find them here.
-from syncd.calendars.window import overlaps
-from syncd.calendars.window import within as within
-from syncd.calendars.window import zone_named as zone_named
+from syncd.calendars.window import overlaps, zone_named
 from syncd.core.model import Attendee, Instance, Series
 
 MARKER_PROP = "X-SYNCD-ID"

@@ -29,13 +29,9 @@ import icalendar
 
 from syncd.calendars.base import FEED_MAX_BYTES, FEED_TIMEOUT, CalendarError
 from syncd.calendars.codec import dump_cache, dump_series, load_cache, load_series
-from syncd.calendars.ical import (
-    check_depth,
-    series_from_calendar,
-    within,
-    zone_named,
-)
+from syncd.calendars.ical import check_depth, series_from_calendar
 from syncd.calendars.prefilter import prefilter, without_past_overrides
+from syncd.calendars.window import within, zone_named
 from syncd.core.model import Person, Series
 from syncd.core.relevance import Relevance
 from syncd.redact import redact_url

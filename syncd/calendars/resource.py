@@ -21,9 +21,9 @@ from syncd.calendars.ical import (
     name_anonymous_events,
     series_from_calendar,
     uid_of,
-    zone_named,
 )
 from syncd.calendars.local import calendar_bytes, patch_master, series_event
+from syncd.calendars.window import zone_named
 from syncd.core.model import Series, SeriesPatch, SeriesSpec
 
 
