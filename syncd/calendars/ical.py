@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -19,6 +19,9 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from syncd.calendars.window import overlaps, zone_named
 from syncd.core.model import Attendee, Instance, Series
+
+if TYPE_CHECKING:
+    from syncd.calendars.occurrences import Occurrence
 
 MARKER_PROP = "X-SYNCD-ID"
 NOTES_PROP = "X-SYNCD-NOTES"
@@ -72,7 +75,7 @@ def series_from_calendar(
     by_uid: dict[str, list[Component]] = {}
     for event in calendar.walk("VEVENT"):
         by_uid.setdefault(uid_of(event), []).append(event)
-    occurrences: dict[str, list[Component]] = {}
+    occurrences: dict[str, list[Occurrence]] = {}
     failed = {uid: reason for uid, events in by_uid.items()
               if (reason := _ambiguous(events) or _too_dense(events, end + _SLACK))}
     expandable = {uid: events for uid, events in by_uid.items() if uid not in failed}
@@ -80,7 +83,7 @@ def series_from_calendar(
         calendar, [event for events in expandable.values() for event in events])
     try:
         for occurrence in _expand(whole, start - _SLACK, end + _SLACK):
-            occurrences.setdefault(uid_of(occurrence), []).append(occurrence)
+            occurrences.setdefault(uid_of(occurrence.event), []).append(occurrence)
     except Exception:
         occurrences.clear()
         for uid, events in expandable.items():
@@ -179,12 +182,13 @@ def aware(value: dt.date, zone: ZoneInfo) -> dt.datetime:
 # --- expanding -------------------------------------------------------------------
 
 
-def _expand(calendar: icalendar.Calendar, start: dt.datetime, end: dt.datetime) -> list[Component]:
+def _expand(calendar: icalendar.Calendar, start: dt.datetime, end: dt.datetime
+            ) -> list[Occurrence]:
     # Imported on the first expansion: a feed whose converted series are cached, and a
-    # command that expands nothing, never load it.
-    import recurring_ical_events
+    # command that expands nothing, never load recurring_ical_events.
+    from syncd.calendars.occurrences import between
 
-    return list(recurring_ical_events.of(calendar).between(start, end))
+    return between(calendar, start, end)
 
 
 def _ambiguous(events: list[Component]) -> str:
@@ -267,7 +271,7 @@ def _reason(exc: Exception) -> str:
 
 def _series(
     events: list[Component],
-    occurrences: list[Component],
+    occurrences: list[Occurrence],
     zone: ZoneInfo,
     etag: str,
     start: dt.datetime,
@@ -280,7 +284,8 @@ def _series(
     overridden = {aware(when(e, "RECURRENCE-ID"), zone) for e in events if _is_override(e)}
     shifts = {aware(when(e, "RECURRENCE-ID"), zone): _span(e, zone)[0]
               - aware(when(e, "RECURRENCE-ID"), zone) for e in events if _this_and_future(e)}
-    instances = [_instance(o, zone, overridden, shifts) for o in occurrences]
+    said: dict[int, _Said] = {}  # by id() of the VEVENT: a master has many occurrences
+    instances = [_instance(o, zone, overridden, shifts, said) for o in occurrences]
     return Series(
         uid=uid_of(base),
         summary=text_of(base, "SUMMARY"),
@@ -344,19 +349,40 @@ def _maybe(read: Callable[[], _T], default: _T) -> _T:
         return default
 
 
+class _Said(NamedTuple):
+    """What a VEVENT says for every one of its occurrences."""
+
+    recurrence_id: dt.datetime | None  # its own RECURRENCE-ID (None: the occurrence's start)
+    this_and_future: bool
+    status: str
+    attendees: tuple[Attendee, ...]
+
+    @classmethod
+    def of(cls, event: Component, zone: ZoneInfo) -> _Said:
+        """Read in the order the copies of it were read, so a VEVENT unreadable in more
+        than one way makes its series broken for the same reason."""
+        return cls(
+            aware(when(event, "RECURRENCE-ID"), zone) if "RECURRENCE-ID" in event else None,
+            _this_and_future(event),
+            text_of(event, "STATUS").upper() or "CONFIRMED",
+            _attendees(event),
+        )
+
+
 def _instance(
-    occurrence: Component, zone: ZoneInfo, overridden: set[dt.datetime],
-    shifts: dict[dt.datetime, dt.timedelta],
+    occurrence: Occurrence, zone: ZoneInfo, overridden: set[dt.datetime],
+    shifts: dict[dt.datetime, dt.timedelta], said: dict[int, _Said],
 ) -> Instance:
-    start, end = _span(occurrence, zone)
-    # recurring_ical_events sets RECURRENCE-ID on every occurrence of a recurring event.
-    recurrence_id = (
-        aware(when(occurrence, "RECURRENCE-ID"), zone)
-        if "RECURRENCE-ID" in occurrence
-        else start
-    )
+    event = occurrence.event
+    own = said.get(id(event))
+    if own is None:
+        own = said[id(event)] = _Said.of(event, zone)
+    start = aware(occurrence.start, zone)
+    # recurring_ical_events gives every occurrence of a recurring event a RECURRENCE-ID:
+    # its VEVENT's own, else its start.
+    recurrence_id = start if own.recurrence_id is None else own.recurrence_id
     changed = recurrence_id in overridden
-    if _this_and_future(occurrence) and recurrence_id in shifts:
+    if own.this_and_future and recurrence_id in shifts:
         # Every later occurrence carries the split's RECURRENCE-ID; its own slot is
         # where it started before the split moved the rest of the series.
         recurrence_id = start - shifts[recurrence_id]
@@ -364,9 +390,9 @@ def _instance(
     return Instance(
         recurrence_id=recurrence_id,
         start=start,
-        end=end,
-        status=text_of(occurrence, "STATUS").upper() or "CONFIRMED",
-        attendees=_attendees(occurrence),
+        end=aware(occurrence.end, zone),
+        status=own.status,
+        attendees=own.attendees,
         overridden=changed,
     )
 
