@@ -11,8 +11,9 @@ so the work is split by what it has to look at:
 2. the roster's addresses searched in the whole text at once (unfolded and
    lower-cased a slice at a time, and reversed, so the addresses' shared domain is a
    literal the regex engine skips ahead to), each hit naming the event it is in;
-3. every property line of only those events, and of the events sharing a UID with a
-   relevant one (overrides and cancellations often name nobody), read as before.
+3. the lines saying when those events happen, and when the events sharing their UIDs
+   do (overrides and cancellations often name nobody); then, only of those whose UID
+   has an event that may not be over before the window, the lines naming people.
 
 Step 2 only picks which events step 3 reads: it may pick too many, never too few.
 Where it cannot be sure (a slice folded in more than one way, a character whose lower
@@ -28,7 +29,7 @@ import datetime as dt
 import hashlib
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from syncd.calendars.base import CalendarError
@@ -37,11 +38,6 @@ from syncd.core.relevance import Relevance, addresses
 
 _FOLD = re.compile(rb"\r?\n[ \t]")
 _REST = rb"([;:][^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)"
-# Every line step 3 reads (with its continuation lines); everything else is copied
-# without a look (and without unfolding: icalendar unfolds what is kept).
-_NAMES = (b"BEGIN", b"END", b"UID", b"ATTENDEE", b"ORGANIZER", b"SUMMARY", b"DTSTART",
-          b"DTEND", b"DURATION", b"RECURRENCE-ID", b"RRULE", b"RDATE", MARKER_PROP.encode(),
-          OOF_PROP.encode())
 # Bounded repeats: with `+`, a 100k-character run without a delimiter is rescanned from
 # each of its characters (quadratic: 40 s for one long CN). No address part is longer.
 # A property's parameters up to the colon that ends them (quoted values may hold colons;
@@ -85,20 +81,25 @@ def prefilter(text: bytes, wanted: Relevance, label: str, name: str,
     if (why := _not_utf8_text(text)) is not None:
         raise CalendarError(f"{name}: {why}")
     shape = _Shape.scan(text, wanted, label, name)
-    read = {index: shape.examine(text, index, wanted)
-            for index in shape.noted | _mentioned(text, shape, wanted)}
-    relevant = {event.uid for event in read.values() if event.relevant}
     groups: dict[bytes, list[int]] = {}  # in the order each UID first appears
     for index, uid in enumerate(shape.uids):
+        groups.setdefault(uid, []).append(index)
+    # A UID is kept when one of its events concerns the roster and one may not be over
+    # before `since`. Most events naming a roster address are past one-offs: when they
+    # happen is read first, and whom they name only when it can still matter.
+    lasting: dict[bytes, bool] = {}
+    relevant: set[bytes] = set()
+    for index in shape.noted | _mentioned(text, shape, wanted):
+        uid = shape.uids[index]
         if uid in relevant:
-            groups.setdefault(uid, []).append(index)
-    kept: dict[str, list[bytes]] = {}
-    for uid, members in groups.items():
-        for index in members:
-            if index not in read:
-                read[index] = shape.examine(text, index, wanted)
-        if any(not read[index].over_before(since) for index in members):
-            kept[uid.decode()] = [shape.chunk(text, index) for index in members]
+            continue
+        if uid not in lasting:
+            lasting[uid] = any(not shape.when(text, member).over_before(since)
+                               for member in groups[uid])
+        if lasting[uid] and (index in shape.noted or shape.concerns(text, index, wanted)):
+            relevant.add(uid)
+    kept = {uid.decode(): [shape.chunk(text, index) for index in members]
+            for uid, members in groups.items() if uid in relevant}
     body = [*shape.header[:-1], *shape.timezones]
     body += [chunk for chunks in kept.values() for chunk in chunks]
     body.append(shape.header[-1])
@@ -110,11 +111,9 @@ def prefilter(text: bytes, wanted: Relevance, label: str, name: str,
 
 
 @dataclass(slots=True)
-class _Event:
-    """What the lines of one top-level VEVENT say."""
+class _When:
+    """When one top-level VEVENT happens, as its lines say."""
 
-    uid: bytes  # UTF-8
-    relevant: bool = False
     recurring: bool = False  # has an RRULE or RDATE
     last: dt.date = dt.date.min  # the latest date it names (start, end, recurrence id)
     start: dt.date = dt.date.min
@@ -205,21 +204,33 @@ class _Shape:
                 shape.unnamed.add(index)
         return shape
 
-    def examine(self, text: bytes, index: int, wanted: Relevance) -> _Event:
-        """What every one of VEVENT `index`'s own property lines says (not its alarms')."""
-        event = _Event(self.uids[index])
+    def when(self, text: bytes, index: int) -> _When:
+        """When VEVENT `index` happens, as its own lines (not its alarms') say."""
+        event = _When()
+        for what, rest in self._own_lines(text, index, _WHEN_LINES):
+            _look(event, what, rest)
+        return event
+
+    def concerns(self, text: bytes, index: int, wanted: Relevance) -> bool:
+        """Whether a line of VEVENT `index`'s own (not its alarms') says it concerns the
+        roster."""
+        return any(_concerns(what, rest, wanted)
+                   for what, rest in self._own_lines(text, index, _PEOPLE_LINES))
+
+    def _own_lines(self, text: bytes, index: int, lines: re.Pattern[bytes]
+                   ) -> Iterator[tuple[bytes, bytes]]:
+        """The name (upper-case) and the rest (unfolded) of each of VEVENT `index`'s own
+        property lines that `lines` finds."""
         depth = 0
         # From the newline before its BEGIN line: see _shape_patterns.
-        for match in _LINES.finditer(text, self.begins[index] - 1, self.ends[index]):
+        for match in lines.finditer(text, self.begins[index] - 1, self.ends[index]):
             what = match.group(1).upper()
             if what == b"BEGIN":
                 depth += 1
             elif what == b"END":
                 depth -= 1
             elif depth == 1:
-                _look(event, what, _unfold(match.group(2)), wanted)
-        event.uid = self.uids[index]  # the same UID lines gave it, or the one it was given
-        return event
+                yield what, _unfold(match.group(2))
 
     def chunk(self, text: bytes, index: int) -> bytes:
         """The text of VEVENT `index`, with the UID it was given when it has none."""
@@ -260,7 +271,13 @@ _SHAPE_LINES = {
                             *([b"SUMMARY"] if titled else []), plain_uid=True)
     for titled in (False, True)
 }
-_LINES = _shape_patterns(*_NAMES)[1]
+# The lines step 3 reads (with their continuation lines; BEGIN and END for the depth):
+# when an event happens, and whom it names. Everything else is copied without a look
+# (and without unfolding: icalendar unfolds what is kept).
+_WHEN_LINES = _shape_patterns(b"BEGIN", b"END", b"DTSTART", b"DTEND", b"DURATION",
+                              b"RECURRENCE-ID", b"RRULE", b"RDATE")[1]
+_PEOPLE_LINES = _shape_patterns(b"BEGIN", b"END", b"ATTENDEE", b"ORGANIZER", b"SUMMARY",
+                                MARKER_PROP.encode(), OOF_PROP.encode())[1]
 
 
 # --- step 2: the roster's addresses --------------------------------------------------
@@ -351,21 +368,18 @@ def _trie(words: list[bytes]) -> bytes:
 # --- step 3: reading an event's lines -----------------------------------------------
 
 
-def _look(event: _Event, what: bytes, rest: bytes, wanted: Relevance) -> None:
-    """Note what one property line of a top-level VEVENT (`rest`: after its name) says."""
-    if what == b"UID":
-        event.uid = _uid(rest)
-    elif what in (b"RRULE", b"RDATE"):
+def _look(event: _When, what: bytes, rest: bytes) -> None:
+    """Note when a property line of a top-level VEVENT (`rest`: after its name) says it
+    happens."""
+    if what in (b"RRULE", b"RDATE"):
         event.recurring = True
     elif what == b"DURATION":
         event.span = _days(_value(rest))
     elif what == b"DTSTART":
         event.start = _date(_value(rest))
         event.last = max(event.last, event.start)
-    elif what in (b"DTEND", b"RECURRENCE-ID"):
+    else:  # DTEND or RECURRENCE-ID
         event.last = max(event.last, _date(_value(rest)))
-    else:
-        event.relevant = event.relevant or _concerns(what, rest, wanted)
 
 
 def _concerns(what: bytes, rest: bytes, wanted: Relevance) -> bool:
