@@ -20,10 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import icalendar
 
@@ -44,6 +45,7 @@ _MARGIN = dt.timedelta(days=2)
 # Converted Series are kept for a window this much longer than the one read, so the
 # next runs (whose window has moved on by minutes or days) reuse them.
 _AHEAD = dt.timedelta(days=7)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -151,11 +153,20 @@ class ICSFeed:
         if fetched.body is None:
             self.not_modified = True
         else:
-            digest = hashlib.sha256(fetched.body).hexdigest()
-            self.not_modified = digest == self.cache.sha256 and bool(self.cache.kept)
-            if not self.not_modified:
-                kept, etags = prefilter(fetched.body, self._wanted, self._label(), self.name,
-                                         since)
+            body = fetched.body
+
+            def keep() -> tuple[bytes, dict[str, str]]:
+                return prefilter(body, self._wanted, self._label(), self.name, since)
+
+            if self.cache.kept:  # the digest says whether anything is new
+                digest = hashlib.sha256(body).hexdigest()
+                self.not_modified = digest == self.cache.sha256
+                filtered = None if self.not_modified else keep()
+            else:  # filtered whatever its digest, which is computed meanwhile
+                filtered, digest = _hashed_beside(keep, body)
+                self.not_modified = False
+            if filtered is not None:
+                kept, etags = filtered
                 self.cache = FeedCache(sha256=digest, kept=kept.decode("utf-8", "replace"),
                                        etags=json.dumps(etags, separators=(",", ":")),
                                        since=since.isoformat(), wanted=self._fingerprint)
@@ -243,6 +254,20 @@ class ICSFeed:
             calendar, start, end, self._default, lambda uid: etags.get(uid, digest)
         )
         return tuple(sorted(series, key=lambda s: s.uid))
+
+
+def _hashed_beside(work: Callable[[], _T], body: bytes) -> tuple[_T, str]:
+    """What work() returns, and the SHA-256 of `body` (hex) computed at the same time in a
+    thread: hashlib lets go of the GIL for long buffers, so with a second core a big
+    feed's hash costs no time."""
+    digest: list[str] = []
+    thread = threading.Thread(target=lambda: digest.append(hashlib.sha256(body).hexdigest()))
+    thread.start()
+    try:
+        result = work()
+    finally:
+        thread.join()
+    return result, digest[0]
 
 
 @dataclass(frozen=True)
