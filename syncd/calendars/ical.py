@@ -138,6 +138,19 @@ def floating_zone(calendar: icalendar.Calendar, default: ZoneInfo) -> ZoneInfo:
     return (zone_named(str(declared)) if declared else None) or default
 
 
+def twin_masters(calendar: Component) -> bool:
+    """Whether a UID of `calendar` has two VEVENTs without RECURRENCE-ID (see _ambiguous,
+    which compares them whole)."""
+    seen: set[str] = set()
+    for event in calendar.walk("VEVENT"):
+        if not _is_override(event):
+            uid = uid_of(event)
+            if uid in seen:
+                return True
+            seen.add(uid)
+    return False
+
+
 def master_of(events: list[Component]) -> Component | None:
     """The VEVENT without RECURRENCE-ID; of several, the newest (highest SEQUENCE)."""
     masters = [e for e in events if not _is_override(e)]

@@ -30,8 +30,8 @@ import icalendar
 
 from syncd.calendars.base import FEED_MAX_BYTES, FEED_TIMEOUT, CalendarError
 from syncd.calendars.codec import dump_cache, dump_series, load_cache, load_series
-from syncd.calendars.ical import check_depth, series_from_calendar
-from syncd.calendars.prefilter import prefilter, without_past_overrides
+from syncd.calendars.ical import check_depth, series_from_calendar, twin_masters
+from syncd.calendars.prefilter import prefilter, without_past_overrides, without_unread_lines
 from syncd.calendars.window import within, zone_named
 from syncd.core.model import Person, Series
 from syncd.core.relevance import Relevance
@@ -230,13 +230,9 @@ class ICSFeed:
 
     def _series(self, start: dt.datetime, end: dt.datetime) -> tuple[Series, ...]:
         digest = self.cache.sha256
-        # Overrides that ended before the window cannot change it: not parsed at all.
-        text = without_past_overrides(self.cache.kept.encode(),
-                                      start.astimezone(dt.UTC).date() - _MARGIN)
         try:
-            calendar = icalendar.Calendar.from_ical(text)
-            # Before anything walks or serialises the components (see check_depth).
-            check_depth(calendar)
+            calendar = parsed_for(self.cache.kept.encode(),
+                                  start.astimezone(dt.UTC).date() - _MARGIN)
         except Exception as exc:
             raise CalendarError(
                 f"{self.name}: not a valid calendar: {type(exc).__name__}: "
@@ -254,6 +250,26 @@ class ICSFeed:
             calendar, start, end, self._default, lambda uid: etags.get(uid, digest)
         )
         return tuple(sorted(series, key=lambda s: s.uid))
+
+
+def parsed_for(kept: bytes, since: dt.date) -> icalendar.Component:
+    """The kept text parsed for a read of the meetings from the day `since` on, without
+    what cannot change them: the overrides they are past, and the lines nothing reads
+    (see calendars/prefilter.py). Two masters of one UID are compared whole (see
+    ical._ambiguous): with such a UID, the text is parsed with every line. Raises what
+    icalendar and check_depth raise."""
+    text = without_past_overrides(kept, since)
+    calendar = _parsed(without_unread_lines(text))
+    if twin_masters(calendar):  # compared whole: with every line
+        calendar = _parsed(text)
+    return calendar
+
+
+def _parsed(text: bytes) -> icalendar.Component:
+    calendar = icalendar.Calendar.from_ical(text)
+    # Before anything walks or serialises the components (see check_depth).
+    check_depth(calendar)
+    return calendar
 
 
 def _hashed_beside(work: Callable[[], _T], body: bytes) -> tuple[_T, str]:
