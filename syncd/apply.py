@@ -39,7 +39,13 @@ from syncd.core.model import (
     UpdateSeries,
 )
 from syncd.core.planner import agenda_title
-from syncd.notes.base import BatchCreatingNotes, DeferringNotes, NotesError, NotesStore
+from syncd.notes.base import (
+    BatchCreatingNotes,
+    DeferringNotes,
+    FirstAgenda,
+    NotesError,
+    NotesStore,
+)
 from syncd.notes.text import shipped_agenda
 from syncd.state import State
 
@@ -164,14 +170,26 @@ class _Runner:
         if doc is None:
             raise _Skipped("no notes document to prepare")
         if isinstance(action, PrepareAgenda):
-            body = self.templates.get(write.template) or shipped_agenda(write.template)
-            self.notes.append_section(doc, write, agenda_title(self.roster, person), body)
+            self.notes.append_section(doc, write, agenda_title(self.roster, person),
+                                      self.agenda_body(action))
         elif isinstance(action, MoveAgenda):
             self.notes.move_section(doc, write, agenda_title(self.roster, person))
         else:
             self.notes.cancel_section(doc, write)
         with self.state.transaction():
             self.audit(action, doc.doc_id)
+
+    def agenda_body(self, action: PrepareAgenda) -> str:
+        """The agenda template a section is prepared from: the lead's own for its role, else
+        syncd's."""
+        name = action.agenda.template
+        return self.templates.get(name) or shipped_agenda(name)
+
+    def first_agenda(self, action: PrepareAgenda, doc: NotesDoc) -> FirstAgenda:
+        """What `doc`, made in this run, gets first: its template and this section."""
+        person = self.people[action.person]
+        return FirstAgenda(doc, person.name, self.roster.owner.name, action.agenda,
+                           agenda_title(self.roster, person), self.agenda_body(action))
 
     def remember(self, uid: str, written: str) -> None:
         """Keep what this write left on the series, to prove it is syncd's next run."""
@@ -214,12 +232,14 @@ def apply(
     lead's own agenda template text (syncd's own is used for a role without one)."""
     runner = _Runner(plan, roster, calendar, notes, state, now, docs, templates or {}, memory)
     outcome = Outcome()
+    made: Mapping[str, NotesDoc] = {}
     if isinstance(notes, BatchCreatingNotes):
         # The new Docs first, together: each new series then goes out with its link.
         people = {p.email: p for p in roster.people}
         new = [people[a.person] for a in plan.actions if isinstance(a, CreateNotes)]
         if new:
-            runner.docs.update(notes.create_many(new))
+            made = notes.create_many(new)
+            runner.docs.update(made)
     if isinstance(calendar, BatchCreating):
         # Only creates that are their person's first action go out early. One that follows
         # another (ending the series it replaces) waits its turn: sent ahead, it would leave
@@ -229,6 +249,13 @@ def apply(
                  if isinstance(a, CreateSeries) and first[a.person] is a]
         if specs:
             calendar.create_many(specs)
+    if made and isinstance(notes, BatchCreatingNotes):
+        # Then each new Doc's template with its first agenda section, together too.
+        firsts: dict[str, PrepareAgenda] = {}
+        for action in plan.actions:
+            if isinstance(action, PrepareAgenda) and action.person in made:
+                firsts.setdefault(action.person, action)
+        notes.fill_many([runner.first_agenda(a, made[a.person]) for a in firsts.values()])
     if plan.recovered or plan.written or plan.makeups_found:
         with state.transaction():
             for booked in plan.makeups_found:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from syncd.calendars.local import calendar_bytes, series_event, set_notes
+from syncd.calendars.vevent import calendar_bytes, series_event, set_notes
 from syncd.core import identity, planner
 from syncd.core.model import CreateSeries, Memory, Roster, Series, SeriesSpec, SeriesStep
 

@@ -22,7 +22,7 @@ from syncd.calendars.ical import (
     series_from_calendar,
     uid_of,
 )
-from syncd.calendars.local import calendar_bytes, patch_master, series_event
+from syncd.calendars.vevent import calendar_bytes, patch_master, series_event
 from syncd.calendars.window import zone_named
 from syncd.core.model import Series, SeriesPatch, SeriesSpec
 

@@ -84,9 +84,11 @@ class Endpoints:
     drive: str = f"{GOOGLE_ROOT}/drive/v3/"
     docs: str = f"{DOCS_ROOT}/"
     # Each API's own batch endpoint, its discovery document's batchPath (the shared
-    # www.googleapis.com/batch was turned off in 2020). Docs has none: see GoogleApi.batch.
+    # www.googleapis.com/batch was turned off in 2020; Docs, on a host of its own, puts
+    # its batch at that host's /batch).
     batch: str = f"{GOOGLE_ROOT}/batch/calendar/v3"
     drive_batch: str = f"{GOOGLE_ROOT}/batch/drive/v3"
+    docs_batch: str = f"{DOCS_ROOT}/batch"
 
     @classmethod
     def at(cls, root: str | None) -> Endpoints:
@@ -96,7 +98,7 @@ class Endpoints:
             return cls()
         root = root.rstrip("/")
         return cls(f"{root}/calendar/v3/", f"{root}/drive/v3/", f"{root}/",
-                   f"{root}/batch/calendar/v3", f"{root}/batch/drive/v3")
+                   f"{root}/batch/calendar/v3", f"{root}/batch/drive/v3", f"{root}/batch")
 
 
 class GoogleApi:
@@ -182,19 +184,17 @@ class GoogleApi:
         raise AssertionError("unreachable: the loop returns or raises")
 
     def batch(
-        self, requests: Sequence[HttpRequest], *, api: Literal["calendar", "drive"] = "calendar"
+        self, requests: Sequence[HttpRequest], *,
+        api: Literal["calendar", "drive", "docs"] = "calendar",
     ) -> list[Any | GoogleError]:
         """Each request's response (or its GoogleError), sent in HTTP batches of at most 50
         to `api`'s batch endpoint (every part of a batch goes to the same API).
 
         Parts that fail for a passing reason are sent again in a later batch, with
-        the same backoff as single calls. Docs calls are never batched: the Docs API
-        documents no HTTP batch endpoint (its "batch requests" are the edits inside one
-        documents.batchUpdate: https://developers.google.com/docs/api/how-tos/batch), and
-        the "batch" batchPath in its discovery document would be the shared endpoint
-        Google turned off in 2020.
+        the same backoff as single calls.
         """
-        uri = self.endpoints.batch if api == "calendar" else self.endpoints.drive_batch
+        uri = {"calendar": self.endpoints.batch, "drive": self.endpoints.drive_batch,
+               "docs": self.endpoints.docs_batch}[api]
         results: list[Any | GoogleError] = [None] * len(requests)
         pending = list(range(len(requests)))
         waited = 0.0

@@ -71,9 +71,14 @@ class PreconditionFailed(GoogleError):
     """412: the event or Doc changed since it was read (If-Match, required revision)."""
 
 
+class Unsupported(GoogleError):
+    """501: this call is not served here; nothing was done, and trying again will not help
+    (Sheets answers it to calls inside a batch: googleapis/google-api-python-client#2085)."""
+
+
 _BY_STATUS: dict[int, type[GoogleError]] = {
     0: Unavailable, 404: NotFound, 409: AlreadyExists, 410: Gone, 412: PreconditionFailed,
-    429: RateLimited,
+    429: RateLimited, 501: Unsupported,
 }
 
 
@@ -84,6 +89,6 @@ def google_error(status: int, reason: str, message: str) -> GoogleError:
         kind = RateLimited if reason in RATE_REASONS else Forbidden
     elif status == 410 and reason == "fullSyncRequired":
         kind = SyncTokenExpired
-    elif status >= 500:
+    elif status >= 500 and status != 501:
         kind = Unavailable
     return kind(status, reason, message)

@@ -11,8 +11,9 @@ stored before `files.create`; a retry after a crash reuses it, and a 409 means
 "already there". A Doc created but not yet filled is found blank and filled again.
 
 Few calls: the Docs of a run are created together (one `generateIds` for all their ids,
-`files.create` in Drive batches); the template goes in with the first agenda section in
-one `batchUpdate`; what a run read or wrote is kept (paragraphs and revision; a
+`files.create` in Drive batches) and filled together (each Doc's template with its first
+agenda section in one `batchUpdate`, those sent in Docs batches); what a run read or wrote
+is kept (paragraphs and revision; a
 batchUpdate answers with the revision it made), never read back; and what was read is
 kept for the next run with the Doc's Drive `version`, which the listing gives, so a Doc
 that did not change is not read again.
@@ -31,9 +32,9 @@ from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 from syncd.core import identity
 from syncd.core.model import AgendaSection, AgendaWrite, NotesDoc, Person
 from syncd.google.api import DOC_MIME, GoogleApi
-from syncd.google.errors import AlreadyExists, GoogleError, NotFound
+from syncd.google.errors import AlreadyExists, GoogleError, NotFound, Unsupported
 from syncd.notes import text as notes_text
-from syncd.notes.base import NotesError
+from syncd.notes.base import FirstAgenda, NotesError
 
 PERSON_KEY = "syncdPerson"
 # version: "a monotonically increasing version number for the file. This reflects every
@@ -108,6 +109,7 @@ class GoogleDocsNotes:
         self._made: dict[str, Mapping[str, Any]] = {}  # doc id → file made by create_many
         self._known: dict[str, _Read] = {}  # doc id → the Doc as read or written in this run
         self._held: dict[str, str] = {}  # doc id → the template create held back
+        self._unsure: set[str] = set()  # made, and a first write of it may have landed
         self.warnings: list[str] = []
 
     # --- reading ----------------------------------------------------------------
@@ -132,6 +134,30 @@ class GoogleDocsNotes:
         found = read.sections()
         return NotesDoc(person.lower(), str(file["id"]), _link(file),
                         frozenset(s.key for s in found), found, blank=not read.plain().strip())
+
+    def read_many(self, wanted: Mapping[str, str | None]) -> None:
+        """Read, in Docs batches, each of these people's Docs (email → the id state knows)
+        that neither this run nor an earlier one (at the Drive version the listing gives)
+        has read; `find` then answers from them, and reads alone what failed here."""
+        try:
+            listing = self._list()
+        except NotesError:
+            return  # `find` says why, person by person
+        todo: dict[str, None] = {}
+        for person, doc_id in wanted.items():
+            file = listing.get(doc_id or "") or listing.get(identity.person_key(person))
+            if file is None or str(file["id"]) in self._known:
+                continue
+            cached = self._cached.get(str(file["id"]))
+            version = str(file.get("version", ""))
+            if cached is None or not version or cached[0] != version:
+                todo[str(file["id"])] = None
+        documents = self._api.documents()
+        results = self._api.batch([documents.get(documentId=ident) for ident in todo],
+                                  api="docs") if todo else []
+        for ident, result in zip(todo, results, strict=True):
+            if not isinstance(result, GoogleError):
+                self._known[ident] = _Read.of(result)
 
     def cache_json(self) -> str:
         """The Docs this run read and did not write since, with their Drive versions, for
@@ -213,6 +239,28 @@ class GoogleDocsNotes:
                 made[person.email] = NotesDoc(person.email.lower(), doc_id, _link(result))
         return made
 
+    def fill_many(self, firsts: Sequence[FirstAgenda]) -> None:
+        """Write each Doc `create_many` made with its template and first agenda section: one
+        `batchUpdate` a Doc, sent in Docs batches. A Doc whose write was refused is still
+        blank (a batchUpdate is all or nothing), and one that got no answer is read again
+        before it is written again, so `create_unfilled` and `append_section` go on from
+        what is there. The refusal includes a Docs batch endpoint that does not serve
+        these calls (Sheets' answers 501): each Doc is then written alone."""
+        wanted = [first for first in firsts
+                  if first.doc.doc_id in self._made and first.doc.doc_id not in self._known]
+        writes = [_first_write(first) for first in wanted]
+        documents = self._api.documents()
+        requests = [documents.batchUpdate(documentId=first.doc.doc_id,
+                                          body=self._write_body(first.doc.doc_id, "", edits))
+                    for first, (edits, _) in zip(wanted, writes, strict=True)]
+        results = self._api.batch(requests, api="docs") if requests else []
+        for first, (_, after), result in zip(wanted, writes, results, strict=True):
+            doc_id = first.doc.doc_id
+            if not isinstance(result, GoogleError):
+                self._known[doc_id] = dataclasses.replace(after, revision=_revision(result))
+            elif not (400 <= result.status < 500 or isinstance(result, Unsupported)):
+                self._unsure.add(doc_id)  # no answer, or trouble on Google's side
+
     def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
         """Create and fill the person's Doc, or return the one an earlier run made (and
         fill it if it is still blank)."""
@@ -267,7 +315,8 @@ class GoogleDocsNotes:
             made = self._made.pop(body["id"], None)
             file: Mapping[str, Any] = made or self._api.execute(
                 files.create(body=body, fields=_FIELDS))
-            self._known[str(file["id"])] = _Read.blank()
+            if file["id"] not in self._unsure:  # else read: fill_many may have written it
+                self._known.setdefault(str(file["id"]), _Read.blank())
         except AlreadyExists:  # an earlier run made it: take what is there
             try:
                 file = self._api.execute(files.get(fileId=body["id"], fields=_FIELDS))
@@ -316,11 +365,9 @@ class GoogleDocsNotes:
                 read: _Read) -> None:
         if write.key in {s.key for s in read.sections()}:
             return
-        local = write.when.replace(tzinfo=None)
-        lines = [p.markdown() for p in notes_text.section_paras(write, title, local, body)]
         template = self._held.get(doc.doc_id)
         parts = [(template, "")] if template is not None else []
-        self._insert(doc.doc_id, read, [*parts, ("\n".join(lines), None)])
+        self._insert(doc.doc_id, read, [*parts, (_section(write, title, body), None)])
         self._held.pop(doc.doc_id, None)
 
     def move_section(self, doc: NotesDoc, write: AgendaWrite, title: str) -> None:
@@ -366,35 +413,24 @@ class GoogleDocsNotes:
         self._known.pop(doc.doc_id, None)  # read again if written again
 
     def _insert(self, doc_id: str, read: _Read, parts: list[tuple[str, str | None]]) -> None:
-        """Append each (markdown, separator) part at the end, in one batchUpdate, as styled
-        paragraphs (headings as named styles, items as bullets, task items as a
-        checklist); a separator None is the one the text before asks for. Later requests
-        of a batchUpdate see what earlier ones did, so each part's indices are those of
-        the Doc as the parts before it leave it."""
-        requests: list[dict[str, Any]] = []
-        revision = read.revision
-        for markdown, separator in parts:
-            if separator is None:
-                # Every Doc body ends with a newline and the insert lands before it, so
-                # the text the new part follows is the one without that last newline.
-                plain = read.plain()
-                separator = notes_text.separator(plain.removesuffix("\n")) if plain else ""
-            paras = [_styled(line) for line in markdown.removesuffix("\n").split("\n")]
-            requests += _insert_requests(read, paras, separator)
-            read = read.appended(paras, separator)
+        """Append `parts` (see _appending) in one batchUpdate."""
+        requests, after = _appending(read, parts)
         self._known[doc_id] = dataclasses.replace(
-            read, revision=self._update(doc_id, revision, requests))
+            after, revision=self._update(doc_id, read.revision, requests))
 
-    def _update(self, doc_id: str, revision: str, requests: list[dict[str, Any]]) -> str:
-        """One batchUpdate; refused by Docs if someone edited since `revision` ("" for a
-        Doc this run made: Drive does not say its revision). Returns the revision it
-        made: the answer's writeControl.requiredRevisionId ("the updated write control
-        after applying the request":
-        https://developers.google.com/docs/api/reference/rest/v1/documents/batchUpdate)."""
+    def _write_body(self, doc_id: str, revision: str, requests: list[dict[str, Any]]
+                    ) -> dict[str, Any]:
+        """A batchUpdate's body: refused by Docs if someone edited since `revision` ("" for
+        a Doc this run made: Drive does not say its revision)."""
+        self._seen.pop(doc_id, None)  # its Drive version changes: read it again next run
         body: dict[str, Any] = {"requests": requests}
         if revision:
             body["writeControl"] = {"requiredRevisionId": revision}
-        self._seen.pop(doc_id, None)  # its Drive version changes: read it again next run
+        return body
+
+    def _update(self, doc_id: str, revision: str, requests: list[dict[str, Any]]) -> str:
+        """One batchUpdate (see _write_body); the revision it made."""
+        body = self._write_body(doc_id, revision, requests)
         try:
             response = self._api.execute(self._api.documents().batchUpdate(
                 documentId=doc_id, body=body))
@@ -405,7 +441,48 @@ class GoogleDocsNotes:
             # https://developers.google.com/docs/api/reference/rest/v1/documents/batchUpdate).
             kind = _Outdated if revision and exc.status == 400 else NotesError
             raise kind(f"{self.name}: writing Doc {doc_id}: {exc}") from None
-        return str((response.get("writeControl") or {}).get("requiredRevisionId", ""))
+        return _revision(response)
+
+
+def _revision(response: Mapping[str, Any]) -> str:
+    """The revision a batchUpdate made: its answer's writeControl.requiredRevisionId ("the
+    updated write control after applying the request":
+    https://developers.google.com/docs/api/reference/rest/v1/documents/batchUpdate)."""
+    return str((response.get("writeControl") or {}).get("requiredRevisionId", ""))
+
+
+def _first_write(first: FirstAgenda) -> tuple[list[dict[str, Any]], _Read]:
+    """The requests writing a blank Doc's template and first section, and the Doc as they
+    leave it."""
+    template = notes_text.template(first.name, first.owner_name)
+    return _appending(_Read.blank(), [
+        (template, ""), (_section(first.write, first.title, first.body), None)])
+
+
+def _section(write: AgendaWrite, title: str, body: str) -> str:
+    """The agenda section for `write`, as Markdown."""
+    local = write.when.replace(tzinfo=None)
+    return "\n".join(p.markdown() for p in notes_text.section_paras(write, title, local, body))
+
+
+def _appending(read: _Read, parts: list[tuple[str, str | None]]
+               ) -> tuple[list[dict[str, Any]], _Read]:
+    """The requests appending each (markdown, separator) part at the end of the Doc `read`,
+    as styled paragraphs (headings as named styles, items as bullets, task items as a
+    checklist), and the Doc as they leave it; a separator None is the one the text before
+    asks for. Later requests of a batchUpdate see what earlier ones did, so each part's
+    indices are those of the Doc as the parts before it leave it."""
+    requests: list[dict[str, Any]] = []
+    for markdown, separator in parts:
+        if separator is None:
+            # Every Doc body ends with a newline and the insert lands before it, so
+            # the text the new part follows is the one without that last newline.
+            plain = read.plain()
+            separator = notes_text.separator(plain.removesuffix("\n")) if plain else ""
+        paras = [_styled(line) for line in markdown.removesuffix("\n").split("\n")]
+        requests += _insert_requests(read, paras, separator)
+        read = read.appended(paras, separator)
+    return requests, read
 
 
 def _insert_requests(read: _Read, paras: list[_Styled], separator: str) -> list[dict[str, Any]]:

@@ -1,14 +1,16 @@
 """Injected failures: the Nth matching request from now fails (or is slowed) `times` times.
 
     {"nth": 1, "status": 503, "reason": "backendError", "message": "...", "retry_after": 2,
-     "times": 1, "method": "POST", "path": "regex", "latency_ms": 0, "drop": false}
+     "times": 1, "method": "POST", "path": "regex", "latency_ms": 0, "drop": false,
+     "in_batch": false}
 
 Every key is optional (status defaults to 503; `"status": null` only delays). Inner requests
 of a batch count one by one; a batch envelope counts only for a fault whose `path` matches it.
 `"drop": true` carries the request out and then closes the connection without an answer
 (status is ignored): the write happened, the client never heard, as when a connection or
 the client's process dies mid-call. A drop inside a batch loses the whole batch's answer
-and the parts after it are not carried out.
+and the parts after it are not carried out. `"in_batch": true` counts only requests taken
+out of a batch (a call that works alone and fails inside a batch).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ _DEFAULT_REASONS = {
     500: "backendError", 502: "backendError", 503: "backendError", 504: "backendError",
 }
 _KEYS = {"nth", "status", "reason", "message", "retry_after", "times", "method", "path",
-         "latency_ms", "drop"}
+         "latency_ms", "drop", "in_batch"}
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Fault:
     path: re.Pattern[str] | None = None
     latency_ms: int = 0
     drop: bool = False
+    in_batch: bool = False
     seen: int = 0
     fired: int = 0
 
@@ -61,9 +64,11 @@ class Fault:
             raise ValueError("status must be an HTTP error code (or null to only delay)")
         return fault
 
-    def matches(self, method: str, path: str, *, envelope: bool) -> bool:
+    def matches(self, method: str, path: str, *, envelope: bool, inner: bool) -> bool:
         """Whether a request counts toward this fault."""
         if self.method is not None and self.method.upper() != method:
+            return False
+        if self.in_batch and not inner:
             return False
         if envelope:
             return self.path is not None and self.path.search(path) is not None
@@ -95,12 +100,12 @@ class Faults:
         with self.lock:
             self.pending.clear()
 
-    def take(self, method: str, path: str, *, envelope: bool) -> Fault | None:
+    def take(self, method: str, path: str, *, envelope: bool, inner: bool) -> Fault | None:
         """Count this request against every matching fault; the first one due fires."""
         due: Fault | None = None
         with self.lock:
             for fault in self.pending:
-                if not fault.matches(method, path, envelope=envelope):
+                if not fault.matches(method, path, envelope=envelope, inner=inner):
                     continue
                 fault.seen += 1
                 if due is None and fault.seen >= fault.nth:

@@ -65,5 +65,7 @@ class GoogleDemo:
         return [f for f in self.emu.state()["files"] if not f.get("trashed")]
 
     def writes_since(self, mark: int) -> list[tuple[str, str]]:
+        """The write calls since request `mark`, batch parts included (a batch's own POST
+        is none: it may carry reads)."""
         return [(r["method"], r["path"]) for r in self.emu.requests()[mark:]
-                if r["method"] in WRITES]
+                if r["method"] in WRITES and "parts" not in r]

@@ -331,7 +331,7 @@ def test_drive_has_a_batch_endpoint_of_its_own_for_at_most_100_calls(
     assert len(google_emulator.state()["files"]) == 3
 
 
-def test_a_batch_holds_calls_of_its_own_api_only_and_docs_has_no_batch_endpoint(
+def test_a_batch_holds_calls_of_its_own_api_only(
     google: Google, google_emulator: Emulator,
 ) -> None:
     made = google.drive.files().create(
@@ -341,10 +341,44 @@ def test_a_batch_holds_calls_of_its_own_api_only_and_docs_has_no_batch_endpoint(
         with pytest.raises(HttpError) as caught:
             _batch(uri, [read])
         assert caught.value.status_code == 400
-    for path in ("/batch", "/batch/docs/v1"):  # the discovery document's batchPath, and a guess
-        with pytest.raises(HttpError) as caught:
-            _batch(google_emulator.url + path, [read])
-        assert caught.value.status_code == 404
+    with pytest.raises(HttpError) as caught:
+        _batch(google_emulator.url + "/batch/docs/v1", [read])  # a guess, not the batchPath
+    assert caught.value.status_code == 404
+
+
+def test_docs_batch_at_its_discovery_batch_path_writes_each_doc(
+    google: Google, google_emulator: Emulator,
+) -> None:
+    doc = {"mimeType": "application/vnd.google-apps.document"}
+    ids = [google.drive.files().create(body={**doc, "name": f"d{n}"}).execute()["id"]
+           for n in range(3)]
+    documents = google.docs.documents()
+    answers = _batch(google_emulator.url + "/batch", [documents.batchUpdate(
+        documentId=ident, body={"requests": [{"insertText": {
+            "endOfSegmentLocation": {}, "text": f"doc {n}"}}]}) for n, ident in enumerate(ids)])
+    assert all(error is None and answer["writeControl"]["requiredRevisionId"]
+               for answer, error in answers.values())
+    texts = {ident: d["text"] for ident, d in google_emulator.state()["docs"].items()}
+    assert [texts[ident] for ident in ids] == ["doc 0\n", "doc 1\n", "doc 2\n"]
+    with pytest.raises(HttpError) as caught:  # calls of another API
+        _batch(google_emulator.url + "/batch", [google.drive.files().get(fileId=ids[0])])
+    assert caught.value.status_code == 400
+
+
+def test_an_in_batch_fault_fails_the_call_inside_a_batch_only(
+    google: Google, google_emulator: Emulator,
+) -> None:
+    made = google.drive.files().create(
+        body={"name": "n", "mimeType": "application/vnd.google-apps.document"}).execute()
+    google_emulator.fault(path=":batchUpdate$", status=501, in_batch=True, times=5)
+    write = {"requests": [{"insertText": {"endOfSegmentLocation": {}, "text": "x"}}]}
+    documents = google.docs.documents()
+    answers = _batch(google_emulator.url + "/batch",
+                     [documents.batchUpdate(documentId=made["id"], body=write)])
+    [(_, error)] = answers.values()
+    assert error is not None and error.status_code == 501
+    documents.batchUpdate(documentId=made["id"], body=write).execute()  # alone: written
+    assert google_emulator.state()["docs"][made["id"]]["text"] == "x\n"
 
 
 @pytest.mark.parametrize(("body", "reason", "named"), [

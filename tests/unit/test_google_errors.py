@@ -14,6 +14,7 @@ from syncd.google.errors import (
     RateLimited,
     SyncTokenExpired,
     Unavailable,
+    Unsupported,
     google_error,
 )
 
@@ -33,6 +34,7 @@ from syncd.google.errors import (
     (403, "insufficientPermissions", Forbidden, False),
     (500, "backendError", Unavailable, True),
     (503, "", Unavailable, True),
+    (501, "", Unsupported, False),  # not served here: another try gets the same
     (400, "badRequest", GoogleError, False),
 ])
 def test_each_answer_has_its_meaning(status: int, reason: str, meaning: type[GoogleError],
