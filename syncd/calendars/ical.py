@@ -156,7 +156,16 @@ def master_of(events: list[Component]) -> Component | None:
     masters = [e for e in events if not _is_override(e)]
     if not masters:
         return None
-    return max(masters, key=lambda e: int(e.get("SEQUENCE", 0)))
+    return max(masters, key=sequence_of)
+
+
+def sequence_of(event: Component) -> int:
+    """An event's SEQUENCE; 0 when it has none or one that cannot be read (not a number,
+    or written twice), so a quirk in one event does not stop the others being read."""
+    try:
+        return int(event.get("SEQUENCE", 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def uid_of(event: Component) -> str:
@@ -214,11 +223,11 @@ def _ambiguous(events: list[Component]) -> str:
     masters = [e for e in events if not _is_override(e)]
     if len(masters) < 2:
         return ""
+    top = max(sequence_of(e) for e in masters)
     try:
-        top = max(int(e.get("SEQUENCE", 0)) for e in masters)
-        newest = {_content(e) for e in masters if int(e.get("SEQUENCE", 0)) == top}
+        newest = {_content(e) for e in masters if sequence_of(e) == top}
     except Exception:
-        return ""  # an unreadable SEQUENCE: reading the series fails on its own, saying why
+        return ""  # unwritable: reading the series fails on its own, saying why
     if len(newest) < 2:
         return ""
     return f"{len(newest)} different events share this UID and SEQUENCE {top}"

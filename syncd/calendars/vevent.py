@@ -91,7 +91,7 @@ def patch_master(master: Component, patch: SeriesPatch, floating: ZoneInfo) -> N
         _set_until(master, patch.until, floating)
     if patch.notes_url is not None:
         set_notes(master, patch.notes_url)
-    _replace(master, "SEQUENCE", int(master.get("SEQUENCE", 0)) + 1)
+    _replace(master, "SEQUENCE", ical.sequence_of(master) + 1)
     now = _now()
     _replace(master, "DTSTAMP", now)
     _replace(master, "LAST-MODIFIED", now)

@@ -176,6 +176,24 @@ def test_a_broken_event_does_not_hide_its_neighbours_zone() -> None:
     assert [(a.email, a.name) for a in bad.attendees] == [("ann@example.com", "Ann")]
 
 
+@pytest.mark.parametrize("sequence", ["SEQUENCE:abc\r\n", "SEQUENCE:1\r\nSEQUENCE:2\r\n"])
+def test_an_unreadable_sequence_does_not_stop_the_read(sequence: str) -> None:
+    """A master whose SEQUENCE is not a number, or is written twice, used to end the whole
+    read with a traceback; now its series is read or comes back broken, saying why, and
+    its neighbours are read."""
+    event = ("BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20260105T100000Z\r\n"
+             "DTEND:20260105T103000Z\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\n{extra}END:VEVENT\r\n")
+    text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + event.format(uid="odd", extra=sequence)
+            + event.format(uid="good", extra="") + "END:VCALENDAR\r\n")
+    series = series_from_calendar(icalendar.Calendar.from_ical(text), *WIDE, BERLIN,
+                                  lambda _: "")
+    by_uid = {s.uid: s for s in series}
+    assert len(by_uid["good"].instances) == 2 and not by_uid["good"].broken
+    odd = by_uid["odd"]
+    assert (odd.broken and "\n" not in odd.broken) or len(odd.instances) == 2
+    assert odd.start == dt.datetime(2026, 1, 5, 10, tzinfo=UTC)
+
+
 def test_cancelled_overrides_stay_as_cancelled_instances() -> None:
     (series,) = series_from_calendar(_full(DATA / "rie__issue_18_cancel_status.ics"), *WIDE,
                                      BERLIN, lambda _: "")
