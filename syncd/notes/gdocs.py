@@ -152,9 +152,11 @@ class GoogleDocsNotes:
             version = str(file.get("version", ""))
             if cached is None or not version or cached[0] != version:
                 todo[str(file["id"])] = None
+        if not todo:
+            return  # nor is the Docs client built: that takes longer than a listing
         documents = self._api.documents()
         results = self._api.batch([documents.get(documentId=ident) for ident in todo],
-                                  api="docs") if todo else []
+                                  api="docs")
         for ident, result in zip(todo, results, strict=True):
             if not isinstance(result, GoogleError):
                 self._known[ident] = _Read.of(result)
@@ -248,12 +250,14 @@ class GoogleDocsNotes:
         these calls (Sheets' answers 501): each Doc is then written alone."""
         wanted = [first for first in firsts
                   if first.doc.doc_id in self._made and first.doc.doc_id not in self._known]
+        if not wanted:
+            return
         writes = [_first_write(first) for first in wanted]
         documents = self._api.documents()
         requests = [documents.batchUpdate(documentId=first.doc.doc_id,
                                           body=self._write_body(first.doc.doc_id, "", edits))
                     for first, (edits, _) in zip(wanted, writes, strict=True)]
-        results = self._api.batch(requests, api="docs") if requests else []
+        results = self._api.batch(requests, api="docs")
         for first, (_, after), result in zip(wanted, writes, results, strict=True):
             doc_id = first.doc.doc_id
             if not isinstance(result, GoogleError):
