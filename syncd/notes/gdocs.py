@@ -13,10 +13,11 @@ stored before `files.create`; a retry after a crash reuses it, and a 409 means
 Few calls: the Docs of a run are created together (one `generateIds` for all their ids,
 `files.create` in Drive batches) and filled together (each Doc's template with its first
 agenda section in one `batchUpdate`, those sent in Docs batches); what a run read or wrote
-is kept (paragraphs and revision; a
-batchUpdate answers with the revision it made), never read back; and what was read is
-kept for the next run with the Doc's Drive `version`, which the listing gives, so a Doc
-that did not change is not read again.
+is kept (paragraphs and revision; a batchUpdate answers with the revision it made), never
+read back; and what was read is kept for the next run with the Doc's Drive `version`,
+which the listing gives, so a Doc that did not change is not read again, and those that
+did are read in Docs batches. Where a Docs batch is refused (the endpoint answers 404, or
+501 to the calls inside it, as Sheets' does), each Doc is read or written alone.
 """
 
 from __future__ import annotations
