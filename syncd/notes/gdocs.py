@@ -118,17 +118,15 @@ class GoogleDocsNotes:
     def find(self, person: str, doc_id: str | None) -> NotesDoc | None:
         """The person's Doc from one listing of every syncd notes Doc (paged), or None,
         with its agenda sections (one Docs read per person found)."""
-        listing = self._list()
-        file = listing.get(doc_id or "") or listing.get(identity.person_key(person))
+        file = self._file_of(person, doc_id)
         if file is None:
             return None
         if file.get("shared"):
             self.warnings.append(f"{person}: the notes Doc {file['id']} is shared with "
                                  "someone; syncd never shares notes, check who can read it")
         ident, version = str(file["id"]), str(file.get("version", ""))
-        cached = self._cached.get(ident)
-        if cached is not None and version and cached[0] == version:
-            self._known[ident] = cached[1]  # unchanged since an earlier run read it
+        if (unchanged := self._unchanged(file)) is not None:
+            self._known[ident] = unchanged
         read = self._read(ident)
         if version:
             self._seen[ident] = (version, read)
@@ -141,17 +139,14 @@ class GoogleDocsNotes:
         that neither this run nor an earlier one (at the Drive version the listing gives)
         has read; `find` then answers from them, and reads alone what failed here."""
         try:
-            listing = self._list()
+            self._list()
         except NotesError:
             return  # `find` says why, person by person
         todo: dict[str, None] = {}
         for person, doc_id in wanted.items():
-            file = listing.get(doc_id or "") or listing.get(identity.person_key(person))
-            if file is None or str(file["id"]) in self._known:
-                continue
-            cached = self._cached.get(str(file["id"]))
-            version = str(file.get("version", ""))
-            if cached is None or not version or cached[0] != version:
+            file = self._file_of(person, doc_id)
+            if file is not None and str(file["id"]) not in self._known \
+                    and self._unchanged(file) is None:
                 todo[str(file["id"])] = None
         if not todo:
             return  # nor is the Docs client built: that takes longer than a listing
@@ -161,6 +156,18 @@ class GoogleDocsNotes:
         for ident, result in zip(todo, results, strict=True):
             if not isinstance(result, GoogleError):
                 self._known[ident] = _Read.of(result)
+
+    def _file_of(self, person: str, doc_id: str | None) -> Mapping[str, Any] | None:
+        """The person's Doc in the listing: by the id state knows, else by its person key."""
+        listing = self._list()
+        return listing.get(doc_id or "") or listing.get(identity.person_key(person))
+
+    def _unchanged(self, file: Mapping[str, Any]) -> _Read | None:
+        """The Doc as an earlier run read it, when the listing shows its Drive version has
+        not changed since."""
+        cached = self._cached.get(str(file["id"]))
+        version = str(file.get("version", ""))
+        return cached[1] if cached is not None and version and cached[0] == version else None
 
     def cache_json(self) -> str:
         """The Docs this run read and did not write since, with their Drive versions, for
