@@ -7,9 +7,9 @@ first: only the calendar's own properties, its time zones and the events that
 can concern the roster (`core/relevance.py`) and can still matter are kept and parsed
 (`calendars/prefilter.py`): a one-off event that ended days before the read window
 cannot (recurring ones are kept whole, as their start sets a person's cadence phase).
-An unchanged feed
-(HTTP 304, or the same bytes) is not parsed again: the Series converted last time
-are kept with the cache, for a window a week wider than the one read.
+An unchanged feed (HTTP 304, or the same bytes) is not parsed again: the Series
+converted last time are kept with the cache, for a window a week wider than the one
+read.
 
 The feed URL is a secret (its path usually grants access): messages and `name`
 show it only through redact_url.
