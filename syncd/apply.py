@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import assert_never
 
@@ -81,6 +81,7 @@ class _Runner:
         self.recorded = {d.person for d in memory.notes}
         self.docs = dict(docs)  # found by reconcile; a crash may have kept them out of state
         self.etags: dict[str, str] = {}  # series written in this run → their new etag
+        self.linked: dict[str, str] = {}  # series created in this run → the notes link it has
         self.people = {p.email: p for p in roster.people}
 
     def cal(self) -> WritableCalendar:
@@ -107,7 +108,9 @@ class _Runner:
                     self.recorded.add(person.email)
                     self.audit(action, created.doc_id)
             case CreateSeries():
-                self.etags[action.series_uid] = self.cal().create(self.spec(action))
+                spec = self.spec(action)
+                self.etags[action.series_uid] = self.cal().create(spec)
+                self.linked[action.series_uid] = spec.notes_url
                 with self.state.transaction():
                     self.state.record_series(OwnedSeries(
                         action.series_uid, action.person, action.generation, "created"))
@@ -145,7 +148,8 @@ class _Runner:
                 doc = self.docs.get(action.person)
                 if doc is None:
                     raise _Skipped("no notes document to attach")
-                self.patch(action, SeriesPatch(notes_url=doc.url))
+                if self.linked.get(action.series_uid) != doc.url:  # else created with it
+                    self.patch(action, SeriesPatch(notes_url=doc.url))
                 with self.state.transaction():
                     if action.person not in self.recorded:
                         self.state.record_notes(doc)
@@ -206,6 +210,29 @@ def _families(action: Action) -> tuple[str, ...]:
     if isinstance(action, AttachNotes | BookMakeUp):
         return ("calendar", "notes")
     return ("calendar",) if isinstance(action, SeriesStep) else ("notes",)
+
+
+def _notes_first(actions: Sequence[Action]) -> list[Action]:
+    """The plan's actions in the order they are carried out: a person's new notes before
+    their new series, which then goes out with its link (no second write to attach it)."""
+    started: set[str] = set()  # people with a new series so far
+    late: dict[str, CreateNotes] = {}  # person → their new notes, planned after their series
+    for action in actions:
+        if isinstance(action, CreateSeries):
+            started.add(action.person)
+        elif isinstance(action, CreateNotes) and action.person in started:
+            late[action.person] = action
+    ordered: list[Action] = []
+    moved: set[str] = set()
+    for action in actions:
+        if isinstance(action, CreateNotes) and late.get(action.person) is action:
+            continue
+        if isinstance(action, CreateSeries) and action.person in late \
+                and action.person not in moved:
+            ordered.append(late[action.person])
+            moved.add(action.person)
+        ordered.append(action)
+    return ordered
 
 
 def apply(
@@ -269,9 +296,10 @@ def apply(
             for uid, written in plan.written:
                 state.record_written(uid, written)
     broken: set[tuple[str, str]] = set()  # (person, "calendar" or "notes") that failed
-    for index, action in enumerate(plan.actions):
+    actions = _notes_first(plan.actions)
+    for index, action in enumerate(actions):
         if stop is not None and stop():
-            log.info("stopping: %d action(s) left for the next run", len(plan.actions) - index)
+            log.info("stopping: %d action(s) left for the next run", len(actions) - index)
             break
         blocked = sorted(f for f in _families(action) if (action.person, f) in broken)
         if blocked:

@@ -173,8 +173,7 @@ class LocalCalendar:
         with path.open("rb") as stream:
             # The stat before the bytes: an edit after it changes the stat seen next time.
             info = os.fstat(stream.fileno())
-            stat: tuple[int, ...] = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
-                                     info.st_ctime_ns)
+            stat = _stat(info)
             racy = max(info.st_mtime_ns, info.st_ctime_ns) >= began - _RACY_NS
             trusted = usable and old is not None and not old.racy and old.stat == stat
             raw = None if trusted else stream.read()
@@ -290,9 +289,25 @@ class LocalCalendar:
                                 f"{exc.strerror or exc}") from None
         return [n for n in names if n.endswith(".ics") and not n.startswith(".")]
 
-    def _scan(self) -> list[_File]:
-        """Every calendar file of the folder, parsed, in name order."""
-        return [self._load(self.path / n) for n in self._names()]
+    def _uids_now(self) -> Iterator[tuple[Path, tuple[str, ...]]]:
+        """Each calendar file of the folder with the UIDs it holds now: those this object
+        last learned while the file's stat (or, for a racy one, its bytes) is still the
+        same, else those of the file parsed. Only what changed is parsed, so the writes of
+        a run do not each parse the whole folder again."""
+        from syncd.calendars import ical
+
+        for name in self._names():
+            path = self.path / name
+            entry = self.cache.files.get(name)
+            with self._about(path):
+                same = entry is not None and bool(entry.stat) \
+                    and _stat(os.stat(path)) == entry.stat \
+                    and (not entry.racy or _etag(path.read_bytes()) == entry.sha256)
+            if entry is not None and same:
+                yield path, entry.uids
+            else:
+                file = self._load(path)
+                yield path, tuple(ical.uid_of(e) for e in file.calendar.walk("VEVENT"))
 
     def _load(self, path: Path) -> _File:
         from syncd.calendars import ical
@@ -316,7 +331,8 @@ class LocalCalendar:
         return index
 
     def _find(self, uid: str) -> _File | None:
-        """The file holding `uid`: the indexed one if it still does, else after a rescan."""
+        """The file holding `uid`: the indexed one if it still does, else the one the
+        folder holds it in now."""
         from syncd.calendars import ical
 
         path = self._index.get(uid)
@@ -324,10 +340,9 @@ class LocalCalendar:
             file = self._load(path)
             if any(ical.uid_of(e) == uid for e in file.calendar.walk("VEVENT")):
                 return file
-        files = self._scan()
-        self._index = self._index_of(
-            (f.path, (ical.uid_of(e) for e in f.calendar.walk("VEVENT"))) for f in files)
-        return next((f for f in files if f.path == self._index.get(uid)), None)
+        self._index = self._index_of(self._uids_now())
+        path = self._index.get(uid)
+        return self._load(path) if path is not None else None
 
     def _floating_zone(self, calendar: icalendar.Calendar) -> ZoneInfo:
         from syncd.calendars import ical
@@ -345,6 +360,11 @@ class LocalCalendar:
             raise CalendarError(
                 f"{self.name}: cannot use {path.name}: {type(exc).__name__}: {exc}"
             ) from exc
+
+
+def _stat(info: os.stat_result) -> tuple[int, ...]:
+    """What tells a file changed: device, inode, size, mtime and ctime (ns)."""
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def _etag(data: bytes) -> str:

@@ -130,6 +130,8 @@ def test_first_run_creates_each_series_once_and_a_second_run_writes_nothing(
         assert series.uid == identity.series_uid(email, 1)
         assert series.notes_url.startswith("file://")
         assert {a.email for a in series.attendees} == {"dana@example.com", email}
+        # Put once, with its notes link: no second write to attach it.
+        assert b"SEQUENCE:0" in dav.person.get_raw(series.uid).replace(b"\r\n ", b"")
     before = dav.etags()
     again = dav.syncd("reconcile", "--json")
     assert again.code == 0, again.out + again.err

@@ -241,6 +241,90 @@ def test_what_the_calendar_writes_is_cached_as_a_read_would_see_it(
     assert {s.summary: s.etag for s in got}["Renamed"] == etag
 
 
+def _spec(email: str) -> SeriesSpec:
+    return SeriesSpec(
+        uid=series_uid(email, 1), marker=marker(email, 1), summary=f"1:1 {email} / Lea",
+        start=NOW + dt.timedelta(days=1), duration=dt.timedelta(minutes=30),
+        timezone="Europe/Berlin", rrule="FREQ=WEEKLY",
+        organizer=Attendee("lea@example.com", "Lea", "ACCEPTED"),
+        attendee=Attendee(email, email.split("@")[0]))
+
+
+@pytest.fixture
+def loaded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The names of the files a write parsed to find a UID (the real parse still runs)."""
+    names: list[str] = []
+    load = LocalCalendar._load
+
+    def counting(self: LocalCalendar, path: Path) -> Any:
+        names.append(path.name)
+        return load(self, path)
+
+    monkeypatch.setattr(LocalCalendar, "_load", counting)
+    yield names
+
+
+def test_a_runs_creates_do_not_parse_the_folder_again(tmp_path: Path, loaded: list[str]) -> None:
+    """Each new series is looked for in the folder first (a crashed run may have written
+    it); files unchanged since the read are not parsed for that, else a first run of n
+    people parses n²/2 files."""
+    folder = folder_of(tmp_path)
+    calendar = LocalCalendar(folder, "Europe/Berlin")
+    calendar.read(*WINDOW)
+    for email in ("ann@example.com", "bob@example.com", "cem@example.com"):
+        calendar.create(_spec(email))
+    assert loaded == []
+    assert len(list(folder.iterdir())) == 6
+    assert len(fresh(folder)) == 6
+
+
+def test_a_create_still_finds_its_uid_in_a_file_changed_behind_its_back(
+        tmp_path: Path, loaded: list[str]) -> None:
+    folder = folder_of(tmp_path)
+    calendar = LocalCalendar(folder, "Europe/Berlin")
+    calendar.read(*WINDOW)
+    elsewhere = LocalCalendar(tmp_path / "other", "Europe/Berlin")
+    (tmp_path / "other").mkdir()
+    elsewhere.create(_spec("ann@example.com"))
+    (made,) = (tmp_path / "other").iterdir()
+    # Another tool appends the series to a file the read saw, in place.
+    path = folder / "one-1.ics"
+    text = path.read_bytes().replace(b"END:VCALENDAR\r\n", b"")
+    series = made.read_bytes()
+    body = series[series.index(b"BEGIN:VEVENT"):series.index(b"END:VEVENT") + 12]
+    path.write_bytes(text + body + b"END:VCALENDAR\r\n")
+    loaded.clear()
+
+    etag = calendar.create(_spec("ann@example.com"))
+
+    assert loaded == ["one-1.ics", "one-1.ics"]  # found, then loaded to answer its etag
+    assert sorted(p.name for p in folder.iterdir()) == ["one-0.ics", "one-1.ics", "one-2.ics"]
+    assert etag == next(s.etag for s in fresh(folder) if s.uid == series_uid("ann@example.com", 1))
+
+
+def test_a_create_does_not_trust_the_stat_of_a_racy_file(tmp_path: Path) -> None:
+    """A file changed in the tick it was read keeps its stat: its bytes are compared."""
+    folder = folder_of(tmp_path, 1)
+    calendar = LocalCalendar(folder, "Europe/Berlin")
+    calendar.read(*WINDOW)
+    entry = calendar.cache.files["one-0.ics"]
+    assert entry.racy
+    other = tmp_path / "other"
+    other.mkdir()
+    LocalCalendar(other, "Europe/Berlin").create(_spec("ann@example.com"))
+    (made,) = other.iterdir()
+    path = folder / "one-0.ics"
+    path.write_bytes(made.read_bytes())  # now holds the series the run is about to create
+    info = path.stat()
+    calendar.cache = LocalCache(calendar.cache.zone, {"one-0.ics": dataclasses.replace(
+        entry, stat=(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                     info.st_ctime_ns))})
+
+    calendar.create(_spec("ann@example.com"))
+
+    assert [p.name for p in folder.iterdir()] == ["one-0.ics"]
+
+
 def test_state_keeps_the_cache_between_runs(tmp_path: Path, parsed: list[str]) -> None:
     folder = folder_of(tmp_path, 2)
     config = LocalCalendarConfig(kind="local", path=folder)
