@@ -487,8 +487,14 @@ def without_past_overrides(kept: bytes, since: dt.date) -> bytes:
             continue
         # Without its override, a meeting lasts as long as the master's do.
         reach = dt.timedelta(days=max(m.days or 0 for m in masters) + 1)
-        dropped += [m for m in members
-                    if m.override and not m.ruled and m.last + reach < since]
+        past = [m for m in members if m.override and not m.ruled and m.last + reach < since]
+        # Two overrides of one meeting (which RFC 5545 does not allow, and feeds still
+        # carry): which one shows is the expansion's choice among them all, so none goes
+        # while another stays. The same meeting may be named in another zone: a day apart.
+        gone = {id(m) for m in past}
+        staying = {m.recurs.toordinal() + d for m in members
+                   if m.override and id(m) not in gone for d in (-1, 0, 1)}
+        dropped += [m for m in past if m.recurs.toordinal() not in staying]
     if not dropped:
         return kept
     dropped.sort(key=lambda m: m.begin)
@@ -531,6 +537,7 @@ class _Plain:
     ruled: bool = False  # has a rule or dates of its own (RRULE, RDATE, EXDATE, EXRULE)
     odd: bool = False  # a property twice, SEQUENCE not a number, components in alarms
     last: dt.date = dt.date.min  # the latest day it names or lasts into
+    recurs: dt.date = dt.date.min  # the day of its RECURRENCE-ID
     days: int | None = None  # whole days it lasts, at least; None: its times are not plain
 
 
@@ -568,6 +575,7 @@ def _plain(text: bytes, begin: int, end: int) -> _Plain:
         return event
     assert stop is not None
     event.days = max((stop - start).days + 1, span)
+    event.recurs = days.get(b"RECURRENCE-ID") or dt.date.min
     event.last = max(*(d for d in days.values() if d is not None),
                      start + dt.timedelta(days=event.days))
     return event

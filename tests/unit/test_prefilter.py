@@ -458,6 +458,22 @@ def test_old_moved_meetings_of_a_series_are_not_parsed() -> None:
     assert b"RECURRENCE-ID:20250113" not in trimmed and b"RECURRENCE-ID:20260105" in trimmed
 
 
+@pytest.mark.parametrize("zone", [";TZID=Europe/Berlin:20250113T110000", ":20250113T100000Z"])
+def test_an_old_override_stays_while_another_of_the_same_meeting_does(zone: str) -> None:
+    """Two overrides of one meeting (not allowed, and found in feeds): the expansion picks
+    one of them, so leaving out the old one could show the other instead."""
+    weekly = ("BEGIN:VEVENT\r\nUID:w\r\nDTSTART:20250106T100000Z\r\nDTEND:20250106T103000Z\r\n"
+              "RRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n")
+    moved = ("BEGIN:VEVENT\r\nUID:w\r\nRECURRENCE-ID{0}\r\nDTSTART:{1}T100000Z\r\n"
+             "DTEND:{1}T103000Z\r\nEND:VEVENT\r\n")
+    # The first one written wins: the old one, moved out of the window read.
+    kept = _calendar(weekly, moved.format(zone, "20250114"),
+                     moved.format(":20250113T100000Z", "20250201"))
+    trimmed = _assert_window_unchanged(kept, dt.datetime(2025, 1, 25, tzinfo=dt.UTC),
+                                       dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
+    assert trimmed == kept
+
+
 @pytest.mark.parametrize(("master", "override"), [
     ("", "RECURRENCE-ID;RANGE=THISANDFUTURE:20250113T100000Z"),  # moves every later one
     ("", "RECURRENCE-ID:20250113T100000Z\r\nSEQUENCE:three"),  # the expansion reads it
