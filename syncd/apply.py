@@ -81,7 +81,9 @@ class _Runner:
         self.recorded = {d.person for d in memory.notes}
         self.docs = dict(docs)  # found by reconcile; a crash may have kept them out of state
         self.etags: dict[str, str] = {}  # series written in this run → their new etag
-        self.linked: dict[str, str] = {}  # series created in this run → the notes link it has
+        self.linked: dict[str, str] = {}  # series this run wrote a notes link on → the link
+        # Series this plan links to their notes: a write to one before that carries the link.
+        self.attaching = {a.series_uid for a in plan.actions if isinstance(a, AttachNotes)}
         self.people = {p.email: p for p in roster.people}
 
     def cal(self) -> WritableCalendar:
@@ -110,7 +112,8 @@ class _Runner:
             case CreateSeries():
                 spec = self.spec(action)
                 self.etags[action.series_uid] = self.cal().create(spec)
-                self.linked[action.series_uid] = spec.notes_url
+                if spec.notes_url:
+                    self.linked[action.series_uid] = spec.notes_url
                 with self.state.transaction():
                     self.state.record_series(OwnedSeries(
                         action.series_uid, action.person, action.generation, "created"))
@@ -119,7 +122,10 @@ class _Runner:
                     self.remember(action.series_uid, action.written)
                     self.audit(action, action.series_uid)
             case AdoptSeries():
-                self.patch(action, action.patch)
+                patch = self.adoption(action)
+                self.patch(action, patch)
+                if patch.notes_url is not None:
+                    self.linked[action.series_uid] = patch.notes_url
                 with self.state.transaction():
                     self.state.record_series(OwnedSeries(
                         action.series_uid, action.person, action.generation, "adopted"))
@@ -148,7 +154,7 @@ class _Runner:
                 doc = self.docs.get(action.person)
                 if doc is None:
                     raise _Skipped("no notes document to attach")
-                if self.linked.get(action.series_uid) != doc.url:  # else created with it
+                if self.linked.get(action.series_uid) != doc.url:  # else written with it
                     self.patch(action, SeriesPatch(notes_url=doc.url))
                 with self.state.transaction():
                     if action.person not in self.recorded:
@@ -165,6 +171,15 @@ class _Runner:
         (its attach-notes then has nothing left to write)."""
         doc = self.docs.get(action.person)
         return dataclasses.replace(action.spec, notes_url=doc.url) if doc else action.spec
+
+    def adoption(self, action: AdoptSeries) -> SeriesPatch:
+        """The adoption's patch, with the person's notes link when the Doc is known already
+        and this plan attaches it to this series anyway: one write, not two."""
+        doc = self.docs.get(action.person)
+        if doc is None or action.series_uid not in self.attaching \
+                or action.patch.notes_url is not None:
+            return action.patch
+        return dataclasses.replace(action.patch, notes_url=doc.url)
 
     def agenda(self, action: AgendaAction) -> None:
         """Write one agenda section change in the person's notes document."""
@@ -214,11 +229,12 @@ def _families(action: Action) -> tuple[str, ...]:
 
 def _notes_first(actions: Sequence[Action]) -> list[Action]:
     """The plan's actions in the order they are carried out: a person's new notes before
-    their new series, which then goes out with its link (no second write to attach it)."""
-    started: set[str] = set()  # people with a new series so far
+    their new or adopted series, which then gets its link in the same write (no second
+    write to attach it)."""
+    started: set[str] = set()  # people with a new or adopted series so far
     late: dict[str, CreateNotes] = {}  # person → their new notes, planned after their series
     for action in actions:
-        if isinstance(action, CreateSeries):
+        if isinstance(action, CreateSeries | AdoptSeries):
             started.add(action.person)
         elif isinstance(action, CreateNotes) and action.person in started:
             late[action.person] = action
@@ -227,7 +243,7 @@ def _notes_first(actions: Sequence[Action]) -> list[Action]:
     for action in actions:
         if isinstance(action, CreateNotes) and late.get(action.person) is action:
             continue
-        if isinstance(action, CreateSeries) and action.person in late \
+        if isinstance(action, CreateSeries | AdoptSeries) and action.person in late \
                 and action.person not in moved:
             ordered.append(late[action.person])
             moved.add(action.person)

@@ -90,6 +90,9 @@ def test_handmade_series_is_adopted_and_the_persons_edits_survive(demo: Workspac
     assert master.summary == "Alice / Dana weekly"
     assert "Bring whatever is on your mind." in master.description
     assert "https://meet.example.com/alice-dana" in alice_file.read_text()
+    # Adopted and linked to the notes in one write: the master's SEQUENCE went 0 -> 1.
+    assert master.notes_url == (demo.notes / "alice@example.com.md").resolve().as_uri()
+    assert "SEQUENCE:1" in alice_file.read_text().split("RECURRENCE-ID")[0]
     # Events syncd does not own are byte-identical.
     assert {p: p.read_bytes() for p in others} == others
     for email in PEOPLE[1:]:
