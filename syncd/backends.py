@@ -1,6 +1,6 @@
 """The backend factory: the calendar and notes store a config names, opened with what
-state remembers of them (feed validators, sync tokens, reserved Doc ids), and what they
-learned saved back after a run.
+state remembers of them (feed validators, sync tokens, when notes Docs were asked for),
+and what they learned saved back after a run.
 
 The backends are imported when the config names them: a run with a local calendar never
 loads the Google client, a Google one never loads the feed reader's or CalDAV's HTTP stack.
@@ -12,7 +12,7 @@ import base64
 import dataclasses
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from syncd.calendars.base import AccessError, CachingCalendar, CalendarError, CalendarSource
@@ -177,23 +177,28 @@ def save_notes_cache(state: State, notes: NotesStore) -> None:
         state.set_value(_NOTES_CACHE, notes.cache_json())
 
 
-class StateReservations:
-    """Notes Doc ids reserved before creation, kept in state (committed at once)."""
+class StateAskedDocs:
+    """When each person's notes Doc was last asked for, kept in state (one commit for all
+    the Docs a run asks for, before any is sent)."""
 
     def __init__(self, state: State) -> None:
-        """Reservations in `state`'s key-value table."""
+        """Kept in `state`'s key-value table."""
         self._state = state
 
-    def reserved(self, person: str) -> str | None:
-        """The Doc id reserved for `person`, if any."""
-        return self._state.get_value(f"notes-id:{person_key(person)}")
+    def asked(self, person: str) -> float | None:
+        """When `person`'s Doc was last asked for (seconds since the epoch), if ever."""
+        value = self._state.get_value(f"notes-asked:{person_key(person)}")
+        try:
+            return float(value) if value else None
+        except ValueError:
+            return None
 
-    def reserve(self, ids: Mapping[str, str]) -> None:
-        """Commit each person's Doc id before the Docs are created, all in one transaction
-        (a first run of 500 people made 500 commits here)."""
+    def asking(self, people: Sequence[str], when: float | None) -> None:
+        """Commit that these people's Docs are asked for at `when` (None: not on the way)."""
         with self._state.transaction():
-            for person, doc_id in ids.items():
-                self._state.set_value(f"notes-id:{person_key(person)}", doc_id)
+            for person in people:
+                self._state.set_value(f"notes-asked:{person_key(person)}",
+                                      "" if when is None else repr(when))
 
 
 def open_notes(
@@ -207,7 +212,7 @@ def open_notes(
             raise NotesError("google docs: no Google credentials were loaded")
         kept = state.get_value(_NOTES_CACHE)
         return GoogleDocsNotes(google, folder_id=config.folder_id,
-                               reservations=StateReservations(state),
+                               asked=StateAskedDocs(state),
                                cache=ReadCache.from_json(kept) if kept else None)
     from syncd.notes.markdown import MarkdownNotes
 

@@ -4,7 +4,10 @@ google-api-python-client retries some errors itself but ignores Retry-After, doe
 not retry `quotaExceeded`, and batches take no retries at all, so every call goes
 through `GoogleApi.execute` / `GoogleApi.batch`: bounded exponential backoff with
 jitter on 429, 5xx and the 403 rate and quota reasons, honouring Retry-After,
-bounded in attempts and in total waiting time.
+bounded in attempts and in total waiting time. A call that must not be carried out
+twice (a create Google gives its own id) is sent again only after a refusal that says
+nothing was done (429, a 403 quota); no answer or a 5xx may mean it was, so the caller
+hears of it instead.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
-from syncd.google.errors import GoogleError, Unavailable, google_error
+from syncd.google.errors import GoogleError, RateLimited, Unavailable, google_error
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,12 @@ class RetryPolicy:
         if retry_after is not None:
             return retry_after
         return float(min(self.cap, self.base * 2 ** attempt) * (0.5 + self.jitter() / 2))
+
+
+def _again(error: GoogleError, once: bool) -> bool:
+    """Whether to send a failed call again: a passing failure, and for a call that must not
+    be carried out twice, only a refusal (rate or quota) that says it was not."""
+    return error.passing and (not once or isinstance(error, RateLimited))
 
 
 def error_of(exc: HttpError) -> GoogleError:
@@ -116,10 +125,20 @@ class GoogleApi:
         self.policy = policy or RetryPolicy()
         self._built: dict[str, Any] = {}
         self._resources: dict[str, Any] = {}
+        self._once: google_auth_httplib2.AuthorizedHttp | None = None
 
     def _http(self) -> google_auth_httplib2.AuthorizedHttp:
         return google_auth_httplib2.AuthorizedHttp(
             self._credentials, http=httplib2.Http(timeout=self._timeout))
+
+    def _once_http(self) -> google_auth_httplib2.AuthorizedHttp:
+        """The transport of calls that must not run twice (see syncd.google.once)."""
+        if self._once is None:
+            from syncd.google.once import OnceHttp
+
+            self._once = google_auth_httplib2.AuthorizedHttp(
+                self._credentials, http=OnceHttp(timeout=self._timeout))
+        return self._once
 
     def _service(self, name: str, version: str, endpoint: str) -> Any:
         if name not in self._built:
@@ -161,19 +180,22 @@ class GoogleApi:
             self._resources[name] = getattr(service(), name)()
         return self._resources[name]
 
-    def execute(self, request: HttpRequest, headers: dict[str, str] | None = None) -> Any:
-        """The response of one request, retried as the policy allows; GoogleError if not."""
+    def execute(self, request: HttpRequest, headers: dict[str, str] | None = None, *,
+                once: bool = False) -> Any:
+        """The response of one request, retried as the policy allows; GoogleError if not.
+        `once`: the request must not be carried out twice (see the module docstring)."""
         if headers:
             request.headers.update(headers)
         waited = 0.0
         for attempt in range(self.policy.attempts):
             try:
-                return request.execute(num_retries=0)
+                return request.execute(http=self._once_http() if once else None,
+                                       num_retries=0)
             except HttpError as exc:
                 error, after = error_of(exc), _retry_after(exc)
             except (OSError, httplib2.HttpLib2Error) as exc:
                 error, after = Unavailable(0, "", f"no answer from Google: {exc}"), None
-            if not error.passing or attempt + 1 == self.policy.attempts:
+            if not _again(error, once) or attempt + 1 == self.policy.attempts:
                 raise error
             pause = self.policy.delay(attempt, after)
             if waited + pause > self.policy.budget:
@@ -185,13 +207,13 @@ class GoogleApi:
 
     def batch(
         self, requests: Sequence[HttpRequest], *,
-        api: Literal["calendar", "drive", "docs"] = "calendar",
+        api: Literal["calendar", "drive", "docs"] = "calendar", once: bool = False,
     ) -> list[Any | GoogleError]:
         """Each request's response (or its GoogleError), sent in HTTP batches of at most 50
         to `api`'s batch endpoint (every part of a batch goes to the same API).
 
         Parts that fail for a passing reason are sent again in a later batch, with
-        the same backoff as single calls.
+        the same backoff as single calls (with `once`, only those refused untouched).
         """
         uri = {"calendar": self.endpoints.batch, "drive": self.endpoints.drive_batch,
                "docs": self.endpoints.docs_batch}[api]
@@ -203,9 +225,9 @@ class GoogleApi:
             longest: float | None = None
             for first in range(0, len(pending), BATCH_SIZE):
                 chunk = pending[first:first + BATCH_SIZE]
-                for index, outcome, after in self._send(requests, chunk, uri):
+                for index, outcome, after in self._send(requests, chunk, uri, once):
                     results[index] = outcome
-                    if isinstance(outcome, GoogleError) and outcome.passing:
+                    if isinstance(outcome, GoogleError) and _again(outcome, once):
                         retry.append(index)
                         if after is not None:
                             longest = max(longest or 0.0, after)
@@ -220,7 +242,7 @@ class GoogleApi:
         return results
 
     def _send(
-        self, requests: Sequence[HttpRequest], chunk: list[int], uri: str
+        self, requests: Sequence[HttpRequest], chunk: list[int], uri: str, once: bool
     ) -> list[tuple[int, Any | GoogleError, float | None]]:
         out: list[tuple[int, Any | GoogleError, float | None]] = []
 
@@ -235,7 +257,7 @@ class GoogleApi:
         for index in chunk:
             batch.add(requests[index], request_id=str(index))
         try:
-            batch.execute()
+            batch.execute(http=self._once_http() if once else None)
         except HttpError as exc:
             error = error_of(exc)
             return [(index, error, _retry_after(exc)) for index in chunk]

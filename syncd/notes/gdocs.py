@@ -6,13 +6,20 @@ would go to https even with a test endpoint) and filled with Docs `batchUpdate`
 checklist for task items), which the `drive.file` scope allows. Docs are found by their
 `appProperties`, never shared by syncd, and a Doc that someone shared is reported.
 
-Creation survives a crash: the Doc's id is reserved with `files.generateIds` and
-stored before `files.create`; a retry after a crash reuses it, and a 409 means
-"already there". A Doc created but not yet filled is found blank and filled again.
+Creation never makes a second Doc. Drive takes no id chosen in advance for a Google Doc
+("pre-generated IDs aren't supported for Google Workspace file creation", except
+folders and drive-sdk files: developers.google.com/workspace/drive/api/guides/create-file;
+a copy with one is refused `generatedIdNotSupported`, googleapis/google-api-go-client#2334),
+so a create is not sent again after no answer or a 5xx (it may have been carried out), and
+the moment a Doc is asked for is kept in state before the create goes out: a run that
+does not see a Doc asked for in the last minutes (a crash, an answer lost) leaves it to a
+later run, whose listing shows it once Drive made it. The listing asks by MIME type, which
+Drive answers as soon as a file is made (kopia/kopia#90: only name searches lag). A Doc
+created but not yet filled is found blank and filled again.
 
-Few calls: the Docs of a run are created together (one `generateIds` for all their ids,
-`files.create` in Drive batches) and filled together (each Doc's template with its first
-agenda section in one `batchUpdate`, those sent in Docs batches); what a run read or wrote
+Few calls: the Docs of a run are created together (`files.create` in Drive batches) and
+filled together (each Doc's template with its first agenda section in one `batchUpdate`,
+those sent in Docs batches); what a run read or wrote
 is kept (paragraphs and revision; a batchUpdate answers with the revision it made), never
 read back; and what was read is kept for the next run with the Doc's Drive `version`,
 which the listing gives, so a Doc that did not change is not read again, and those that
@@ -26,6 +33,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
@@ -33,7 +41,7 @@ from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 from syncd.core import identity
 from syncd.core.model import AgendaSection, AgendaWrite, NotesDoc, Person
 from syncd.google.api import DOC_MIME, GoogleApi
-from syncd.google.errors import AlreadyExists, GoogleError, NotFound, Unsupported
+from syncd.google.errors import GoogleError, RateLimited, Unsupported
 from syncd.notes import text as notes_text
 from syncd.notes.base import FirstAgenda, NotesError
 
@@ -42,19 +50,24 @@ PERSON_KEY = "syncdPerson"
 # change made to the file on the server, even those not visible to the user"
 # (https://developers.google.com/drive/api/reference/rest/v3/files).
 _FIELDS = "id,name,webViewLink,trashed,shared,appProperties,version"
-_MAX_IDS = 1000  # files.generateIds: count "maximum value 1000" (its discovery document)
+# How long after a create was sent its Doc may still be missing from the listing: the
+# longest Google works on a request (its front ends give up on one after minutes), with
+# room to spare. Until then no second Doc is made for that person.
+LANDING = 600.0
 
 
-class Reservations(Protocol):
-    """Where reserved Doc ids are kept (the state), so a retried create reuses its id."""
+class AskedDocs(Protocol):
+    """When each person's Doc was last asked for (kept in state), so that a run which does
+    not see it yet does not ask again while the first create may still land."""
 
-    def reserved(self, person: str) -> str | None:
-        """The id reserved for `person`'s Doc, if any."""
+    def asked(self, person: str) -> float | None:
+        """When `person`'s Doc was last asked for (seconds since the epoch), if ever."""
         ...
 
-    def reserve(self, ids: Mapping[str, str]) -> None:
-        """Remember each person's Doc id (committed together, before those Docs are
-        created)."""
+    def asking(self, people: Sequence[str], when: float | None) -> None:
+        """Remember that these people's Docs are asked for at `when`, all in one commit
+        made before any of those creates is sent; None: those creates were refused, none
+        is on its way."""
         ...
 
 
@@ -95,19 +108,21 @@ class ReadCache:
 class GoogleDocsNotes:
     """Notes documents in Google Docs, found by their appProperties."""
 
-    def __init__(self, api: GoogleApi, *, folder_id: str | None,
-                 reservations: Reservations, cache: ReadCache | None = None) -> None:
+    def __init__(self, api: GoogleApi, *, folder_id: str | None, asked: AskedDocs,
+                 cache: ReadCache | None = None, clock: Callable[[], float] = time.time) -> None:
         """Docs go to `folder_id` (the Drive root when None); `cache` is what an earlier
-        run read."""
+        run read; `clock` tells how long ago a Doc was asked for."""
         self.name = "google docs"
         self._cache = cache or ReadCache()
         self._cached = dict(self._cache.docs)
         self._seen: dict[str, tuple[str, _Read]] = {}  # read this run, not written since
         self._api = api
         self._folder = folder_id
-        self._reservations = reservations
+        self._asked = asked
+        self._clock = clock
         self._listing: dict[str, Mapping[str, Any]] | None = None
-        self._made: dict[str, Mapping[str, Any]] = {}  # doc id → file made by create_many
+        self._twins: dict[str, list[str]] = {}  # person key → the ids of its Docs, if two
+        self._made: dict[str, Mapping[str, Any]] = {}  # person → the file this run made
         self._known: dict[str, _Read] = {}  # doc id → the Doc as read or written in this run
         self._held: dict[str, str] = {}  # doc id → the template create held back
         self._unsure: set[str] = set()  # made, and a first write of it may have landed
@@ -124,6 +139,11 @@ class GoogleDocsNotes:
         if file.get("shared"):
             self.warnings.append(f"{person}: the notes Doc {file['id']} is shared with "
                                  "someone; syncd never shares notes, check who can read it")
+        twins = self._twins.get(identity.person_key(person))
+        if twins:
+            others = ", ".join(t for t in twins if t != file["id"])
+            self.warnings.append(f"{person}: more than one notes Doc is theirs; syncd uses "
+                                 f"{file['id']}, keep or merge {others} by hand")
         ident, version = str(file["id"]), str(file.get("version", ""))
         if (unchanged := self._unchanged(file)) is not None:
             self._known[ident] = unchanged
@@ -192,6 +212,10 @@ class GoogleDocsNotes:
                 for file in response.get("files", []):
                     key = (file.get("appProperties") or {}).get(PERSON_KEY)
                     if key:
+                        twin = found.get(str(key))
+                        if twin is not None and twin["id"] != file["id"]:
+                            self._twins.setdefault(str(key), [str(twin["id"])]).append(
+                                str(file["id"]))
                         found[str(key)] = file
                         found[str(file["id"])] = file
                 page = response.get("nextPageToken")
@@ -219,34 +243,35 @@ class GoogleDocsNotes:
     # --- writing ----------------------------------------------------------------
 
     def create_many(self, people: Sequence[Person]) -> dict[str, NotesDoc]:
-        """Make the Docs of these people that have none: their ids reserved with one
-        `generateIds` (committed before any Doc is made), then `files.create` in Drive
-        batches. Email → each Doc made; `create` answers from them, and tries alone what
-        failed here."""
+        """Make the Docs of these people that have none, with `files.create` in Drive
+        batches (the moment asked committed first). Email → each Doc made; `create` answers
+        from them, and tries alone what was refused here."""
         try:
             listing = self._list()
         except NotesError:
             return {}
-        todo = [p for p in people if identity.person_key(p.email) not in listing]
-        need = [p for p in todo if self._reservations.reserved(p.email) is None]
-        try:
-            for first in range(0, len(need), _MAX_IDS):
-                chunk = need[first:first + _MAX_IDS]
-                self._reservations.reserve({person.email: new_id for person, new_id in zip(
-                    chunk, self._generate_ids(len(chunk)), strict=True)})
-        except NotesError:
-            pass  # `create` reserves one by one what has no id yet
-        wanted = [(p, doc_id) for p in todo
-                  if (doc_id := self._reservations.reserved(p.email)) is not None]
+        todo = [p for p in people if identity.person_key(p.email) not in listing
+                and self._landing(p.email) is None]
+        if not todo:
+            return {}
+        self._asked.asking([p.email for p in todo], self._clock())
         files = self._api.files()
-        requests = [files.create(body=self._body(p.email, p.name, doc_id), fields=_FIELDS)
-                    for p, doc_id in wanted]
+        requests = [files.create(body=self._body(p.email, p.name), fields=_FIELDS)
+                    for p in todo]
         made: dict[str, NotesDoc] = {}
-        for (person, doc_id), result in zip(
-                wanted, self._api.batch(requests, api="drive"), strict=True):
-            if not isinstance(result, GoogleError):
-                self._made[doc_id] = result
-                made[person.email] = NotesDoc(person.email.lower(), doc_id, _link(result))
+        settled: list[str] = []  # made, or refused: no create of theirs is on its way
+        for person, result in zip(
+                todo, self._api.batch(requests, api="drive", once=True), strict=True):
+            if isinstance(result, GoogleError):
+                if _untouched(result):
+                    settled.append(person.email)
+                continue
+            settled.append(person.email)
+            self._made[person.email] = result
+            made[person.email] = NotesDoc(person.email.lower(), str(result["id"]),
+                                          _link(result))
+        if settled:
+            self._asked.asking(settled, None)
         return made
 
     def fill_many(self, firsts: Sequence[FirstAgenda]) -> None:
@@ -256,8 +281,9 @@ class GoogleDocsNotes:
         before it is written again, so `create_unfilled` and `append_section` go on from
         what is there. The refusal includes a Docs batch endpoint that does not serve
         these calls (Sheets' answers 501): each Doc is then written alone."""
+        made = {str(file["id"]) for file in self._made.values()}
         wanted = [first for first in firsts
-                  if first.doc.doc_id in self._made and first.doc.doc_id not in self._known]
+                  if first.doc.doc_id in made and first.doc.doc_id not in self._known]
         if not wanted:
             return
         writes = [_first_write(first) for first in wanted]
@@ -265,12 +291,12 @@ class GoogleDocsNotes:
         requests = [documents.batchUpdate(documentId=first.doc.doc_id,
                                           body=self._write_body(first.doc.doc_id, "", edits))
                     for first, (edits, _) in zip(wanted, writes, strict=True)]
-        results = self._api.batch(requests, api="docs")
+        results = self._api.batch(requests, api="docs", once=True)  # no revision to hold to
         for first, (_, after), result in zip(wanted, writes, results, strict=True):
             doc_id = first.doc.doc_id
             if not isinstance(result, GoogleError):
                 self._known[doc_id] = dataclasses.replace(after, revision=_revision(result))
-            elif not (400 <= result.status < 500 or isinstance(result, Unsupported)):
+            elif not _untouched(result):
                 self._unsure.add(doc_id)  # no answer, or trouble on Google's side
 
     def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
@@ -285,73 +311,58 @@ class GoogleDocsNotes:
         return doc
 
     def create_unfilled(self, person: str, name: str, owner_name: str) -> NotesDoc:
-        """Create the person's Doc, or return the one an earlier run made; a blank one's
-        template is held back for its first agenda section."""
+        """Create the person's Doc, or return the one this run or an earlier one made; a
+        blank one's template is held back for its first agenda section."""
         key = identity.person_key(person)
-        file = self._list().get(key)  # made by an earlier run that stopped before filling it
+        file = self._made.get(person)
         if file is None:
-            doc_id = self._reservations.reserved(person)
-            if doc_id is None:
-                doc_id = self._generate_ids(1)[0]
-                self._reservations.reserve({person: doc_id})
-            body = self._body(person, name, doc_id)
-            file = self._create(person, body)
+            file = self._list().get(key)  # made by an earlier run that stopped before filling it
             if file is None:
-                # The reserved id belonged to a Doc that was deleted or trashed since: the
-                # lead's notes are gone, so a new Doc under a new id takes their place.
-                body["id"] = doc_id = self._generate_ids(1)[0]
-                self._reservations.reserve({person: doc_id})
-                file = self._create(person, body)
-                if file is None:
-                    raise NotesError(f"{self.name}: Doc {doc_id} vanished while being created")
+                file = self._create(person, name)
         doc_id = str(file["id"])
+        if self._made.get(person) is file and doc_id not in self._unsure:
+            self._known.setdefault(doc_id, _Read.blank())  # made here: nothing to read
         if not self._read(doc_id).plain().strip():
             self._held[doc_id] = notes_text.template(name, owner_name)
         if self._listing is not None:
             self._listing[key] = self._listing[doc_id] = file
         return NotesDoc(person.lower(), doc_id, _link(file))
 
-    def _body(self, person: str, name: str, doc_id: str) -> dict[str, Any]:
+    def _landing(self, person: str) -> float | None:
+        """Seconds since this person's Doc was asked for, when its create may still land."""
+        asked = self._asked.asked(person)
+        if asked is None:
+            return None
+        since = self._clock() - asked
+        return since if 0 <= since < LANDING else None
+
+    def _create(self, person: str, name: str) -> Mapping[str, Any]:
+        """A new Doc, asked for once: no answer (or a 5xx) leaves it to a later run, which
+        finds it in the listing if it was made."""
+        since = self._landing(person)
+        if since is not None:
+            raise NotesError(f"{self.name}: the Doc for {person} was asked for "
+                             f"{since / 60:.0f} min ago and is not listed yet; a later run "
+                             "looks again before making one")
+        self._asked.asking([person], self._clock())
+        try:
+            file: Mapping[str, Any] = self._api.execute(
+                self._api.files().create(body=self._body(person, name), fields=_FIELDS),
+                once=True)
+        except GoogleError as exc:
+            if _untouched(exc):
+                self._asked.asking([person], None)
+            raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
+        self._asked.asking([person], None)
+        self._made[person] = file
+        return file
+
+    def _body(self, person: str, name: str) -> dict[str, Any]:
         return {
-            "id": doc_id, "name": f"1:1 notes — {notes_text.single_line(name)}",
+            "name": f"1:1 notes — {notes_text.single_line(name)}",
             "mimeType": DOC_MIME, "appProperties": {PERSON_KEY: identity.person_key(person)},
             **({"parents": [self._folder]} if self._folder else {}),
         }
-
-    def _create(self, person: str, body: dict[str, Any]) -> Mapping[str, Any] | None:
-        """The created Doc (known blank: nothing is read), or the one an earlier run made
-        with that id; None when that id belongs to a Doc that was deleted or is in the
-        trash."""
-        files = self._api.files()
-        try:
-            made = self._made.pop(body["id"], None)
-            file: Mapping[str, Any] = made or self._api.execute(
-                files.create(body=body, fields=_FIELDS))
-            if file["id"] not in self._unsure:  # else read: fill_many may have written it
-                self._known.setdefault(str(file["id"]), _Read.blank())
-        except AlreadyExists:  # an earlier run made it: take what is there
-            try:
-                file = self._api.execute(files.get(fileId=body["id"], fields=_FIELDS))
-            except GoogleError as again:
-                if isinstance(again, NotFound):
-                    return None
-                raise NotesError(f"{self.name}: reading Doc {body['id']}: {again}") from None
-            if file.get("trashed"):
-                return None
-        except GoogleError as exc:
-            raise NotesError(f"{self.name}: creating the Doc for {person}: {exc}") from None
-        return file
-
-    def _generate_ids(self, count: int) -> list[str]:
-        try:
-            response = self._api.execute(self._api.files().generateIds(
-                count=count, space="drive", type="files"))
-        except GoogleError as exc:
-            raise NotesError(f"{self.name}: reserving a Doc id: {exc}") from None
-        ids = [str(i) for i in response.get("ids", [])]
-        if len(ids) != count:
-            raise NotesError(f"{self.name}: reserving {count} Doc ids: Drive gave {len(ids)}")
-        return ids
 
     def append_section(self, doc: NotesDoc, write: AgendaWrite, title: str, body: str) -> None:
         """Append the section for `write.key` at the end, styled, in one batchUpdate,
@@ -444,8 +455,9 @@ class GoogleDocsNotes:
         """One batchUpdate (see _write_body); the revision it made."""
         body = self._write_body(doc_id, revision, requests)
         try:
+            # Without a revision to hold it to, a write sent twice is made twice.
             response = self._api.execute(self._api.documents().batchUpdate(
-                documentId=doc_id, body=body))
+                documentId=doc_id, body=body), once=not revision)
         except GoogleError as exc:
             self._known.pop(doc_id, None)  # read it again before another try
             # A revision that is not the Doc's latest is a 400 ("the request is not
@@ -454,6 +466,12 @@ class GoogleDocsNotes:
             kind = _Outdated if revision and exc.status == 400 else NotesError
             raise kind(f"{self.name}: writing Doc {doc_id}: {exc}") from None
         return _revision(response)
+
+
+def _untouched(error: GoogleError) -> bool:
+    """Whether a failed create surely made nothing: refused (a 4xx, or a quota still
+    refusing it), not lost (no answer, or a 5xx, after which it may have been made)."""
+    return 400 <= error.status < 500 or isinstance(error, RateLimited | Unsupported)
 
 
 def _revision(response: Mapping[str, Any]) -> str:

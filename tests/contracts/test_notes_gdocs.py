@@ -2,42 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
 
 from syncd.core.model import NotesDoc
-from syncd.notes.gdocs import GoogleDocsNotes
+from syncd.google.api import DOC_MIME
+from syncd.notes.base import NotesError
+from syncd.notes.gdocs import LANDING, GoogleDocsNotes
 from tests.contracts import google
 from tests.contracts.notes import ALICE, DAY, LATER, NotesContract, NotesHarness, append
 from tests.emulator import Emulator, running_emulator
 
 
-class Reservations:
-    """Reserved Doc ids, as state keeps them between runs."""
+class Asked:
+    """When each person's Doc was asked for, as state keeps it between runs, and a clock."""
 
     def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
+        self.when: dict[str, float | None] = {}
+        self.now = 1_800_000_000.0
 
-    def reserved(self, person: str) -> str | None:
-        return self.ids.get(person)
+    def asked(self, person: str) -> float | None:
+        return self.when.get(person)
 
-    def reserve(self, ids: Mapping[str, str]) -> None:
-        self.ids.update(ids)
+    def asking(self, people: Sequence[str], when: float | None) -> None:
+        self.when.update(dict.fromkeys(people, when))
+
+    def clock(self) -> float:
+        return self.now
 
 
 class DocsHarness(NotesHarness):
     def __init__(self, emu: Emulator) -> None:
         self.emu = emu
-        self.reservations = Reservations()
+        self.asked = Asked()
         self.notes = self.next_run()
         self.docs = google.client(emu, "docs", "v1", emu.docs_endpoint).documents()
         self.drive = google.client(emu, "drive", "v3", emu.drive_endpoint).files()
 
     def next_run(self) -> GoogleDocsNotes:
-        return GoogleDocsNotes(google.api(self.emu), folder_id=None,
-                               reservations=self.reservations)
+        return GoogleDocsNotes(google.api(self.emu), folder_id=None, asked=self.asked,
+                               clock=self.asked.clock)
 
     def _document(self, doc: NotesDoc) -> Any:
         return self.docs.get(documentId=doc.doc_id).execute()
@@ -80,8 +86,8 @@ def test_one_run_writes_what_a_run_per_write_writes_without_reading_back() -> No
         append(single.notes, doc, DAY)
         append(single.notes, doc, LATER)
         calls = [(r["method"], r["path"].split("/")[1]) for r in one.requests()]
-        assert calls == [("GET", "drive"), ("GET", "drive"), ("POST", "drive"),
-                         ("POST", "v1"), ("POST", "v1")]  # list, generateIds, create, 2 writes
+        assert calls == [("GET", "drive"), ("POST", "drive"), ("POST", "v1"),
+                         ("POST", "v1")]  # list, create, 2 writes
 
         fresh = DocsHarness(many)
         other = fresh.notes.create(ALICE, "Alice Example", "Dana Lead")
@@ -104,3 +110,64 @@ def test_a_blank_doc_is_found_blank_and_filled_once() -> None:
         assert [f["id"] for f in emu.state()["files"]] == [made.doc_id]
         filled = harness.next_run().find(ALICE, None)
         assert filled is not None and not filled.blank
+
+
+# --- a create is never sent twice ------------------------------------------------------
+# Drive takes no id chosen in advance for a Google Doc, so a create whose answer is lost
+# cannot be told apart from one never made until the listing shows it.
+
+CREATE = r"^/drive/v3/files$"
+
+
+def test_a_create_whose_answer_was_lost_is_found_not_made_again() -> None:
+    with running_emulator(owner="dana@example.com") as emu:
+        harness = DocsHarness(emu)
+        emu.fault(method="POST", path=CREATE, drop=True)  # made, the answer lost
+        with pytest.raises(NotesError, match=r"creating the Doc for alice@example\.com"):
+            harness.notes.create(ALICE, "Alice Example", "Dana Lead")
+        # The same run does not ask again: the first may still land.
+        with pytest.raises(NotesError, match="asked for 0 min ago and is not listed yet"):
+            harness.notes.create(ALICE, "Alice Example", "Dana Lead")
+        harness.asked.now += 60
+        doc = harness.next_run().create(ALICE, "Alice Example", "Dana Lead")
+        assert [f["id"] for f in emu.state()["files"]] == [doc.doc_id]
+        assert "Alice Example" in harness.text(doc)
+
+
+def test_a_create_that_got_a_5xx_is_made_again_only_once_it_cannot_still_land() -> None:
+    with running_emulator(owner="dana@example.com") as emu:
+        harness = DocsHarness(emu)
+        emu.fault(method="POST", path=CREATE, status=503)  # not made; syncd cannot know
+        with pytest.raises(NotesError, match="HTTP 503"):
+            harness.notes.create(ALICE, "Alice Example", "Dana Lead")
+        harness.asked.now += LANDING - 60
+        with pytest.raises(NotesError, match="asked for 9 min ago"):
+            harness.next_run().create(ALICE, "Alice Example", "Dana Lead")
+        assert [r for r in emu.requests() if r["method"] == "POST"][1:] == []  # not sent
+        harness.asked.now += 60
+        doc = harness.next_run().create(ALICE, "Alice Example", "Dana Lead")
+        assert [f["id"] for f in emu.state()["files"]] == [doc.doc_id]
+
+
+def test_a_refused_create_is_tried_again_by_the_next_run() -> None:
+    with running_emulator(owner="dana@example.com") as emu:
+        harness = DocsHarness(emu)
+        emu.fault(method="POST", path=CREATE, status=400, reason="badRequest")
+        with pytest.raises(NotesError, match="HTTP 400"):
+            harness.notes.create(ALICE, "Alice Example", "Dana Lead")
+        doc = harness.next_run().create(ALICE, "Alice Example", "Dana Lead")
+        assert [f["id"] for f in emu.state()["files"]] == [doc.doc_id]
+
+
+def test_two_docs_of_one_person_are_reported_and_one_is_used() -> None:
+    with running_emulator(owner="dana@example.com") as emu:
+        harness = DocsHarness(emu)
+        first = harness.notes.create(ALICE, "Alice Example", "Dana Lead")
+        harness.drive.create(body={"name": "1:1 notes — Alice Example", "mimeType": DOC_MIME,
+                                   "appProperties": dict(emu.state()["files"][0]
+                                                         ["appProperties"])}).execute()
+        notes = harness.next_run()
+        found = notes.find(ALICE, first.doc_id)
+        assert found is not None and found.doc_id == first.doc_id
+        (warning,) = notes.warnings
+        assert "more than one notes Doc" in warning and first.doc_id in warning

@@ -441,17 +441,31 @@ def test_drive_create_with_generated_id(google: Google) -> None:
     ids = files.generateIds(count=3, space="drive", type="files").execute()["ids"]
     assert len(ids) == 3 and all(len(i) == 33 for i in ids)
 
-    created = files.create(body={"id": ids[0], "name": "1:1 Alice", "mimeType": DOC},
+    created = files.create(body={"id": ids[0], "name": "1:1 Alice", "mimeType": "text/plain"},
                            fields="id,name,webViewLink").execute()
 
     assert created == {"id": ids[0], "name": "1:1 Alice",
-                       "webViewLink": f"https://docs.google.com/document/d/{ids[0]}/edit?usp=drivesdk"}
+                       "webViewLink": f"https://drive.google.com/file/d/{ids[0]}/view?usp=drivesdk"}
     with pytest.raises(HttpError) as caught:
-        files.create(body={"id": ids[0], "name": "again", "mimeType": DOC}).execute()
+        files.create(body={"id": ids[0], "name": "again", "mimeType": "text/plain"}).execute()
     assert caught.value.status_code == 409
     permissions = google.drive.permissions().list(
         fileId=ids[0], fields="permissions(role,emailAddress)").execute()["permissions"]
     assert permissions == [{"role": "owner", "emailAddress": "lead@example.com"}]
+
+
+def test_drive_refuses_a_generated_id_for_a_google_doc_but_not_for_a_folder(
+        google: Google) -> None:
+    files = google.drive.files()
+    doc_id, folder_id = files.generateIds(count=2).execute()["ids"]
+    with pytest.raises(HttpError) as caught:
+        files.create(body={"id": doc_id, "name": "1:1 Alice", "mimeType": DOC}).execute()
+    assert caught.value.status_code == 400
+    assert caught.value.error_details[0]["reason"] == "generatedIdNotSupported"
+    assert files.list().execute()["files"] == []
+    folder = files.create(body={"id": folder_id, "name": "1:1s",
+                                "mimeType": "application/vnd.google-apps.folder"}).execute()
+    assert folder["id"] == folder_id
 
 
 def test_drive_list_by_app_properties(google: Google) -> None:
