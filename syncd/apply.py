@@ -42,7 +42,6 @@ from syncd.core.planner import agenda_title
 from syncd.notes.base import (
     BatchCreatingNotes,
     DeferringNotes,
-    FirstAgenda,
     NotesError,
     NotesStore,
 )
@@ -204,12 +203,6 @@ class _Runner:
         name = action.agenda.template
         return self.templates.get(name) or shipped_agenda(name)
 
-    def first_agenda(self, action: PrepareAgenda, doc: NotesDoc) -> FirstAgenda:
-        """What `doc`, made in this run, gets first: its template and this section."""
-        person = self.people[action.person]
-        return FirstAgenda(doc, person.name, self.roster.owner.name, action.agenda,
-                           agenda_title(self.roster, person), self.agenda_body(action))
-
     def remember(self, uid: str, written: str) -> None:
         """Keep what this write left on the series, to prove it is syncd's next run."""
         if written:
@@ -275,14 +268,12 @@ def apply(
     lead's own agenda template text (syncd's own is used for a role without one)."""
     runner = _Runner(plan, roster, calendar, notes, state, now, docs, templates or {}, memory)
     outcome = Outcome()
-    made: Mapping[str, NotesDoc] = {}
     if isinstance(notes, BatchCreatingNotes):
         # The new Docs first, together: each new series then goes out with its link.
         people = {p.email: p for p in roster.people}
         new = [people[a.person] for a in plan.actions if isinstance(a, CreateNotes)]
         if new:
-            made = notes.create_many(new)
-            runner.docs.update(made)
+            runner.docs.update(notes.create_many(new))
     if isinstance(calendar, BatchCreating):
         # Only creates that are their person's first action go out early. One that follows
         # another (ending the series it replaces) waits its turn: sent ahead, it would leave
@@ -292,13 +283,6 @@ def apply(
                  if isinstance(a, CreateSeries) and first[a.person] is a]
         if specs:
             calendar.create_many(specs)
-    if made and isinstance(notes, BatchCreatingNotes):
-        # Then each new Doc's template with its first agenda section, together too.
-        firsts: dict[str, PrepareAgenda] = {}
-        for action in plan.actions:
-            if isinstance(action, PrepareAgenda) and action.person in made:
-                firsts.setdefault(action.person, action)
-        notes.fill_many([runner.first_agenda(a, made[a.person]) for a in firsts.values()])
     if plan.recovered or plan.written or plan.makeups_found:
         with state.transaction():
             for booked in plan.makeups_found:

@@ -51,7 +51,7 @@ from syncd.core.model import (
     SeriesStep,
 )
 from syncd.google.errors import AuthError
-from syncd.notes.base import BatchReadingNotes, NotesError, NotesStore, WarningNotes
+from syncd.notes.base import NotesError, NotesStore, WarningNotes
 from syncd.state import State
 from syncd.timeoff import with_time_off
 
@@ -122,9 +122,6 @@ def read_notes(
     known = {d.person: d.doc_id for d in memory.notes}
     found: dict[str, NotesDoc] = {}
     failed: set[str] = set()
-    if isinstance(notes, BatchReadingNotes):
-        notes.read_many({p.email: known.get(p.email) for p in config.roster.people
-                         if p.active})
     for person in config.roster.people:
         if not person.active:
             continue

@@ -93,11 +93,10 @@ class Endpoints:
     drive: str = f"{GOOGLE_ROOT}/drive/v3/"
     docs: str = f"{DOCS_ROOT}/"
     # Each API's own batch endpoint, its discovery document's batchPath (the shared
-    # www.googleapis.com/batch was turned off in 2020; Docs, on a host of its own, puts
-    # its batch at that host's /batch).
+    # www.googleapis.com/batch was turned off in 2020). Docs has none that works: its
+    # HTTP batch fails since July 2022 (see syncd.notes.gdocs).
     batch: str = f"{GOOGLE_ROOT}/batch/calendar/v3"
     drive_batch: str = f"{GOOGLE_ROOT}/batch/drive/v3"
-    docs_batch: str = f"{DOCS_ROOT}/batch"
 
     @classmethod
     def at(cls, root: str | None) -> Endpoints:
@@ -107,7 +106,7 @@ class Endpoints:
             return cls()
         root = root.rstrip("/")
         return cls(f"{root}/calendar/v3/", f"{root}/drive/v3/", f"{root}/",
-                   f"{root}/batch/calendar/v3", f"{root}/batch/drive/v3", f"{root}/batch")
+                   f"{root}/batch/calendar/v3", f"{root}/batch/drive/v3")
 
 
 class GoogleApi:
@@ -207,7 +206,7 @@ class GoogleApi:
 
     def batch(
         self, requests: Sequence[HttpRequest], *,
-        api: Literal["calendar", "drive", "docs"] = "calendar", once: bool = False,
+        api: Literal["calendar", "drive"] = "calendar", once: bool = False,
     ) -> list[Any | GoogleError]:
         """Each request's response (or its GoogleError), sent in HTTP batches of at most 50
         to `api`'s batch endpoint (every part of a batch goes to the same API).
@@ -215,8 +214,7 @@ class GoogleApi:
         Parts that fail for a passing reason are sent again in a later batch, with
         the same backoff as single calls (with `once`, only those refused untouched).
         """
-        uri = {"calendar": self.endpoints.batch, "drive": self.endpoints.drive_batch,
-               "docs": self.endpoints.docs_batch}[api]
+        uri = {"calendar": self.endpoints.batch, "drive": self.endpoints.drive_batch}[api]
         results: list[Any | GoogleError] = [None] * len(requests)
         pending = list(range(len(requests)))
         waited = 0.0

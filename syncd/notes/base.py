@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from syncd.core.model import AgendaWrite, NotesDoc, Person
@@ -50,46 +49,15 @@ class NotesStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class FirstAgenda:
-    """What a new document gets first: its template, for `name` kept by `owner_name`,
-    then the agenda section `append_section` would write for `write`."""
-
-    doc: NotesDoc
-    name: str
-    owner_name: str
-    write: AgendaWrite
-    title: str
-    body: str
-
-
 @runtime_checkable
 class BatchCreatingNotes(Protocol):
-    """A notes store that can make and fill many documents in few round trips before
-    they are applied (Google Drive's and Docs' batch endpoints)."""
+    """A notes store that can make many documents in few round trips before they are
+    applied (Google Drive's batch endpoint)."""
 
     def create_many(self, people: Sequence[Person]) -> Mapping[str, NotesDoc]:
         """Make these people's documents together; email → each one made. `create` then
         answers from them (or tries again alone). Never raises: what failed is left to
         `create`."""
-        ...
-
-    def fill_many(self, firsts: Sequence[FirstAgenda]) -> None:
-        """Write each document `create_many` made in this run with its template and first
-        agenda section, together. Never raises: what was not written is written by
-        `create_unfilled` and `append_section` (which find what was)."""
-        ...
-
-
-@runtime_checkable
-class BatchReadingNotes(Protocol):
-    """A notes store that can read many documents in few round trips before they are
-    found (Google Docs' batch endpoint)."""
-
-    def read_many(self, wanted: Mapping[str, str | None]) -> None:
-        """Read these people's documents together (email → the id state knows, if any);
-        `find` then answers from them. Never raises: what was not read here, `find` reads
-        alone."""
         ...
 
 

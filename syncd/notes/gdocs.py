@@ -17,14 +17,15 @@ later run, whose listing shows it once Drive made it. The listing asks by MIME t
 Drive answers as soon as a file is made (kopia/kopia#90: only name searches lag). A Doc
 created but not yet filled is found blank and filled again.
 
-Few calls: the Docs of a run are created together (`files.create` in Drive batches) and
-filled together (each Doc's template with its first agenda section in one `batchUpdate`,
-those sent in Docs batches); what a run read or wrote
-is kept (paragraphs and revision; a batchUpdate answers with the revision it made), never
-read back; and what was read is kept for the next run with the Doc's Drive `version`,
-which the listing gives, so a Doc that did not change is not read again, and those that
-did are read in Docs batches. Where a Docs batch is refused (the endpoint answers 404, or
-501 to the calls inside it, as Sheets' does), each Doc is read or written alone.
+Few calls: the Docs of a run are created together (`files.create` in Drive batches); each
+new Doc's template and first agenda section go in one `batchUpdate`; what a run read or
+wrote is kept (paragraphs and revision; a batchUpdate answers with the revision it made),
+never read back; and what was read is kept for the next run with the Doc's Drive
+`version`, which the listing gives, so a Doc that did not change is not read again. Docs
+calls go one by one: the Docs API takes no HTTP batch ("deprecated for the Google Docs API
+as of July 19, 2021. Requests sent as part of an HTTP batch request will fail after July
+19, 2022": developers.google.com/docs/api/how-tos/batch-deprecation), though its
+discovery document still names a batchPath.
 """
 
 from __future__ import annotations
@@ -43,16 +44,16 @@ from syncd.core.model import AgendaSection, AgendaWrite, NotesDoc, Person
 from syncd.google.api import DOC_MIME, GoogleApi
 from syncd.google.errors import GoogleError, RateLimited, Unsupported
 from syncd.notes import text as notes_text
-from syncd.notes.base import FirstAgenda, NotesError
+from syncd.notes.base import NotesError
 
 PERSON_KEY = "syncdPerson"
 # version: "a monotonically increasing version number for the file. This reflects every
 # change made to the file on the server, even those not visible to the user"
 # (https://developers.google.com/drive/api/reference/rest/v3/files).
 _FIELDS = "id,name,webViewLink,trashed,shared,appProperties,version"
-# How long after a create was sent its Doc may still be missing from the listing: the
-# longest Google works on a request (its front ends give up on one after minutes), with
-# room to spare. Until then no second Doc is made for that person.
+# How long after a create was sent its Doc may still be missing from the listing; until
+# then no second Doc is made for that person. A choice: far beyond the time Google takes
+# to carry out a create (syncd itself stops waiting for an answer after 30 s).
 LANDING = 600.0
 
 
@@ -125,7 +126,6 @@ class GoogleDocsNotes:
         self._made: dict[str, Mapping[str, Any]] = {}  # person → the file this run made
         self._known: dict[str, _Read] = {}  # doc id → the Doc as read or written in this run
         self._held: dict[str, str] = {}  # doc id → the template create held back
-        self._unsure: set[str] = set()  # made, and a first write of it may have landed
         self.warnings: list[str] = []
 
     # --- reading ----------------------------------------------------------------
@@ -153,29 +153,6 @@ class GoogleDocsNotes:
         found = read.sections()
         return NotesDoc(person.lower(), str(file["id"]), _link(file),
                         frozenset(s.key for s in found), found, blank=not read.plain().strip())
-
-    def read_many(self, wanted: Mapping[str, str | None]) -> None:
-        """Read, in Docs batches, each of these people's Docs (email → the id state knows)
-        that neither this run nor an earlier one (at the Drive version the listing gives)
-        has read; `find` then answers from them, and reads alone what failed here."""
-        try:
-            self._list()
-        except NotesError:
-            return  # `find` says why, person by person
-        todo: dict[str, None] = {}
-        for person, doc_id in wanted.items():
-            file = self._file_of(person, doc_id)
-            if file is not None and str(file["id"]) not in self._known \
-                    and self._unchanged(file) is None:
-                todo[str(file["id"])] = None
-        if not todo:
-            return  # nor is the Docs client built: that takes longer than a listing
-        documents = self._api.documents()
-        results = self._api.batch([documents.get(documentId=ident) for ident in todo],
-                                  api="docs")
-        for ident, result in zip(todo, results, strict=True):
-            if not isinstance(result, GoogleError):
-                self._known[ident] = _Read.of(result)
 
     def _file_of(self, person: str, doc_id: str | None) -> Mapping[str, Any] | None:
         """The person's Doc in the listing: by the id state knows, else by its person key."""
@@ -274,31 +251,6 @@ class GoogleDocsNotes:
             self._asked.asking(settled, None)
         return made
 
-    def fill_many(self, firsts: Sequence[FirstAgenda]) -> None:
-        """Write each Doc `create_many` made with its template and first agenda section: one
-        `batchUpdate` a Doc, sent in Docs batches. A Doc whose write was refused is still
-        blank (a batchUpdate is all or nothing), and one that got no answer is read again
-        before it is written again, so `create_unfilled` and `append_section` go on from
-        what is there. The refusal includes a Docs batch endpoint that does not serve
-        these calls (Sheets' answers 501): each Doc is then written alone."""
-        made = {str(file["id"]) for file in self._made.values()}
-        wanted = [first for first in firsts
-                  if first.doc.doc_id in made and first.doc.doc_id not in self._known]
-        if not wanted:
-            return
-        writes = [_first_write(first) for first in wanted]
-        documents = self._api.documents()
-        requests = [documents.batchUpdate(documentId=first.doc.doc_id,
-                                          body=self._write_body(first.doc.doc_id, "", edits))
-                    for first, (edits, _) in zip(wanted, writes, strict=True)]
-        results = self._api.batch(requests, api="docs", once=True)  # no revision to hold to
-        for first, (_, after), result in zip(wanted, writes, results, strict=True):
-            doc_id = first.doc.doc_id
-            if not isinstance(result, GoogleError):
-                self._known[doc_id] = dataclasses.replace(after, revision=_revision(result))
-            elif not _untouched(result):
-                self._unsure.add(doc_id)  # no answer, or trouble on Google's side
-
     def create(self, person: str, name: str, owner_name: str) -> NotesDoc:
         """Create and fill the person's Doc, or return the one an earlier run made (and
         fill it if it is still blank)."""
@@ -320,7 +272,7 @@ class GoogleDocsNotes:
             if file is None:
                 file = self._create(person, name)
         doc_id = str(file["id"])
-        if self._made.get(person) is file and doc_id not in self._unsure:
+        if self._made.get(person) is file:
             self._known.setdefault(doc_id, _Read.blank())  # made here: nothing to read
         if not self._read(doc_id).plain().strip():
             self._held[doc_id] = notes_text.template(name, owner_name)
@@ -403,7 +355,7 @@ class GoogleDocsNotes:
         para = read.heading(write.key)
         if para is None or any(s.key == write.key and s.when == local for s in read.sections()):
             return
-        text = notes_text.heading(write, title, local)
+        text = _kept(notes_text.heading(write, title, local))
         requests: list[dict[str, Any]] = []
         if para.text:
             requests.append({"deleteContentRange": {"range": {
@@ -421,7 +373,7 @@ class GoogleDocsNotes:
         if para is None or any(s.key == write.key and s.cancelled for s in read.sections()):
             return
         local = write.when.replace(tzinfo=None, second=0, microsecond=0)
-        line = notes_text.cancelled_line(local, write.reason)
+        line = _kept(notes_text.cancelled_line(local, write.reason))
         size = _units(line) + 1
         if para.end < read.end:
             insert = {"location": {"index": para.end}, "text": line + "\n"}
@@ -479,14 +431,6 @@ def _revision(response: Mapping[str, Any]) -> str:
     updated write control after applying the request":
     https://developers.google.com/docs/api/reference/rest/v1/documents/batchUpdate)."""
     return str((response.get("writeControl") or {}).get("requiredRevisionId", ""))
-
-
-def _first_write(first: FirstAgenda) -> tuple[list[dict[str, Any]], _Read]:
-    """The requests writing a blank Doc's template and first section, and the Doc as they
-    leave it."""
-    template = notes_text.template(first.name, first.owner_name)
-    return _appending(_Read.blank(), [
-        (template, ""), (_section(first.write, first.title, first.body), None)])
 
 
 def _section(write: AgendaWrite, title: str, body: str) -> str:
@@ -567,8 +511,21 @@ class _Styled:
     bullet: str | None
 
 
+def _kept(text: str) -> str:
+    """`text` as Docs keeps it: "Some control characters (U+0000-U+0008, U+000C-U+001F)
+    and characters from the Unicode Basic Multilingual Plane Private Use Area
+    (U+E000-U+F8FF) will be stripped out of the inserted text" (InsertTextRequest,
+    developers.google.com/docs/api/reference/rest/v1/documents/request). Dropped before
+    the insert, so the indices syncd counts are the Doc's."""
+    return _STRIPPED.sub("", text)
+
+
+_STRIPPED = re.compile("[\x00-\x08\x0c-\x1f\ue000-\uf8ff]")
+
+
 def _styled(line: str) -> _Styled:
     """A Markdown line as a Docs paragraph."""
+    line = _kept(line)
     for prefix, style in (("### ", "HEADING_3"), ("## ", "HEADING_2"), ("# ", "HEADING_1")):
         if line.startswith(prefix):
             return _Styled(line[len(prefix):], style, None)

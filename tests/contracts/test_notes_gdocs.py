@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from syncd.core.model import NotesDoc
+from syncd.core.model import AgendaWrite, NotesDoc
 from syncd.google.api import DOC_MIME
 from syncd.notes.base import NotesError
 from syncd.notes.gdocs import LANDING, GoogleDocsNotes
+from syncd.notes.text import shipped_agenda
 from tests.contracts import google
 from tests.contracts.notes import ALICE, DAY, LATER, NotesContract, NotesHarness, append
 from tests.emulator import Emulator, running_emulator
@@ -171,3 +174,21 @@ def test_two_docs_of_one_person_are_reported_and_one_is_used() -> None:
         assert found is not None and found.doc_id == first.doc_id
         (warning,) = notes.warnings
         assert "more than one notes Doc" in warning and first.doc_id in warning
+
+
+def test_characters_docs_strips_do_not_shift_what_is_styled() -> None:
+    """Docs drops control and private-use characters from inserted text (a title from a
+    calendar app's icon font, a bell typed into the roster): the heading is still the
+    heading and its section is found again."""
+    with running_emulator(owner="dana@example.com") as emu:
+        harness = DocsHarness(emu)
+        doc = harness.notes.create(ALICE, "Alice \uf8ff Example\x07", "Dana Lead")
+        when = dt.datetime.combine(DAY, dt.time(10), ZoneInfo("Europe/Berlin"))
+        harness.notes.append_section(doc, AgendaWrite(DAY, when), "1:1 \ue001Alice\x1b",
+                                     shipped_agenda("report"))
+        headings = [(text, style) for text, style, _ in _paragraphs(harness, doc)
+                    if style.startswith("HEADING")]
+        assert headings[0] == ("1:1 notes: Alice  Example\n", "HEADING_1")
+        assert ("Tue 2026-12-01 10:00 — 1:1 Alice\n", "HEADING_2") in headings
+        found = harness.next_run().find(ALICE, doc.doc_id)
+        assert found is not None and DAY in found.sections

@@ -34,6 +34,7 @@ lists guide https://developers.google.com/docs/api/how-tos/lists):
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from tests.emulator.call import Call, Reply, registry
@@ -151,6 +152,9 @@ def _batch_update(call: Call) -> Reply:
     })
 
 
+_STRIPPED = re.compile("[\x00-\x08\x0c-\x1f\ue000-\uf8ff]")
+
+
 def _insert_text(doc: Doc, request: Json, where: str, _: str) -> None:
     text = doc.text
     insertion = request.get("text") or ""
@@ -162,6 +166,11 @@ def _insert_text(doc: Doc, request: Json, where: str, _: str) -> None:
     segment = (location or end_of_segment or {}).get("segmentId")
     if segment:
         raise ApiError(501, "notImplemented", f"{where}: the emulator has no segment {segment}.")
+    # "Some control characters (U+0000-U+0008, U+000C-U+001F) and characters from the
+    # Unicode Basic Multilingual Plane Private Use Area (U+E000-U+F8FF) will be stripped
+    # out of the inserted text." (InsertTextRequest,
+    # https://developers.google.com/docs/api/reference/rest/v1/documents/request)
+    insertion = _STRIPPED.sub("", insertion)
     end = 1 + _units(text)
     # The end of the body is before its final newline, which can never move.
     index = end - 1 if location is None else int(location.get("index", 0))

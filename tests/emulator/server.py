@@ -36,13 +36,17 @@ Json = dict[str, Any]
 # (https://developers.google.com/calendar/api/guides/batch), Drive 100
 # (https://developers.google.com/drive/api/guides/performance#batch-requests), Docs the
 # guide's general 1000. The shared www.googleapis.com/batch was turned off on 2020-08-12
-# (https://developers.googleblog.com/2018/03/discontinuing-support-for-json-rpc-and.html);
-# Docs lives on its own host, where its discovery document puts the batch at /batch. (On
-# the same kind of host, Sheets answers 501 inside a batch: googleapis/
-# google-api-python-client#2085, brekkylab/backlot#343. No recording says whether Docs does
-# too; the `in_batch` fault plays that answer, and syncd then writes each Doc alone.)
+# (https://developers.googleblog.com/2018/03/discontinuing-support-for-json-rpc-and.html).
+# Docs lives on its own host, where its discovery document still puts a batch at /batch,
+# but "Requests sent as part of an HTTP batch request will fail after July 19, 2022"
+# (https://developers.google.com/docs/api/how-tos/batch-deprecation): every part is
+# answered 501 and not carried out, as Sheets, deprecated the same day, answers inside a
+# batch (googleapis/google-api-python-client#2085, brekkylab/backlot#343).
 BATCH_PATHS = {"/batch/calendar/v3": ("calendar", 1000), "/batch/drive/v3": ("drive", 100),
                "/batch": ("docs", 1000)}
+_NO_DOCS_BATCH = ApiError(501, "notImplemented",
+                          "Operation is not implemented, or supported, or enabled.",
+                          status="UNIMPLEMENTED")
 ADMIN_PREFIX = "/_emulator/"
 HANDLERS: dict[str, Handler] = {
     **calendar.HANDLERS, **freebusy.HANDLERS, **drive.HANDLERS, **docs.HANDLERS}
@@ -144,6 +148,7 @@ class Api:
                               f"a batch goes to the API of its endpoint, {path}.")
         answers = [
             (inner.content_id,
+             _error_response(_NO_DOCS_BATCH, api) if api == "docs" else
              self.handle(inner.method, inner.target, inner.headers, inner.body, inner=True))
             for inner in requests
         ]

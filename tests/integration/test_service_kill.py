@@ -186,13 +186,13 @@ def poll(what: str, check: Any) -> Any:
 # A first run's calls: 1 events.list, 2 files.list, 3-6 the Docs' files.create in one
 # Drive batch (the moment they were asked for kept in state first), 7-10 the series
 # inserts (each with its Doc's link) in one Calendar batch, 11-14 each Doc's template and
-# first agenda (one Docs batchUpdate each, in one Docs batch).
+# first agenda (one Docs batchUpdate each, sent alone: Docs takes no HTTP batch).
 @pytest.mark.parametrize("nth", [
     5,  # the third Doc's files.create inside the batch: two are made, two land after the kill
     7,  # the first series insert: it exists with its link, the dead daemon never knew
     9,  # the third series insert inside the batch
     11,  # the first Doc's template and agenda: the Doc filled, the daemon never knew
-    14,  # the last Doc's template and agenda, inside the batch
+    14,  # the last Doc's template and agenda
 ])
 def test_sigkill_mid_cycle_on_google_then_the_next_run_converges(
         g: GoogleDemo, notify: NotifySocket, tmp_path: Path, nth: int) -> None:
