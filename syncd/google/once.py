@@ -43,7 +43,7 @@ class OnceHttp(httplib2.Http):  # type: ignore[misc]
     def request(self, uri: str, method: str = "GET", body: Any = None,
                 headers: Any = None, redirections: int = httplib2.DEFAULT_MAX_REDIRECTS,
                 connection_type: Any = None) -> Any:
-        """As httplib2's, on a new connection (closed once answered)."""
+        """As httplib2's, each on a new connection (the one before it closed first)."""
         for connection in self.connections.values():
             connection.close()
         self.connections.clear()
